@@ -1,0 +1,55 @@
+// The catalogue of checks: pure functions from snapshots and rates to findings.
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "checks/finding.hpp"
+#include "checks/rates.hpp"
+#include "checks/settings.hpp"
+#include "collect/snapshot.hpp"
+
+namespace netdiag {
+
+struct CheckInput {
+    const Snapshot& now;
+    const Rates* rates;  // null with --interval 0: checks that need rates stay silent
+    const Settings& settings;
+};
+
+using CheckFunction = void (*)(const CheckInput&, std::vector<Finding>&);
+
+struct Check {
+    std::string_view id;
+    std::string_view summary;
+    bool needs_rates;
+    std::string_view threshold_prefix;  // its thresholds are the keys "<prefix>.*"
+    CheckFunction run;
+};
+
+// Sorted by id.
+std::span<const Check> catalogue();
+
+// Runs every check (or those in settings.only_checks); findings come back worst first.
+std::vector<Finding> run_checks(const Snapshot& now, const Rates* rates, const Settings& settings);
+
+void sort_worst_first(std::vector<Finding>& findings);
+
+// A sysctl's value for a message: "1000", or "not readable".
+std::string sysctl_text(const Snapshot& snapshot, const std::string& name);
+
+// The checks themselves, one function each (see catalogue.cpp for the table).
+void check_close_wait(const CheckInput&, std::vector<Finding>&);
+void check_conntrack_drops(const CheckInput&, std::vector<Finding>&);
+void check_conntrack_fill(const CheckInput&, std::vector<Finding>&);
+void check_listen_overflows(const CheckInput&, std::vector<Finding>&);
+void check_nic_errors(const CheckInput&, std::vector<Finding>&);
+void check_nic_saturation(const CheckInput&, std::vector<Finding>&);
+void check_rx_drops(const CheckInput&, std::vector<Finding>&);
+void check_softnet_backlog(const CheckInput&, std::vector<Finding>&);
+void check_tcp_retransmits(const CheckInput&, std::vector<Finding>&);
+void check_time_wait(const CheckInput&, std::vector<Finding>&);
+void check_udp_buffer_errors(const CheckInput&, std::vector<Finding>&);
+
+}  // namespace netdiag

@@ -1,0 +1,174 @@
+#include "checks/rates.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace netdiag {
+namespace {
+
+constexpr std::uint64_t kWrap32 = std::uint64_t{1} << 32;
+
+double per_second(std::uint64_t before, std::uint64_t after, double seconds) {
+    return static_cast<double>(counter_delta(before, after)) / seconds;
+}
+
+// snmp values are signed (gauges like CurrEstab sit among counters); gauges' rates are never used.
+std::map<std::string, std::map<std::string, double>> proto_rates(const std::optional<ProtoCounters>& before,
+                                                                 const std::optional<ProtoCounters>& after,
+                                                                 double seconds) {
+    std::map<std::string, std::map<std::string, double>> rates;
+    if (!before || !after) return rates;
+    for (const auto& [section, fields] : *after) {
+        const auto old_section = before->find(section);
+        if (old_section == before->end()) continue;
+        for (const auto& [field, value] : fields) {
+            const auto old_value = old_section->second.find(field);
+            if (old_value == old_section->second.end() || value < 0 || old_value->second < 0) continue;
+            rates[section][field] = per_second(static_cast<std::uint64_t>(old_value->second),
+                                               static_cast<std::uint64_t>(value), seconds);
+        }
+    }
+    return rates;
+}
+
+double lookup(const std::map<std::string, std::map<std::string, double>>& rates, const std::string& section,
+              const std::string& field) {
+    const auto found = rates.find(section);
+    if (found == rates.end()) return 0;
+    const auto value = found->second.find(field);
+    return value == found->second.end() ? 0 : value->second;
+}
+
+std::string cpu_name(const std::string& stat_name) {
+    // /proc/stat says "cpu3", /proc/softirqs and /proc/interrupts say "CPU3".
+    return "CPU" + stat_name.substr(3);
+}
+
+void cpu_rates(const Snapshot& before, const Snapshot& after, double seconds, Rates& rates) {
+    if (before.cpu_times && after.cpu_times) {
+        for (const auto& now : *after.cpu_times) {
+            if (now.cpu == "cpu") continue;
+            for (const auto& then : *before.cpu_times) {
+                if (then.cpu != now.cpu) continue;
+                const auto total = counter_delta(then.total(), now.total());
+                auto& cpu = rates.cpus[cpu_name(now.cpu)];
+                cpu.cpu = cpu_name(now.cpu);
+                if (total > 0) {
+                    cpu.softirq_share = static_cast<double>(counter_delta(then.softirq, now.softirq)) / total;
+                    cpu.idle_share = static_cast<double>(counter_delta(then.idle, now.idle) +
+                                                         counter_delta(then.iowait, now.iowait)) / total;
+                }
+            }
+        }
+    }
+    if (before.softirqs && after.softirqs) {
+        const auto now = after.softirqs->find("NET_RX");
+        const auto then = before.softirqs->find("NET_RX");
+        if (now != after.softirqs->end() && then != before.softirqs->end()) {
+            for (const auto& [cpu, count] : now->second) {
+                const auto old = then->second.find(cpu);
+                if (old == then->second.end()) continue;
+                auto& entry = rates.cpus[cpu];
+                entry.cpu = cpu;
+                entry.net_rx_softirqs = per_second(old->second, count, seconds);
+            }
+        }
+    }
+    if (before.softnet && after.softnet) {
+        for (const auto& now : *after.softnet) {
+            for (const auto& then : *before.softnet) {
+                if (then.cpu != now.cpu) continue;
+                auto& entry = rates.cpus["CPU" + std::to_string(now.cpu)];
+                entry.cpu = "CPU" + std::to_string(now.cpu);
+                entry.softnet_processed = per_second(then.processed, now.processed, seconds);
+                entry.softnet_dropped = per_second(then.dropped, now.dropped, seconds);
+                entry.softnet_time_squeeze = per_second(then.time_squeeze, now.time_squeeze, seconds);
+            }
+        }
+    }
+}
+
+void interface_rates(const Snapshot& before, const Snapshot& after, double seconds, Rates& rates) {
+    if (!before.net_dev || !after.net_dev) return;
+    for (const auto& now : *after.net_dev) {
+        const auto then = std::find_if(before.net_dev->begin(), before.net_dev->end(),
+                                       [&](const InterfaceCounters& c) { return c.name == now.name; });
+        if (then == before.net_dev->end()) continue;  // appeared between samples: no rate yet
+        InterfaceRates r;
+        r.name = now.name;
+        r.rx_bytes = per_second(then->rx_bytes, now.rx_bytes, seconds);
+        r.tx_bytes = per_second(then->tx_bytes, now.tx_bytes, seconds);
+        r.rx_packets = per_second(then->rx_packets, now.rx_packets, seconds);
+        r.tx_packets = per_second(then->tx_packets, now.tx_packets, seconds);
+        r.rx_drop = per_second(then->rx_drop, now.rx_drop, seconds);
+        r.tx_drop = per_second(then->tx_drop, now.tx_drop, seconds);
+        r.rx_errs = per_second(then->rx_errs, now.rx_errs, seconds);
+        r.tx_errs = per_second(then->tx_errs, now.tx_errs, seconds);
+        r.rx_fifo = per_second(then->rx_fifo, now.rx_fifo, seconds);
+        const auto* info_then = find_interface(before, now.name);
+        const auto* info_now = find_interface(after, now.name);
+        if (info_then && info_now && info_then->rx_missed_errors && info_now->rx_missed_errors) {
+            r.rx_missed = per_second(*info_then->rx_missed_errors, *info_now->rx_missed_errors, seconds);
+        }
+        rates.interfaces.push_back(std::move(r));
+    }
+}
+
+}  // namespace
+
+std::uint64_t counter_delta(std::uint64_t before, std::uint64_t after) {
+    if (after >= before) return after - before;
+    if (before >= kWrap32 / 2 && before < kWrap32 && after < kWrap32) return kWrap32 - before + after;
+    return after;
+}
+
+double Rates::snmp_value(const std::string& section, const std::string& field) const {
+    return lookup(snmp, section, field);
+}
+
+double Rates::netstat_value(const std::string& section, const std::string& field) const {
+    return lookup(netstat, section, field);
+}
+
+Result<Rates> compute_rates(const Snapshot& before, const Snapshot& after) {
+    Rates rates;
+    if (before.uptime_seconds && after.uptime_seconds && *after.uptime_seconds > *before.uptime_seconds) {
+        rates.seconds = *after.uptime_seconds - *before.uptime_seconds;
+    } else {
+        rates.seconds = static_cast<double>(after.taken_at_unix_ms - before.taken_at_unix_ms) / 1000.0;
+    }
+    if (rates.seconds <= 0) {
+        return make_error(fmt::format("{}: the two samples are not in time order (interval {:.3f} s)", after.host,
+                                      rates.seconds));
+    }
+    interface_rates(before, after, rates.seconds, rates);
+    cpu_rates(before, after, rates.seconds, rates);
+    rates.snmp = proto_rates(before.snmp, after.snmp, rates.seconds);
+    rates.netstat = proto_rates(before.netstat, after.netstat, rates.seconds);
+    rates.snmp6 = proto_rates(before.snmp6, after.snmp6, rates.seconds);
+    if (before.conntrack && after.conntrack && before.conntrack->stat && after.conntrack->stat) {
+        std::map<std::string, double> stat;
+        for (const auto& [field, value] : *after.conntrack->stat) {
+            const auto old = before.conntrack->stat->find(field);
+            if (old != before.conntrack->stat->end()) stat[field] = per_second(old->second, value, rates.seconds);
+        }
+        rates.conntrack_stat = std::move(stat);
+    }
+    if (before.interrupts && after.interrupts) {
+        for (const auto& now : *after.interrupts) {
+            for (const auto& then : *before.interrupts) {
+                if (then.irq != now.irq) continue;
+                for (const auto& [cpu, count] : now.per_cpu) {
+                    const auto old = then.per_cpu.find(cpu);
+                    if (old != then.per_cpu.end()) {
+                        rates.irq_per_cpu[now.irq][cpu] = per_second(old->second, count, rates.seconds);
+                    }
+                }
+            }
+        }
+    }
+    return rates;
+}
+
+}  // namespace netdiag

@@ -1,0 +1,174 @@
+// Transport-layer checks: retransmits, TIME_WAIT against the port range, CLOSE_WAIT, listen queues, UDP.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "checks/catalogue.hpp"
+
+namespace netdiag {
+namespace {
+
+// "8080 (1200), 443 (30)": the ports holding most sockets, at most `limit`.
+std::string top_ports(const std::map<int, std::uint64_t>& by_port, std::size_t limit) {
+    std::vector<std::pair<std::uint64_t, int>> ports;
+    for (const auto& [port, count] : by_port) ports.emplace_back(count, port);
+    std::sort(ports.rbegin(), ports.rend());
+    std::string text;
+    for (std::size_t i = 0; i < ports.size() && i < limit; ++i) {
+        if (!text.empty()) text += ", ";
+        text += fmt::format("{} ({})", ports[i].second, ports[i].first);
+    }
+    return text;
+}
+
+}  // namespace
+
+void check_tcp_retransmits(const CheckInput& in, std::vector<Finding>& out) {
+    const double retransmits = in.rates->snmp_value("Tcp", "RetransSegs");
+    const double sent = in.rates->snmp_value("Tcp", "OutSegs");
+    const double floor = in.settings.threshold("tcp-retransmits.warning-rate");
+    if (retransmits <= floor || sent <= 0) return;
+    const double percent = 100.0 * retransmits / sent;
+    const double warning = in.settings.threshold("tcp-retransmits.warning");
+    const double critical = in.settings.threshold("tcp-retransmits.critical");
+    if (percent <= warning) return;
+    Finding f;
+    f.severity = percent > critical ? Severity::critical : Severity::warning;
+    f.subject = "tcp";
+    f.value = percent;
+    f.unit = "% of segments";
+    f.threshold = f.severity == Severity::critical ? critical : warning;
+    f.message = fmt::format("{:.0f} TCP segments/s retransmitted, {:.2f}% of {:.0f} sent/s", retransmits, percent, sent);
+    f.why = "Retransmits mean packets are lost on the path or in a queue; each one stalls a connection for at "
+            "least a round trip.";
+    f.action = "Find where packets are lost: rx-drops and nic-errors here and on the peers, `ss -ti` for the "
+               "connections with retransmits, then the switches in between.";
+    f.details["retransmits_per_second"] = fmt::format("{:.1f}", retransmits);
+    out.push_back(std::move(f));
+}
+
+void check_time_wait(const CheckInput& in, std::vector<Finding>& out) {
+    std::optional<std::uint64_t> time_wait;
+    if (in.now.sockstat) {
+        const auto tcp = in.now.sockstat->find("TCP");
+        if (tcp != in.now.sockstat->end()) {
+            if (const auto tw = tcp->second.find("tw"); tw != tcp->second.end() && tw->second >= 0) {
+                time_wait = static_cast<std::uint64_t>(tw->second);
+            }
+        }
+    }
+    if (!time_wait && in.now.tcp) {
+        const auto found = in.now.tcp->states.find("TIME_WAIT");
+        time_wait = found == in.now.tcp->states.end() ? 0 : found->second;
+    }
+    if (!time_wait) return;
+    const double count = static_cast<double>(*time_wait);
+    const int range = in.now.port_range ? in.now.port_range->size() : 0;
+    const double percent = range > 0 ? 100.0 * count / range : 0;
+    const double warning_count = in.settings.threshold("time-wait.warning-count");
+    const double warning = in.settings.threshold("time-wait.warning");
+    const double critical = in.settings.threshold("time-wait.critical");
+    const bool over_range = range > 0 && percent > warning;
+    if (!over_range && count <= warning_count) return;
+    Finding f;
+    f.severity = range > 0 && percent > critical ? Severity::critical : Severity::warning;
+    f.subject = "ip_local_port_range";
+    if (range > 0) {
+        f.value = percent;
+        f.unit = "% of port range";
+        f.threshold = f.severity == Severity::critical ? critical : warning;
+        f.message = fmt::format("{} sockets in TIME_WAIT, {:.0f}% of the {} ephemeral ports ({}-{})", *time_wait,
+                                percent, range, in.now.port_range->low, in.now.port_range->high);
+    } else {
+        f.value = count;
+        f.unit = "sockets";
+        f.threshold = warning_count;
+        f.message = fmt::format("{} sockets in TIME_WAIT", *time_wait);
+    }
+    if (in.now.tcp && !in.now.tcp->time_wait_by_remote_port.empty()) {
+        f.details["remote_ports"] = top_ports(in.now.tcp->time_wait_by_remote_port, 3);
+        f.message += fmt::format("; most toward remote port {}", f.details["remote_ports"]);
+    }
+    f.why = "Each TIME_WAIT socket holds an ephemeral port for 60 s; when a destination's ports run out, new "
+            "outgoing connections fail with EADDRNOTAVAIL.";
+    f.action = fmt::format("Reuse connections (keep-alive, pooling); widen net.ipv4.ip_local_port_range; enable "
+                           "net.ipv4.tcp_tw_reuse (now {}). `netdiag fix --only port-range` plans the range.",
+                           sysctl_text(in.now, "net.ipv4.tcp_tw_reuse"));
+    f.fix = "port-range";
+    out.push_back(std::move(f));
+}
+
+void check_close_wait(const CheckInput& in, std::vector<Finding>& out) {
+    if (!in.now.tcp) return;
+    const double warning = in.settings.threshold("close-wait.warning");
+    const double critical = in.settings.threshold("close-wait.critical");
+    for (const auto& [port, count] : in.now.tcp->close_wait_by_local_port) {
+        const double value = static_cast<double>(count);
+        if (value < warning) continue;
+        Finding f;
+        f.severity = value >= critical ? Severity::critical : Severity::warning;
+        f.subject = fmt::format("port {}", port);
+        f.value = value;
+        f.unit = "sockets";
+        f.threshold = f.severity == Severity::critical ? critical : warning;
+        f.message = fmt::format("{} sockets in CLOSE_WAIT on local port {}", count, port);
+        f.why = "The peer closed these connections but the application never called close(): it leaks file "
+                "descriptors and memory until it stops accepting.";
+        f.action = fmt::format("Find the process with `ss -tanp state close-wait '( sport = :{} )'` and fix its "
+                               "connection handling (missing close, stuck worker pool); restarting only buys time.",
+                               port);
+        f.details["port"] = std::to_string(port);
+        out.push_back(std::move(f));
+    }
+}
+
+void check_listen_overflows(const CheckInput& in, std::vector<Finding>& out) {
+    const double overflows = in.rates->netstat_value("TcpExt", "ListenOverflows");
+    const double drops = in.rates->netstat_value("TcpExt", "ListenDrops");
+    const double value = std::max(overflows, drops);  // every overflow is also counted as a drop
+    const double warning = in.settings.threshold("listen-overflows.warning");
+    if (value <= warning) return;
+    Finding f;
+    f.severity = Severity::warning;
+    f.subject = "tcp listen queues";
+    f.value = value;
+    f.unit = "/s";
+    f.threshold = warning;
+    f.message = fmt::format("{:.1f} connections/s dropped at full listen queues (ListenOverflows {:.1f}/s, "
+                            "ListenDrops {:.1f}/s)",
+                            value, overflows, drops);
+    f.why = "Clients' SYNs or final ACKs are dropped: they retry after a second or more, so connects look slow.";
+    f.action = fmt::format("Find the listener with `ss -ltn` (Recv-Q at Send-Q); make the application accept "
+                           "faster or raise its backlog together with net.core.somaxconn (now {}).",
+                           sysctl_text(in.now, "net.core.somaxconn"));
+    out.push_back(std::move(f));
+}
+
+void check_udp_buffer_errors(const CheckInput& in, std::vector<Finding>& out) {
+    const Rates& r = *in.rates;
+    const double receive = r.snmp_value("Udp", "RcvbufErrors") + r.snmp_value("UdpLite", "RcvbufErrors");
+    const double send = r.snmp_value("Udp", "SndbufErrors") + r.snmp_value("UdpLite", "SndbufErrors");
+    double receive6 = 0, send6 = 0;
+    if (const auto udp6 = r.snmp6.find("Udp6"); udp6 != r.snmp6.end()) {
+        if (const auto v = udp6->second.find("Udp6RcvbufErrors"); v != udp6->second.end()) receive6 = v->second;
+        if (const auto v = udp6->second.find("Udp6SndbufErrors"); v != udp6->second.end()) send6 = v->second;
+    }
+    const double value = receive + send + receive6 + send6;
+    const double warning = in.settings.threshold("udp-buffer-errors.warning");
+    if (value <= warning) return;
+    Finding f;
+    f.severity = Severity::warning;
+    f.subject = "udp";
+    f.value = value;
+    f.unit = "/s";
+    f.threshold = warning;
+    f.message = fmt::format("{:.1f} UDP datagrams/s lost to full socket buffers (receive {:.1f}/s, send {:.1f}/s)",
+                            value, receive + receive6, send + send6);
+    f.why = "A UDP socket whose buffer is full drops datagrams silently: DNS, syslog, metrics and video lose data.";
+    f.action = fmt::format("Find the socket with `ss -uamp` (large Recv-Q); raise its SO_RCVBUF and "
+                           "net.core.rmem_max (now {}), or make the reader faster.",
+                           sysctl_text(in.now, "net.core.rmem_max"));
+    out.push_back(std::move(f));
+}
+
+}  // namespace netdiag

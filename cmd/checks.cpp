@@ -1,0 +1,53 @@
+// netdiag checks: list the catalogue with the thresholds in force.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "checks/catalogue.hpp"
+#include "cmd/commands.hpp"
+#include "cmd/settings_options.hpp"
+#include "common/exit_codes.hpp"
+#include "common/text.hpp"
+
+namespace netdiag {
+
+void add_checks_command(Cli& cli) {
+    auto* checks = cli.app.add_subcommand("checks", "List the checks and their thresholds");
+    cli.checks_command = checks;
+    checks->add_flag("--json", cli.checks.json, "Print the catalogue as JSON");
+    add_settings_flags(*checks, cli.checks.settings);
+}
+
+int run_checks(const ChecksOptions& options) {
+    int settings_exit = exit_code::kUsage;
+    auto settings = build_settings(options.settings, &settings_exit);
+    if (!settings) {
+        fmt::print(stderr, "netdiag: {}\n", settings.error().message);
+        return settings_exit;
+    }
+    nlohmann::json listing = nlohmann::json::array();
+    std::string table;
+    for (const auto& check : catalogue()) {
+        nlohmann::json thresholds = nlohmann::json::object();
+        std::string threshold_text;
+        for (const auto& [key, value] : settings->thresholds) {
+            if (!starts_with(key, std::string(check.threshold_prefix) + ".")) continue;
+            thresholds[key] = value;
+            threshold_text += fmt::format("{}{}={:g}", threshold_text.empty() ? "" : " ", key, value);
+        }
+        listing.push_back({{"id", check.id},
+                           {"summary", check.summary},
+                           {"needs", check.needs_rates ? "two samples" : "one sample"},
+                           {"thresholds", thresholds}});
+        table += fmt::format("{:<18} {:<11} {}\n{:<18} {:<11} {}\n", check.id,
+                             check.needs_rates ? "rate" : "level", check.summary, "", "", threshold_text);
+    }
+    if (options.json) {
+        fmt::print("{}\n", listing.dump(2));
+    } else {
+        fmt::print("{:<18} {:<11} {}\n{}", "CHECK", "NEEDS", "WHAT / THRESHOLDS", table);
+    }
+    return exit_code::kOk;
+}
+
+}  // namespace netdiag

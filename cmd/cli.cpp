@@ -1,0 +1,42 @@
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "cmd/commands.hpp"
+#include "common/exit_codes.hpp"
+
+namespace netdiag {
+
+std::unique_ptr<Cli> make_cli() {
+    auto cli = std::make_unique<Cli>();
+    cli->app.set_version_flag("--version", std::string("netdiag ") + NETDIAG_VERSION);
+    cli->app.require_subcommand(1);
+    cli->app.footer(exit_code::kHelpText);
+    add_scan_command(*cli);
+    add_collect_command(*cli);
+    add_checks_command(*cli);
+    return cli;
+}
+
+int run_cli(int argc, const char* const* argv) {
+    auto cli = make_cli();
+    try {
+        cli->app.parse(argc, argv);
+    } catch (const CLI::Success& done) {  // --help, --version
+        return cli->app.exit(done);
+    } catch (const CLI::ParseError& error) {
+        cli->app.exit(error);
+        return exit_code::kUsage;
+    }
+    try {
+        if (cli->scan_command->parsed()) return run_scan(cli->scan);
+        if (cli->collect_command->parsed()) return run_collect(cli->collect);
+        if (cli->checks_command->parsed()) return run_checks(cli->checks);
+    } catch (const std::exception& error) {
+        fmt::print(stderr, "netdiag: internal error: {}\n", error.what());
+        return exit_code::kInternal;
+    }
+    return exit_code::kUsage;
+}
+
+}  // namespace netdiag

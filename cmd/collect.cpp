@@ -1,0 +1,53 @@
+// netdiag collect: print raw snapshots as JSON (netdiag.collect/v1), to be checked later with scan --from.
+#include <chrono>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cmd/commands.hpp"
+#include "cmd/settings_options.hpp"
+#include "collect/snapshot_json.hpp"
+#include "common/exit_codes.hpp"
+#include "remote/local_transport.hpp"
+#include "scan/scan_host.hpp"
+
+namespace netdiag {
+
+void add_collect_command(Cli& cli) {
+    auto& options = cli.collect;
+    auto* collect = cli.app.add_subcommand("collect", "Print the host's counters as a JSON snapshot");
+    cli.collect_command = collect;
+    collect->add_option("--root", options.root, "Read a captured tree (DIR/proc, DIR/sys) instead of this host")
+        ->type_name("DIR")
+        ->check(CLI::ExistingDirectory);
+    collect->add_option("--interval", options.interval_seconds, "Take a second sample this many seconds later")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.0, 3600.0))
+        ->capture_default_str();
+    collect->add_option("-o,--output", options.output, "Write to FILE (whole or not at all) instead of stdout")
+        ->type_name("FILE");
+    collect->footer(exit_code::kHelpText);
+}
+
+int run_collect(const CollectOptions& options) {
+    const std::string host = options.root ? *options.root : "localhost";
+    LocalTransport transport(options.root.value_or("/"));
+    const auto interval = std::chrono::milliseconds(static_cast<std::int64_t>(options.interval_seconds * 1000));
+    auto samples = take_samples(transport, host, interval, sleep_for);
+    if (!samples) {
+        fmt::print(stderr, "netdiag: {}: {}\n", host, samples.error().message);
+        return exit_code::kUnknown;
+    }
+    const std::string document = collect_document(*samples).dump(1) + "\n";
+    if (options.output) {
+        if (auto written = write_text_file_atomically(*options.output, document); !written) {
+            fmt::print(stderr, "netdiag: {}\n", written.error().message);
+            return exit_code::kDataError;
+        }
+    } else {
+        std::fwrite(document.data(), 1, document.size(), stdout);
+    }
+    return exit_code::kOk;
+}
+
+}  // namespace netdiag

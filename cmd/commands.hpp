@@ -1,0 +1,67 @@
+// The command line: one options struct and one run function per subcommand (one file each).
+// make_cli() builds the parser without running anything, so tests can parse argv.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace netdiag {
+
+struct SettingsOptions {
+    std::optional<std::string> config_file;
+    std::vector<std::string> thresholds;  // "rx-drops.warning=20"
+    std::vector<std::string> speeds;      // "eth0=10000"
+    std::optional<std::string> virtual_interfaces;  // "lo,veth*"
+    std::optional<std::string> only;      // "rx-drops,conntrack-fill"
+};
+
+struct ScanOptions {
+    std::optional<std::string> root;
+    double interval_seconds = 5;
+    std::vector<std::string> from_files;
+    std::string format = "table";
+    bool json = false;
+    std::string color = "auto";
+    bool verbose = false;
+    SettingsOptions settings;
+};
+
+struct CollectOptions {
+    std::optional<std::string> root;
+    double interval_seconds = 0;
+    std::optional<std::string> output;
+};
+
+struct ChecksOptions {
+    bool json = false;
+    SettingsOptions settings;
+};
+
+struct Cli {
+    CLI::App app{"netdiag: diagnose a Linux host's network stack and say what to do about it.", "netdiag"};
+    ScanOptions scan;
+    CollectOptions collect;
+    ChecksOptions checks;
+    CLI::App* scan_command = nullptr;
+    CLI::App* collect_command = nullptr;
+    CLI::App* checks_command = nullptr;
+};
+
+std::unique_ptr<Cli> make_cli();
+
+void add_scan_command(Cli& cli);
+void add_collect_command(Cli& cli);
+void add_checks_command(Cli& cli);
+
+int run_scan(const ScanOptions& options);
+int run_collect(const CollectOptions& options);
+int run_checks(const ChecksOptions& options);
+
+// Parses and runs; returns the process exit code.
+int run_cli(int argc, const char* const* argv);
+
+}  // namespace netdiag

@@ -1,0 +1,3 @@
+#include "cmd/commands.hpp"
+
+int main(int argc, char** argv) { return netdiag::run_cli(argc, argv); }

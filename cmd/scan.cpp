@@ -1,0 +1,135 @@
+// netdiag scan: sample the local host (or a captured tree, or saved snapshots) and report findings.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cmd/commands.hpp"
+#include "cmd/settings_options.hpp"
+#include "collect/snapshot_json.hpp"
+#include "common/exit_codes.hpp"
+#include "remote/local_transport.hpp"
+#include "scan/scan_host.hpp"
+
+namespace netdiag {
+namespace {
+
+std::int64_t now_unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+Result<std::vector<Snapshot>> load_samples(const std::vector<std::string>& files) {
+    std::vector<Snapshot> samples;
+    for (const auto& file : files) {
+        auto text = read_text_file(file);
+        if (!text) return text.error();
+        auto loaded = parse_collect_document(*text, file);
+        if (!loaded) return loaded.error();
+        for (auto& sample : *loaded) samples.push_back(std::move(sample));
+    }
+    for (const auto& sample : samples) {
+        if (sample.host != samples.front().host) {
+            return make_error(fmt::format("{}: samples are of different hosts (\"{}\" and \"{}\")", files.back(),
+                                          samples.front().host, sample.host));
+        }
+    }
+    return samples;
+}
+
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+}  // namespace
+
+void add_scan_command(Cli& cli) {
+    auto& options = cli.scan;
+    auto* scan = cli.app.add_subcommand("scan", "Sample the host twice, run every check and report what is wrong");
+    cli.scan_command = scan;
+    scan->add_option("--root", options.root, "Scan a captured tree (DIR/proc, DIR/sys) instead of this host")
+        ->type_name("DIR")
+        ->check(CLI::ExistingDirectory);
+    scan->add_option("--interval", options.interval_seconds,
+                     "Seconds between the two samples; 0 takes one sample and runs only level checks")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.0, 3600.0))
+        ->capture_default_str();
+    auto* from = scan->add_option("--from", options.from_files,
+                                  "Check saved `netdiag collect` output instead of sampling (one or two files)")
+                     ->type_name("FILE")
+                     ->expected(1, 2)
+                     ->check(CLI::ExistingFile);
+    scan->add_option("--format", options.format, "Output format")
+        ->check(CLI::IsMember({"table", "json", "nagios"}))
+        ->capture_default_str();
+    scan->add_flag("--json", options.json, "Same as --format json");
+    scan->add_option("--color", options.color, "Color the table")
+        ->check(CLI::IsMember({"auto", "always", "never"}))
+        ->capture_default_str();
+    scan->add_flag("-v,--verbose", options.verbose, "Also list the files that could not be read");
+    add_settings_flags(*scan, options.settings);
+    from->excludes(scan->get_option("--root"));
+    scan->footer(exit_code::kHelpText);
+}
+
+int run_scan(const ScanOptions& options) {
+    int settings_exit = exit_code::kUsage;
+    auto settings = build_settings(options.settings, &settings_exit);
+    if (!settings) {
+        fmt::print(stderr, "netdiag: {}\n", settings.error().message);
+        return settings_exit;
+    }
+
+    ScanReport report;
+    if (!options.from_files.empty()) {
+        auto samples = load_samples(options.from_files);
+        if (!samples) {
+            fmt::print(stderr, "netdiag: {}\n", samples.error().message);
+            return exit_code::kDataError;
+        }
+        report.hosts.push_back(evaluate_samples(*samples, *settings));
+    } else {
+        const std::string root = options.root.value_or("/");
+        const std::string host = options.root ? *options.root : "localhost";
+        LocalTransport transport(root);
+        const auto interval = std::chrono::milliseconds(static_cast<std::int64_t>(options.interval_seconds * 1000));
+        if (stderr_is_terminal() && interval.count() > 0) {
+            fmt::print(stderr, "netdiag: sampling {} twice, {:g} s apart...\r", host, options.interval_seconds);
+            std::fflush(stderr);
+        }
+        auto samples = take_samples(transport, host, interval, sleep_for);
+        if (stderr_is_terminal() && interval.count() > 0) fmt::print(stderr, "\033[2K");
+        if (samples) {
+            report.hosts.push_back(evaluate_samples(*samples, *settings));
+        } else {
+            HostResult failed;
+            failed.host = host;
+            failed.status = "error";
+            failed.error = samples.error().message;
+            report.hosts.push_back(std::move(failed));
+        }
+        if (options.root && report.hosts.back().status != "ok") {
+            fmt::print(stderr, "netdiag: {}: not a captured host tree: {}\n", *options.root,
+                       report.hosts.back().error);
+            return exit_code::kDataError;
+        }
+    }
+    report.generated_at_unix_ms = now_unix_ms();
+
+    const std::string format = options.json ? "json" : options.format;
+    if (format == "json") {
+        fmt::print("{}\n", render_json(report).dump(2));
+    } else if (format == "nagios") {
+        fmt::print("{}", render_nagios(report));
+    } else {
+        TableOptions table;
+        table.color = options.color == "always" || (options.color == "auto" && ::isatty(STDOUT_FILENO) == 1 &&
+                                                    std::getenv("NO_COLOR") == nullptr);
+        table.verbose = options.verbose;
+        fmt::print("{}", render_table(report, table));
+    }
+    return scan_exit_code(report);
+}
+
+}  // namespace netdiag

@@ -1,0 +1,100 @@
+#include "cmd/settings_options.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "checks/catalogue.hpp"
+#include "common/exit_codes.hpp"
+#include "common/text.hpp"
+
+namespace netdiag {
+
+void add_settings_flags(CLI::App& command, SettingsOptions& options) {
+    command.add_option("--config", options.config_file, "YAML file with thresholds, virtual_interfaces and speeds")
+        ->type_name("FILE")
+        ->check(CLI::ExistingFile);
+    command.add_option("--threshold", options.thresholds, "Override a threshold (see `netdiag checks`); repeatable")
+        ->type_name("CHECK.LEVEL=VALUE")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    command.add_option("--speed", options.speeds, "Link speed for an interface the kernel gives none; repeatable")
+        ->type_name("IF=MBPS")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    command.add_option("--virtual-interfaces", options.virtual_interfaces,
+                       "Comma-separated patterns left out of NIC checks (default: lo,veth*,br-*,docker*,...)")
+        ->type_name("PATTERNS");
+    command.add_option("--only", options.only, "Comma-separated check ids to run")->type_name("CHECKS");
+}
+
+Result<Settings> build_settings(const SettingsOptions& options, int* exit_code_on_error) {
+    Settings settings = default_settings();
+    if (options.config_file) {
+        auto text = read_text_file(*options.config_file);
+        auto applied = text ? apply_config(settings, *text, *options.config_file) : Status(text.error());
+        if (!applied) {
+            *exit_code_on_error = exit_code::kDataError;
+            return applied.error();
+        }
+    }
+    *exit_code_on_error = exit_code::kUsage;
+    if (options.virtual_interfaces) {
+        settings.virtual_interfaces.clear();
+        for (const auto pattern : split(*options.virtual_interfaces, ',')) {
+            if (!trim(pattern).empty()) settings.virtual_interfaces.emplace_back(trim(pattern));
+        }
+    }
+    for (const auto& assignment : options.thresholds) {
+        if (auto status = set_threshold(settings, assignment); !status) return status.error();
+    }
+    for (const auto& assignment : options.speeds) {
+        if (auto status = set_speed(settings, assignment); !status) return status.error();
+    }
+    if (options.only) {
+        for (const auto id : split(*options.only, ',')) {
+            const auto name = trim(id);
+            const auto known = catalogue();
+            if (std::none_of(known.begin(), known.end(), [&](const Check& c) { return c.id == name; })) {
+                return make_error(fmt::format("--only: unknown check \"{}\" (see `netdiag checks`)", name));
+            }
+            settings.only_checks.emplace(name);
+        }
+    }
+    return settings;
+}
+
+Result<std::string> read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (in.bad()) return make_error(fmt::format("{}: read failed", path));
+    return content.str();
+}
+
+Status write_text_file_atomically(const std::string& path, const std::string& content) {
+    const std::string temp = path + ".tmp";
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        if (!out) return make_error(fmt::format("{}: {}", temp, std::strerror(errno)));
+        out << content;
+        out.flush();
+        if (!out) {
+            std::remove(temp.c_str());
+            return make_error(fmt::format("{}: write failed", temp));
+        }
+    }
+    if (std::rename(temp.c_str(), path.c_str()) != 0) {
+        const std::string reason = std::strerror(errno);
+        std::remove(temp.c_str());
+        return make_error(fmt::format("{}: {}", path, reason));
+    }
+    return Ok{};
+}
+
+}  // namespace netdiag

@@ -1,0 +1,19 @@
+// Flags shared by the commands that evaluate checks, and turning them into Settings.
+#pragma once
+
+#include "checks/settings.hpp"
+#include "cmd/commands.hpp"
+
+namespace netdiag {
+
+void add_settings_flags(CLI::App& command, SettingsOptions& options);
+
+// Defaults, then the config file, then flags. Bad flags exit 64, a bad config file 65.
+Result<Settings> build_settings(const SettingsOptions& options, int* exit_code_on_error);
+
+// Reads a whole file for the commands: errors name the file.
+Result<std::string> read_text_file(const std::string& path);
+// Writes a file whole or not at all (temp file, then rename).
+Status write_text_file_atomically(const std::string& path, const std::string& content);
+
+}  // namespace netdiag

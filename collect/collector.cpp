@@ -1,0 +1,319 @@
+#include "collect/collector.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <string_view>
+#include <unordered_map>
+
+#include "collect/parsers.hpp"
+#include "common/text.hpp"
+
+namespace netdiag {
+namespace {
+
+constexpr std::string_view kSysctlRoot = "/proc/sys/";
+constexpr std::string_view kNetClass = "/sys/class/net/";
+constexpr std::string_view kIrqRoot = "/proc/irq/";
+
+// The sysctls a diagnosis or a fix talks about; read as plain integers.
+constexpr std::string_view kSysctls[] = {
+    "/proc/sys/net/core/netdev_max_backlog",   "/proc/sys/net/core/netdev_budget",
+    "/proc/sys/net/core/netdev_budget_usecs",  "/proc/sys/net/core/somaxconn",
+    "/proc/sys/net/ipv4/tcp_max_syn_backlog",  "/proc/sys/net/ipv4/tcp_tw_reuse",
+    "/proc/sys/net/ipv4/tcp_max_tw_buckets",   "/proc/sys/net/core/rmem_max",
+    "/proc/sys/net/core/rmem_default",
+};
+
+// Per-interface files under /sys/class/net/IF/, relative to that directory.
+constexpr std::string_view kInterfaceFiles[] = {
+    "speed",
+    "operstate",
+    "statistics/rx_missed_errors",
+    "statistics/rx_fifo_errors",
+    "device/numa_node",
+    "device/../numa_node",  // virtio: the PCI function is the parent of the virtio device
+    "device/local_cpulist",
+    "device/../local_cpulist",
+    "device/msi_irqs/*",
+    "device/../msi_irqs/*",
+    "queues/rx-*/rps_cpus",
+};
+
+class Reads {
+public:
+    explicit Reads(const std::vector<FileRead>& reads) {
+        for (const auto& read : reads) (read.is_link ? links_ : files_).emplace(read.path, &read);
+    }
+    const FileRead* file(const std::string& path) const { return find(files_, path); }
+    const FileRead* link(const std::string& path) const { return find(links_, path); }
+    const std::unordered_map<std::string, const FileRead*>& files() const { return files_; }
+
+private:
+    static const FileRead* find(const std::unordered_map<std::string, const FileRead*>& map,
+                                const std::string& path) {
+        const auto found = map.find(path);
+        return found == map.end() ? nullptr : found->second;
+    }
+    std::unordered_map<std::string, const FileRead*> files_, links_;
+};
+
+// Parses one file into `slot`, or notes why it could not. Returns whether it parsed.
+template <class T, class Parser>
+bool parse_into(const Reads& reads, const std::string& path, Snapshot& snapshot, std::optional<T>& slot,
+                Parser parser) {
+    const FileRead* read = reads.file(path);
+    if (read == nullptr) {
+        snapshot.unavailable[path] = "not read";
+        return false;
+    }
+    if (!read->content) {
+        snapshot.unavailable[path] = read->error.empty() ? "unreadable" : read->error;
+        return false;
+    }
+    auto parsed = parser(*read->content, path);
+    if (!parsed) {
+        snapshot.unavailable[path] = parsed.error().message;
+        return false;
+    }
+    slot = std::move(parsed).value();
+    return true;
+}
+
+// Like parse_into, but where the file may simply not exist (virtual interfaces, old kernels)
+// its absence is not worth listing.
+template <class T, class Parser>
+void parse_optional(const Reads& reads, const std::string& path, Snapshot& snapshot, std::optional<T>& slot,
+                    Parser parser) {
+    const FileRead* read = reads.file(path);
+    if (read == nullptr || !read->content) return;
+    auto parsed = parser(*read->content, path);
+    if (!parsed) {
+        snapshot.unavailable[path] = parsed.error().message;
+        return;
+    }
+    slot = std::move(parsed).value();
+}
+
+std::string basename_of(std::string_view path) {
+    const auto slash = path.find_last_of('/');
+    return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// "/sys/class/net/eth0/device/msi_irqs/27" -> "eth0"
+std::string interface_of(std::string_view path) {
+    const auto rest = path.substr(kNetClass.size());
+    return std::string(rest.substr(0, rest.find('/')));
+}
+
+std::string sysctl_name(std::string_view path) {
+    std::string name(path.substr(kSysctlRoot.size()));
+    for (auto& c : name) {
+        if (c == '/') c = '.';
+    }
+    return name;
+}
+
+// An IRQ serves the interface when its action names the interface or its device
+// ("eth1-rxtx-0", "virtio0-input.0"); this drops a bridge's or a sibling function's vectors.
+bool irq_serves(const InterruptLine& line, const InterfaceInfo& info) {
+    if (line.action.find(info.name) != std::string::npos) return true;
+    return info.device && line.action.find(*info.device) != std::string::npos;
+}
+
+void fill_interfaces(const Reads& reads, Snapshot& snapshot) {
+    std::map<std::string, InterfaceInfo> by_name;
+    if (snapshot.net_dev) {
+        for (const auto& counters : *snapshot.net_dev) by_name[counters.name].name = counters.name;
+    }
+    for (const auto& [path, read] : reads.files()) {
+        if (starts_with(path, kNetClass)) {
+            const auto name = interface_of(path);
+            by_name[name].name = name;
+        }
+    }
+    std::map<std::string, std::vector<int>> own_irqs, parent_irqs;
+    for (const auto& [path, read] : reads.files()) {
+        if (!starts_with(path, kNetClass) || !read->content) continue;
+        const auto name = interface_of(path);
+        const auto irq = parse_i64(basename_of(path));
+        if (!irq) continue;
+        if (path.find("/device/msi_irqs/") != std::string::npos) own_irqs[name].push_back(static_cast<int>(*irq));
+        if (path.find("/device/../msi_irqs/") != std::string::npos) {
+            parent_irqs[name].push_back(static_cast<int>(*irq));
+        }
+    }
+
+    for (auto& [name, info] : by_name) {
+        const std::string dir = std::string(kNetClass) + name + "/";
+        parse_optional(reads, dir + "speed", snapshot, info.speed_mbps, parse_single_int);
+        parse_optional(reads, dir + "operstate", snapshot, info.operstate, parse_single_word);
+        std::optional<std::int64_t> number;
+        parse_optional(reads, dir + "statistics/rx_missed_errors", snapshot, number, parse_single_int);
+        if (number && *number >= 0) info.rx_missed_errors = static_cast<std::uint64_t>(*number);
+        number.reset();
+        parse_optional(reads, dir + "statistics/rx_fifo_errors", snapshot, number, parse_single_int);
+        if (number && *number >= 0) info.rx_fifo_errors = static_cast<std::uint64_t>(*number);
+
+        if (const FileRead* device = reads.link(dir + "device"); device && device->content) {
+            info.is_virtual = false;
+            info.device = basename_of(*device->content);
+        }
+        number.reset();
+        parse_optional(reads, dir + "device/numa_node", snapshot, number, parse_single_int);
+        if (!number) parse_optional(reads, dir + "device/../numa_node", snapshot, number, parse_single_int);
+        if (number) info.numa_node = static_cast<int>(*number);
+        parse_optional(reads, dir + "device/local_cpulist", snapshot, info.local_cpulist, parse_single_word);
+        if (!info.local_cpulist) {
+            parse_optional(reads, dir + "device/../local_cpulist", snapshot, info.local_cpulist,
+                           parse_single_word);
+        }
+        auto irqs = own_irqs.count(name) ? own_irqs[name] : parent_irqs[name];
+        std::sort(irqs.begin(), irqs.end());
+        if (snapshot.interrupts) {
+            std::erase_if(irqs, [&](int irq) {
+                const auto& lines = *snapshot.interrupts;
+                const auto line = std::find_if(lines.begin(), lines.end(),
+                                               [&](const InterruptLine& l) { return l.irq == irq; });
+                return line == lines.end() || !irq_serves(*line, info);
+            });
+        }
+        info.irqs = std::move(irqs);
+    }
+    for (const auto& [path, read] : reads.files()) {
+        if (starts_with(path, kNetClass) && path.find("/queues/rx-") != std::string::npos) {
+            ++by_name[interface_of(path)].rx_queues;
+        }
+    }
+    for (auto& [name, info] : by_name) snapshot.interfaces.push_back(std::move(info));
+}
+
+void fill_irq_affinity(const Reads& reads, Snapshot& snapshot) {
+    for (const auto& [path, read] : reads.files()) {
+        if (!starts_with(path, kIrqRoot) || !read->content) continue;
+        const auto rest = std::string_view(path).substr(kIrqRoot.size());
+        const auto slash = rest.find('/');
+        const auto irq = parse_i64(rest.substr(0, slash));
+        if (!irq || slash == std::string_view::npos) continue;
+        auto& affinity = snapshot.irq_affinity[static_cast<int>(*irq)];
+        const auto file = rest.substr(slash + 1);
+        auto mask = parse_single_word(*read->content, path);
+        if (!mask) continue;
+        if (file == "smp_affinity") affinity.smp_affinity = *mask;
+        if (file == "effective_affinity") affinity.effective_affinity = *mask;
+    }
+}
+
+}  // namespace
+
+ReadRequest sample_request() {
+    ReadRequest request;
+    request.files = {
+        "/proc/uptime",
+        "/proc/sys/kernel/hostname",
+        "/proc/sys/kernel/osrelease",
+        "/proc/self/auxv",
+        "/sys/devices/system/cpu/online",
+        "/proc/net/dev",
+        "/proc/net/snmp",
+        "/proc/net/netstat",
+        "/proc/net/snmp6",
+        "/proc/net/sockstat",
+        "/proc/net/softnet_stat",
+        "/proc/stat",
+        "/proc/softirqs",
+        "/proc/interrupts",
+        "/proc/sys/net/netfilter/nf_conntrack_count",
+        "/proc/sys/net/netfilter/nf_conntrack_max",
+        "/proc/sys/net/netfilter/nf_conntrack_buckets",
+        "/proc/net/stat/nf_conntrack",
+        "/sys/module/nf_conntrack/parameters/hashsize",
+        "/proc/sys/net/ipv4/ip_local_port_range",
+        "/proc/net/tcp",
+        "/proc/net/tcp6",
+        "/proc/irq/*/smp_affinity",
+        "/proc/irq/*/effective_affinity",
+    };
+    for (const auto sysctl : kSysctls) request.files.emplace_back(sysctl);
+    for (const auto file : kInterfaceFiles) request.files.push_back(std::string(kNetClass) + "*/" + std::string(file));
+    request.links = {std::string(kNetClass) + "*/device"};
+    return request;
+}
+
+Snapshot build_snapshot(std::string host, const std::vector<FileRead>& file_reads, std::int64_t taken_at_unix_ms) {
+    const Reads reads(file_reads);
+    Snapshot snapshot;
+    snapshot.host = std::move(host);
+    snapshot.taken_at_unix_ms = taken_at_unix_ms;
+
+    parse_into(reads, "/proc/uptime", snapshot, snapshot.uptime_seconds, parse_uptime);
+    parse_into(reads, "/proc/sys/kernel/hostname", snapshot, snapshot.hostname, parse_single_word);
+    parse_into(reads, "/proc/sys/kernel/osrelease", snapshot, snapshot.kernel_release, parse_single_word);
+    std::optional<AuxvConstants> constants;
+    parse_into(reads, "/proc/self/auxv", snapshot, constants, parse_auxv);
+    if (constants) {
+        snapshot.clk_tck = constants->clk_tck;
+        snapshot.page_size = constants->page_size;
+    }
+    std::optional<std::set<int>> online;
+    parse_into(reads, "/sys/devices/system/cpu/online", snapshot, online, parse_cpu_list);
+    if (online) snapshot.online_cpus = static_cast<int>(online->size());
+
+    parse_into(reads, "/proc/net/dev", snapshot, snapshot.net_dev, parse_net_dev);
+    parse_into(reads, "/proc/net/snmp", snapshot, snapshot.snmp, parse_snmp);
+    parse_into(reads, "/proc/net/netstat", snapshot, snapshot.netstat, parse_snmp);
+    parse_into(reads, "/proc/net/snmp6", snapshot, snapshot.snmp6, parse_snmp6);
+    parse_into(reads, "/proc/net/sockstat", snapshot, snapshot.sockstat, parse_sockstat);
+    parse_into(reads, "/proc/net/softnet_stat", snapshot, snapshot.softnet, parse_softnet_stat);
+    parse_into(reads, "/proc/stat", snapshot, snapshot.cpu_times, parse_proc_stat);
+    parse_into(reads, "/proc/softirqs", snapshot, snapshot.softirqs, parse_softirqs);
+    parse_into(reads, "/proc/interrupts", snapshot, snapshot.interrupts, parse_interrupts);
+    parse_into(reads, "/proc/sys/net/ipv4/ip_local_port_range", snapshot, snapshot.port_range, parse_port_range);
+
+    // Conntrack exists only where nf_conntrack is loaded; its absence is "not applicable".
+    Conntrack conntrack;
+    std::optional<std::int64_t> number;
+    if (parse_into(reads, "/proc/sys/net/netfilter/nf_conntrack_count", snapshot, number, parse_single_int)) {
+        conntrack.count = static_cast<std::uint64_t>(std::max<std::int64_t>(*number, 0));
+    }
+    number.reset();
+    if (parse_into(reads, "/proc/sys/net/netfilter/nf_conntrack_max", snapshot, number, parse_single_int)) {
+        conntrack.max = static_cast<std::uint64_t>(std::max<std::int64_t>(*number, 0));
+    }
+    number.reset();
+    parse_optional(reads, "/proc/sys/net/netfilter/nf_conntrack_buckets", snapshot, number, parse_single_int);
+    if (!number) parse_optional(reads, "/sys/module/nf_conntrack/parameters/hashsize", snapshot, number, parse_single_int);
+    if (number) conntrack.buckets = static_cast<std::uint64_t>(std::max<std::int64_t>(*number, 0));
+    parse_into(reads, "/proc/net/stat/nf_conntrack", snapshot, conntrack.stat, parse_nf_conntrack_stat);
+    if (conntrack.count || conntrack.max) snapshot.conntrack = std::move(conntrack);
+
+    // TCP sockets from both families; either file alone is still a useful answer.
+    std::optional<TcpSockets> tcp4, tcp6;
+    parse_into(reads, "/proc/net/tcp", snapshot, tcp4, parse_proc_net_tcp);
+    parse_into(reads, "/proc/net/tcp6", snapshot, tcp6, parse_proc_net_tcp);
+    if (tcp4 || tcp6) {
+        TcpSockets sockets;
+        if (tcp4) merge_tcp(sockets, *tcp4);
+        if (tcp6) merge_tcp(sockets, *tcp6);
+        snapshot.tcp = std::move(sockets);
+    }
+
+    for (const auto sysctl : kSysctls) {
+        std::optional<std::int64_t> value;
+        parse_into(reads, std::string(sysctl), snapshot, value, parse_single_int);
+        if (value) snapshot.sysctls[sysctl_name(sysctl)] = *value;
+    }
+    fill_interfaces(reads, snapshot);
+    fill_irq_affinity(reads, snapshot);
+    return snapshot;
+}
+
+Result<Snapshot> collect_sample(Transport& transport, const std::string& host) {
+    const auto taken_at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    auto reads = transport.read(sample_request());
+    if (!reads) return reads.error();
+    return build_snapshot(host, *reads, taken_at);
+}
+
+}  // namespace netdiag

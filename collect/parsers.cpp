@@ -1,0 +1,526 @@
+#include "collect/parsers.hpp"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "common/text.hpp"
+
+namespace netdiag {
+namespace {
+
+// "file:line: what" — the one error shape every parser returns.
+Error at(std::string_view file, std::size_t line, std::string_view what) {
+    return make_error(fmt::format("{}:{}: {}", file, line, what));
+}
+
+Error empty_file(std::string_view file) { return make_error(fmt::format("{}: empty file", file)); }
+
+bool is_blank(std::string_view line) { return trim(line).empty(); }
+
+// Visits each non-blank line with its 1-based number; stops at the first error.
+template <class Visit>
+std::optional<Error> for_each_line(std::string_view text, Visit&& visit) {
+    std::size_t number = 0;
+    for (const auto line : lines_of(text)) {
+        ++number;
+        if (is_blank(line)) continue;
+        if (auto error = visit(line, number)) return error;
+    }
+    return std::nullopt;
+}
+
+// Parses every field as an unsigned number of `base`; nullopt names the bad field.
+std::optional<std::string_view> parse_all_u64(const std::vector<std::string_view>& fields, std::size_t from,
+                                              std::vector<std::uint64_t>& out, int base = 10) {
+    out.clear();
+    for (std::size_t i = from; i < fields.size(); ++i) {
+        auto value = parse_u64(fields[i], base);
+        if (!value) return fields[i];
+        out.push_back(*value);
+    }
+    return std::nullopt;
+}
+
+std::string quoted(std::string_view text) {
+    constexpr std::size_t kShown = 40;
+    std::string shown(text.substr(0, kShown));
+    for (auto& c : shown) {
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+    }
+    return fmt::format("\"{}{}\"", shown, text.size() > kShown ? "..." : "");
+}
+
+// Column headers of /proc/softirqs and /proc/interrupts: "CPU0 CPU1 ...".
+Result<std::vector<std::string>> cpu_header(std::string_view line, std::string_view file) {
+    std::vector<std::string> cpus;
+    for (const auto field : split_ws(line)) {
+        if (!starts_with(field, "CPU") || !parse_u64(field.substr(3))) {
+            return at(file, 1, fmt::format("expected a header of CPU columns, found {}", quoted(field)));
+        }
+        cpus.emplace_back(field);
+    }
+    if (cpus.empty()) return at(file, 1, "expected a header of CPU columns");
+    return cpus;
+}
+
+std::string_view first_non_blank_line(std::string_view text) {
+    for (const auto line : lines_of(text)) {
+        if (!is_blank(line)) return line;
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<std::vector<InterfaceCounters>> parse_net_dev(std::string_view text, std::string_view file) {
+    if (is_blank(text)) return empty_file(file);
+    std::vector<InterfaceCounters> interfaces;
+    std::vector<std::uint64_t> values;
+    std::size_t number = 0;
+    bool seen_header = false;
+    for (const auto line : lines_of(text)) {
+        ++number;
+        if (is_blank(line)) continue;
+        const auto colon = line.find(':');
+        if (line.find('|') != std::string_view::npos && colon == std::string_view::npos) {
+            seen_header = true;  // "Inter-|   Receive ..." and " face |bytes ..."
+            continue;
+        }
+        if (!seen_header) return at(file, number, "missing the two header lines");
+        if (colon == std::string_view::npos) return at(file, number, "expected \"IFACE: counters\"");
+        const auto name = trim(line.substr(0, colon));
+        if (name.empty()) return at(file, number, "interface name is empty");
+        const auto fields = split_ws(line.substr(colon + 1));
+        if (fields.size() != 16) {
+            return at(file, number, fmt::format("{} has {} counters, expected 16", name, fields.size()));
+        }
+        if (auto bad = parse_all_u64(fields, 0, values)) {
+            return at(file, number, fmt::format("{}: counter {} is not a number", name, quoted(*bad)));
+        }
+        InterfaceCounters c;
+        c.name = std::string(name);
+        std::uint64_t* targets[] = {&c.rx_bytes, &c.rx_packets, &c.rx_errs, &c.rx_drop, &c.rx_fifo, &c.rx_frame,
+                                    &c.rx_compressed, &c.rx_multicast, &c.tx_bytes, &c.tx_packets, &c.tx_errs,
+                                    &c.tx_drop, &c.tx_fifo, &c.tx_colls, &c.tx_carrier, &c.tx_compressed};
+        for (std::size_t i = 0; i < 16; ++i) *targets[i] = values[i];
+        interfaces.push_back(std::move(c));
+    }
+    if (!seen_header) return at(file, 1, "missing the two header lines");
+    return interfaces;
+}
+
+Result<ProtoCounters> parse_snmp(std::string_view text, std::string_view file) {
+    if (is_blank(text)) return empty_file(file);
+    ProtoCounters sections;
+    std::string_view pending_section;
+    std::vector<std::string_view> pending_names;
+    std::size_t pending_line = 0;
+    auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos || colon == 0) {
+            return at(file, number, fmt::format("expected \"Section: fields\", found {}", quoted(line)));
+        }
+        const auto section = line.substr(0, colon);
+        auto fields = split_ws(line.substr(colon + 1));
+        if (pending_names.empty()) {
+            if (fields.empty()) return at(file, number, fmt::format("{} has no field names", section));
+            if (parse_i64(fields.front())) {
+                return at(file, number, fmt::format("{} values without a line of names", section));
+            }
+            pending_section = section;
+            pending_names = std::move(fields);
+            pending_line = number;
+            return std::nullopt;
+        }
+        if (section != pending_section) {
+            return at(file, number,
+                      fmt::format("expected the values of {} (names on line {}), found {}", pending_section,
+                                  pending_line, section));
+        }
+        if (fields.size() != pending_names.size()) {
+            return at(file, number,
+                      fmt::format("{} has {} values for {} names", section, fields.size(), pending_names.size()));
+        }
+        auto& out = sections[std::string(section)];
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            auto value = parse_i64(fields[i]);
+            if (!value) {
+                return at(file, number,
+                          fmt::format("{} {} is not a number: {}", section, pending_names[i], quoted(fields[i])));
+            }
+            out[std::string(pending_names[i])] = *value;
+        }
+        pending_names.clear();
+        return std::nullopt;
+    });
+    if (error) return *error;
+    if (!pending_names.empty()) {
+        return at(file, pending_line, fmt::format("{} names without a line of values (truncated?)", pending_section));
+    }
+    return sections;
+}
+
+Result<ProtoCounters> parse_snmp6(std::string_view text, std::string_view file) {
+    if (is_blank(text)) return empty_file(file);
+    // Longest prefixes first: "UdpLite6" before "Udp6", "Icmp6" before "Ip6".
+    static constexpr std::string_view kSections[] = {"UdpLite6", "Udp6", "Icmp6", "Ip6"};
+    ProtoCounters sections;
+    auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
+        const auto fields = split_ws(line);
+        if (fields.size() != 2) return at(file, number, fmt::format("expected \"Name value\", found {}", quoted(line)));
+        auto value = parse_i64(fields[1]);
+        if (!value) return at(file, number, fmt::format("{} is not a number: {}", fields[0], quoted(fields[1])));
+        std::string_view section = "Other";
+        for (const auto prefix : kSections) {
+            if (starts_with(fields[0], prefix)) {
+                section = prefix;
+                break;
+            }
+        }
+        sections[std::string(section)][std::string(fields[0])] = *value;
+        return std::nullopt;
+    });
+    if (error) return *error;
+    return sections;
+}
+
+Result<SockStat> parse_sockstat(std::string_view text, std::string_view file) {
+    if (is_blank(text)) return empty_file(file);
+    SockStat sections;
+    auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos || colon == 0) {
+            return at(file, number, fmt::format("expected \"SECTION: name value ...\", found {}", quoted(line)));
+        }
+        const auto fields = split_ws(line.substr(colon + 1));
+        if (fields.empty() || fields.size() % 2 != 0) {
+            return at(file, number, fmt::format("{} has unpaired fields", line.substr(0, colon)));
+        }
+        auto& out = sections[std::string(line.substr(0, colon))];
+        for (std::size_t i = 0; i < fields.size(); i += 2) {
+            auto value = parse_i64(fields[i + 1]);
+            if (!value) return at(file, number, fmt::format("{} is not a number: {}", fields[i], quoted(fields[i + 1])));
+            out[std::string(fields[i])] = *value;
+        }
+        return std::nullopt;
+    });
+    if (error) return *error;
+    return sections;
+}
+
+Result<std::vector<SoftnetCpu>> parse_softnet_stat(std::string_view text, std::string_view file) {
+    if (is_blank(text)) return empty_file(file);
+    // Columns: processed dropped time_squeeze 0 0 0 0 0 cpu_collision received_rps flow_limit_count
+    // (4.x), then backlog length and the CPU index (5.10+), then queue lengths (6.x). Offline CPUs
+    // have no line, so only the index column says which CPU a line is.
+    constexpr std::size_t kCpuColumn = 12;
+    std::vector<SoftnetCpu> cpus;
+    std::vector<std::uint64_t> values;
+    std::size_t width = 0;
+    auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
+        const auto fields = split_ws(line);
+        if (fields.size() < 3) return at(file, number, fmt::format("{} columns, expected at least 3", fields.size()));
+        if (width != 0 && fields.size() != width) {
+            return at(file, number, fmt::format("{} columns where line 1 has {} (truncated?)", fields.size(), width));
+        }
+        width = fields.size();
+        if (auto bad = parse_all_u64(fields, 0, values, 16)) {
+            return at(file, number, fmt::format("not a hex counter: {}", quoted(*bad)));
+        }
+        SoftnetCpu cpu;
+        cpu.cpu = fields.size() > kCpuColumn ? static_cast<int>(values[kCpuColumn]) : static_cast<int>(cpus.size());
+        cpu.processed = values[0];
+        cpu.dropped = values[1];
+        cpu.time_squeeze = values[2];
+        cpus.push_back(cpu);
+        return std::nullopt;
+    });
+    if (error) return *error;
+    return cpus;
+}
+
+Result<std::vector<CpuTimes>> parse_proc_stat(std::string_view text, std::string_view file) {
+    if (is_blank(text)) return empty_file(file);
+    std::vector<CpuTimes> cpus;
+    std::vector<std::uint64_t> values;
+    auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
+        if (!starts_with(line, "cpu")) return std::nullopt;
+        const auto fields = split_ws(line);
+        // user nice system idle since 2.4; iowait irq softirq 2.6; steal 2.6.11; guest... later.
+        if (fields.size() < 5) {
+            return at(file, number, fmt::format("{} has {} times, expected at least 4", fields[0], fields.size() - 1));
+        }
+        if (auto bad = parse_all_u64(fields, 1, values)) {
+            return at(file, number, fmt::format("{}: not a number: {}", fields[0], quoted(*bad)));
+        }
+        values.resize(std::max<std::size_t>(values.size(), 8), 0);
+        CpuTimes t;
+        t.cpu = std::string(fields[0]);
+        t.user = values[0];
+        t.nice = values[1];
+        t.system = values[2];
+        t.idle = values[3];
+        t.iowait = values[4];
+        t.irq = values[5];
+        t.softirq = values[6];
+        t.steal = values[7];
+        cpus.push_back(std::move(t));
+        return std::nullopt;
+    });
+    if (error) return *error;
+    if (cpus.empty()) return at(file, 1, "no cpu lines");
+    return cpus;
+}
+
+Result<Softirqs> parse_softirqs(std::string_view text, std::string_view file) {
+    if (is_blank(text)) return empty_file(file);
+    auto cpus = cpu_header(first_non_blank_line(text), file);
+    if (!cpus) return cpus.error();
+    Softirqs table;
+    std::vector<std::uint64_t> values;
+    bool header = true;
+    auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
+        if (std::exchange(header, false)) return std::nullopt;
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) return at(file, number, fmt::format("expected \"NAME: counts\", found {}", quoted(line)));
+        const auto name = trim(line.substr(0, colon));
+        const auto fields = split_ws(line.substr(colon + 1));
+        if (fields.size() != cpus->size()) {
+            return at(file, number, fmt::format("{} has {} counts for {} CPUs", name, fields.size(), cpus->size()));
+        }
+        if (auto bad = parse_all_u64(fields, 0, values)) {
+            return at(file, number, fmt::format("{}: not a number: {}", name, quoted(*bad)));
+        }
+        auto& row = table[std::string(name)];
+        for (std::size_t i = 0; i < values.size(); ++i) row[(*cpus)[i]] = values[i];
+        return std::nullopt;
+    });
+    if (error) return *error;
+    return table;
+}
+
+Result<std::vector<InterruptLine>> parse_interrupts(std::string_view text, std::string_view file) {
+    if (is_blank(text)) return empty_file(file);
+    auto cpus = cpu_header(first_non_blank_line(text), file);
+    if (!cpus) return cpus.error();
+    std::vector<InterruptLine> interrupts;
+    bool header = true;
+    auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
+        if (std::exchange(header, false)) return std::nullopt;
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) return at(file, number, fmt::format("expected \"IRQ: counts\", found {}", quoted(line)));
+        const auto label = trim(line.substr(0, colon));
+        auto irq = parse_u64(label);
+        if (!irq) return std::nullopt;  // NMI, LOC, ERR, MIS...: not device interrupts
+        if (*irq > 1'000'000) return at(file, number, fmt::format("IRQ number {} is out of range", label));
+        const auto fields = split_ws(line.substr(colon + 1));
+        if (fields.size() < cpus->size()) {
+            return at(file, number, fmt::format("IRQ {} has {} counts for {} CPUs", label, fields.size(), cpus->size()));
+        }
+        InterruptLine entry;
+        entry.irq = static_cast<int>(*irq);
+        for (std::size_t i = 0; i < cpus->size(); ++i) {
+            auto count = parse_u64(fields[i]);
+            if (!count) return at(file, number, fmt::format("IRQ {}: not a number: {}", label, quoted(fields[i])));
+            entry.per_cpu[(*cpus)[i]] = *count;
+        }
+        // "PCI-MSI 32768-edge eth1-rxtx-0": chip, hardware IRQ, then the action (device) name.
+        std::string description;
+        for (std::size_t i = cpus->size(); i < fields.size(); ++i) {
+            if (!description.empty()) description += ' ';
+            description += fields[i];
+        }
+        if (fields.size() >= cpus->size() + 3) entry.action = std::string(fields.back());
+        entry.description = std::move(description);
+        interrupts.push_back(std::move(entry));
+        return std::nullopt;
+    });
+    if (error) return *error;
+    return interrupts;
+}
+
+Result<std::map<std::string, std::uint64_t>> parse_nf_conntrack_stat(std::string_view text, std::string_view file) {
+    if (is_blank(text)) return empty_file(file);
+    std::vector<std::string_view> names;
+    std::map<std::string, std::uint64_t> totals;
+    std::vector<std::uint64_t> values;
+    std::size_t rows = 0;
+    auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
+        const auto fields = split_ws(line);
+        if (names.empty()) {
+            if (fields.empty() || parse_u64(fields[0], 16)) return at(file, number, "missing the header of column names");
+            names = fields;
+            return std::nullopt;
+        }
+        if (fields.size() != names.size()) {
+            return at(file, number, fmt::format("{} columns for {} names", fields.size(), names.size()));
+        }
+        if (auto bad = parse_all_u64(fields, 0, values, 16)) {
+            return at(file, number, fmt::format("not a hex counter: {}", quoted(*bad)));
+        }
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            // "entries" is the global table size repeated on every CPU's line: not a per-CPU count.
+            if (names[i] == "entries") {
+                totals[std::string(names[i])] = values[i];
+            } else {
+                totals[std::string(names[i])] += values[i];
+            }
+        }
+        ++rows;
+        return std::nullopt;
+    });
+    if (error) return *error;
+    if (rows == 0) return at(file, 2, "no per-CPU lines after the header");
+    return totals;
+}
+
+Result<PortRange> parse_port_range(std::string_view text, std::string_view file) {
+    const auto fields = split_ws(trim(text));
+    if (fields.empty()) return empty_file(file);
+    if (fields.size() != 2) return at(file, 1, fmt::format("expected \"LOW HIGH\", found {}", quoted(trim(text))));
+    auto low = parse_u64(fields[0]);
+    auto high = parse_u64(fields[1]);
+    if (!low || !high || *low > 65535 || *high > 65535) {
+        return at(file, 1, fmt::format("expected two port numbers, found {}", quoted(trim(text))));
+    }
+    return PortRange{static_cast<int>(*low), static_cast<int>(*high)};
+}
+
+std::string_view tcp_state_name(unsigned state) {
+    static constexpr std::string_view kNames[] = {"UNKNOWN",    "ESTABLISHED", "SYN_SENT",  "SYN_RECV",
+                                                  "FIN_WAIT1",  "FIN_WAIT2",   "TIME_WAIT", "CLOSE",
+                                                  "CLOSE_WAIT", "LAST_ACK",    "LISTEN",    "CLOSING",
+                                                  "NEW_SYN_RECV"};
+    return state < std::size(kNames) ? kNames[state] : "UNKNOWN";
+}
+
+Result<TcpSockets> parse_proc_net_tcp(std::string_view text, std::string_view file) {
+    if (is_blank(text)) return empty_file(file);
+    TcpSockets sockets;
+    bool header = true;
+    // Hot path on busy hosts (100k+ lines): no allocation per line.
+    auto port_of = [](std::string_view address) -> std::optional<std::uint64_t> {
+        const auto colon = address.rfind(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        return parse_u64(address.substr(colon + 1), 16);
+    };
+    auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
+        if (std::exchange(header, false)) {
+            if (trim(line).substr(0, 2) != "sl") return at(file, number, "missing the \"sl local_address ...\" header");
+            return std::nullopt;
+        }
+        // "   0: 0100007F:0277 00000000:0000 0A ..."
+        std::string_view fields[4];
+        std::size_t found = 0, pos = 0;
+        while (found < 4 && pos < line.size()) {
+            while (pos < line.size() && line[pos] == ' ') ++pos;
+            const auto start = pos;
+            while (pos < line.size() && line[pos] != ' ') ++pos;
+            if (pos > start) fields[found++] = line.substr(start, pos - start);
+        }
+        if (found < 4) return at(file, number, "truncated socket line");
+        const auto local_port = port_of(fields[1]);
+        const auto remote_port = port_of(fields[2]);
+        const auto state = parse_u64(fields[3], 16);
+        if (!local_port || !remote_port || *local_port > 65535 || *remote_port > 65535) {
+            return at(file, number, fmt::format("bad address in {}", quoted(trim(line))));
+        }
+        if (!state || *state == 0 || *state > 12) return at(file, number, fmt::format("bad state {}", quoted(fields[3])));
+        sockets.states[std::string(tcp_state_name(static_cast<unsigned>(*state)))] += 1;
+        if (*state == 8) sockets.close_wait_by_local_port[static_cast<int>(*local_port)] += 1;
+        if (*state == 6) sockets.time_wait_by_remote_port[static_cast<int>(*remote_port)] += 1;
+        return std::nullopt;
+    });
+    if (error) return *error;
+    return sockets;
+}
+
+void merge_tcp(TcpSockets& into, const TcpSockets& from) {
+    for (const auto& [state, count] : from.states) into.states[state] += count;
+    for (const auto& [port, count] : from.close_wait_by_local_port) into.close_wait_by_local_port[port] += count;
+    for (const auto& [port, count] : from.time_wait_by_remote_port) into.time_wait_by_remote_port[port] += count;
+}
+
+Result<std::int64_t> parse_single_int(std::string_view text, std::string_view file) {
+    const auto value_text = trim(text);
+    if (value_text.empty()) return empty_file(file);
+    auto value = parse_i64(value_text);
+    if (!value) return at(file, 1, fmt::format("expected an integer, found {}", quoted(value_text)));
+    return *value;
+}
+
+Result<std::string> parse_single_word(std::string_view text, std::string_view file) {
+    const auto value_text = trim(text);
+    if (value_text.empty()) return empty_file(file);
+    if (value_text.find_first_of(" \t\n") != std::string_view::npos) {
+        return at(file, 1, fmt::format("expected one word, found {}", quoted(value_text)));
+    }
+    return std::string(value_text);
+}
+
+Result<double> parse_uptime(std::string_view text, std::string_view file) {
+    const auto fields = split_ws(trim(text));
+    if (fields.empty()) return empty_file(file);
+    auto seconds = parse_double(fields[0]);
+    if (!seconds || *seconds < 0) return at(file, 1, fmt::format("expected seconds, found {}", quoted(fields[0])));
+    return *seconds;
+}
+
+Result<std::set<int>> parse_cpu_mask(std::string_view text, std::string_view file) {
+    const auto mask = trim(text);
+    if (mask.empty()) return empty_file(file);
+    const auto groups = split(mask, ',');
+    constexpr std::size_t kMaxGroups = 256;  // 8192 CPUs: the kernel's NR_CPUS ceiling
+    if (groups.size() > kMaxGroups) return at(file, 1, "mask is longer than 8192 CPUs");
+    std::set<int> cpus;
+    // Groups are most significant first: "00000001,00000000" is CPU 32.
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        const auto group = groups[i];
+        auto bits = group.size() <= 8 ? parse_u64(group, 16) : std::nullopt;
+        if (!bits) return at(file, 1, fmt::format("bad CPU mask group {}", quoted(group)));
+        const int base = static_cast<int>((groups.size() - 1 - i) * 32);
+        for (int bit = 0; bit < 32; ++bit) {
+            if (*bits & (std::uint64_t{1} << bit)) cpus.insert(base + bit);
+        }
+    }
+    return cpus;
+}
+
+Result<std::set<int>> parse_cpu_list(std::string_view text, std::string_view file) {
+    const auto list = trim(text);
+    if (list.empty()) return std::set<int>{};  // an empty list is valid: no CPUs
+    constexpr std::uint64_t kMaxCpu = 8191;
+    std::set<int> cpus;
+    for (const auto item : split(list, ',')) {
+        const auto dash = item.find('-');
+        auto first = parse_u64(item.substr(0, dash));
+        auto last = dash == std::string_view::npos ? first : parse_u64(item.substr(dash + 1));
+        if (!first || !last || *first > *last || *last > kMaxCpu) {
+            return at(file, 1, fmt::format("bad CPU list item {}", quoted(item)));
+        }
+        for (auto cpu = *first; cpu <= *last; ++cpu) cpus.insert(static_cast<int>(cpu));
+    }
+    return cpus;
+}
+
+Result<AuxvConstants> parse_auxv(std::string_view bytes, std::string_view file) {
+    constexpr std::uint64_t kAtNull = 0, kAtPageSize = 6, kAtClockTick = 17;
+    constexpr std::size_t kWord = sizeof(std::uint64_t);
+    if (bytes.empty()) return empty_file(file);
+    if (bytes.size() % (2 * kWord) != 0) {
+        return make_error(fmt::format("{}: {} bytes is not a whole number of 64-bit entries", file, bytes.size()));
+    }
+    AuxvConstants constants;
+    for (std::size_t offset = 0; offset + 2 * kWord <= bytes.size(); offset += 2 * kWord) {
+        std::uint64_t type = 0, value = 0;
+        std::memcpy(&type, bytes.data() + offset, kWord);
+        std::memcpy(&value, bytes.data() + offset + kWord, kWord);
+        if (type == kAtNull) break;
+        if (type == kAtPageSize) constants.page_size = static_cast<std::int64_t>(value);
+        if (type == kAtClockTick) constants.clk_tck = static_cast<std::int64_t>(value);
+    }
+    return constants;
+}
+
+}  // namespace netdiag

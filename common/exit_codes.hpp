@@ -1,0 +1,18 @@
+// Exit codes scripts and monitoring act on: Nagios' 0-3, then sysexits.h for the rest.
+#pragma once
+
+namespace netdiag::exit_code {
+
+inline constexpr int kOk = 0;          // all clear
+inline constexpr int kWarning = 1;     // warnings, no critical findings
+inline constexpr int kCritical = 2;    // at least one critical finding
+inline constexpr int kUnknown = 3;     // a host could not be reached or read
+inline constexpr int kUsage = 64;      // command-line misuse (EX_USAGE)
+inline constexpr int kDataError = 65;  // bad input data: inventory, snapshot, config (EX_DATAERR)
+inline constexpr int kInternal = 70;   // a bug in netdiag (EX_SOFTWARE)
+
+inline constexpr const char* kHelpText =
+    "Exit codes: 0 all clear, 1 warnings, 2 critical findings, 3 unknown (a host could not be\n"
+    "reached or read), 64 command-line misuse, 65 bad input data, 70 internal error.";
+
+}  // namespace netdiag::exit_code

@@ -1,0 +1,224 @@
+#include "remote/local_transport.hpp"
+
+#include <fcntl.h>
+#include <glob.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+extern char** environ;
+
+namespace netdiag {
+namespace {
+
+bool has_wildcard(const std::string& pattern) {
+    return pattern.find_first_of("*?[") != std::string::npos;
+}
+
+std::string errno_reason(int error) {
+    return error == ENOENT ? "missing" : std::string(std::strerror(error));
+}
+
+// Reads a whole file; /proc and /sys report sizes of 0 or 4096, so read until EOF.
+FileRead read_one(const std::string& host_path, const std::string& real_path) {
+    FileRead result{host_path, std::nullopt, {}};
+    const int fd = ::open(real_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        result.error = errno_reason(errno);
+        return result;
+    }
+    std::string content;
+    std::array<char, 16384> buffer{};
+    while (true) {
+        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            result.error = errno_reason(errno);  // e.g. EINVAL: speed of a link that is down
+            ::close(fd);
+            return result;
+        }
+        if (n == 0) break;
+        content.append(buffer.data(), static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    result.content = std::move(content);
+    return result;
+}
+
+bool is_kernel_path(const std::string& path) {
+    return path.rfind("/proc/", 0) == 0 || path.rfind("/sys/", 0) == 0;
+}
+
+Status write_all(int fd, const std::string& content, const std::string& path) {
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return make_error(fmt::format("{}: write failed: {}", path, std::strerror(errno)));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return Ok{};
+}
+
+
+template <class ReadFn>
+void expand(const std::string& root, const std::vector<std::string>& patterns, std::vector<FileRead>& reads,
+            ReadFn read_fn) {
+    for (const auto& pattern : patterns) {
+        if (!has_wildcard(pattern)) {
+            reads.push_back(read_fn(pattern, root + pattern));
+            continue;
+        }
+        glob_t matches{};
+        const std::string real_pattern = root + pattern;
+        if (::glob(real_pattern.c_str(), 0, nullptr, &matches) == 0) {
+            for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
+                const std::string real_path = matches.gl_pathv[i];
+                reads.push_back(read_fn(real_path.substr(root.size()), real_path));
+            }
+        }
+        ::globfree(&matches);
+    }
+}
+
+FileRead read_link(const std::string& host_path, const std::string& real_path) {
+    FileRead result{host_path, std::nullopt, {}, true};
+    std::array<char, 4096> buffer{};
+    const ssize_t n = ::readlink(real_path.c_str(), buffer.data(), buffer.size());
+    if (n < 0) {
+        result.error = errno_reason(errno);
+    } else {
+        result.content = std::string(buffer.data(), static_cast<std::size_t>(n));
+    }
+    return result;
+}
+
+}  // namespace
+
+LocalTransport::LocalTransport(std::string root) : root_(std::move(root)) {
+    while (!root_.empty() && root_.back() == '/') root_.pop_back();
+}
+
+std::string LocalTransport::resolve(const std::string& path) const { return root_ + path; }
+
+Result<std::vector<FileRead>> LocalTransport::read(const ReadRequest& request) {
+    std::vector<FileRead> reads;
+    expand(root_, request.files, reads, read_one);
+    expand(root_, request.links, reads, read_link);
+    return reads;
+}
+
+Result<CommandOutput> LocalTransport::run(const std::string& command, std::chrono::milliseconds timeout) {
+    if (!root_.empty()) {
+        return make_error(fmt::format("{}: commands cannot run in a captured tree", root_));
+    }
+    int out_pipe[2], err_pipe[2];
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0) return make_error(fmt::format("pipe: {}", std::strerror(errno)));
+    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+        ::close(out_pipe[0]);
+        ::close(out_pipe[1]);
+        return make_error(fmt::format("pipe: {}", std::strerror(errno)));
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);  // so a timeout kills the whole group
+    posix_spawnattr_setpgroup(&attributes, 0);
+    const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+    pid_t pid = 0;
+    const int spawn_error =
+        ::posix_spawn(&pid, "/bin/sh", &actions, &attributes, const_cast<char* const*>(argv), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    if (spawn_error != 0) {
+        ::close(out_pipe[0]);
+        ::close(err_pipe[0]);
+        return make_error(fmt::format("/bin/sh: {}", std::strerror(spawn_error)));
+    }
+
+    CommandOutput output;
+    std::array<pollfd, 2> fds{{{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}}};
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool timed_out = false;
+    int open_pipes = 2;
+    std::array<char, 8192> buffer{};
+    while (open_pipes > 0) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            timed_out = true;
+            break;
+        }
+        if (::poll(fds.data(), fds.size(), static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+        for (std::size_t i = 0; i < fds.size(); ++i) {
+            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+            const ssize_t n = ::read(fds[i].fd, buffer.data(), buffer.size());
+            if (n > 0) {
+                (i == 0 ? output.out : output.err).append(buffer.data(), static_cast<std::size_t>(n));
+            } else if (n == 0 || errno != EINTR) {
+                ::close(fds[i].fd);
+                fds[i].fd = -1;
+                --open_pipes;
+            }
+        }
+    }
+    for (auto& fd : fds) {
+        if (fd.fd >= 0) ::close(fd.fd);
+    }
+    if (timed_out) ::kill(-pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (timed_out) {
+        return make_error(fmt::format("command timed out after {} ms: {}", timeout.count(), command));
+    }
+    output.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return output;
+}
+
+Status LocalTransport::write_file(const std::string& path, const std::string& content) {
+    const std::string real_path = resolve(path);
+    if (is_kernel_path(path)) {
+        // Kernel files take one write in place; a temp file and rename would not reach the kernel.
+        const int fd = ::open(real_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0) return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
+        auto written = write_all(fd, content, path);
+        if (::close(fd) != 0 && written.ok()) {
+            return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
+        }
+        return written;
+    }
+    const std::string temp_path = real_path + ".netdiag-tmp";
+    const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return make_error(fmt::format("{}: {}", temp_path, std::strerror(errno)));
+    auto written = write_all(fd, content, temp_path);
+    if (written.ok() && ::fsync(fd) != 0) {
+        written = make_error(fmt::format("{}: fsync: {}", temp_path, std::strerror(errno)));
+    }
+    ::close(fd);
+    if (!written.ok() || ::rename(temp_path.c_str(), real_path.c_str()) != 0) {
+        const std::string reason = written.ok() ? std::strerror(errno) : written.error().message;
+        ::unlink(temp_path.c_str());
+        return make_error(fmt::format("{}: {}", path, reason));
+    }
+    return Ok{};
+}
+
+}  // namespace netdiag

@@ -1,0 +1,26 @@
+// The local host, or a captured copy of one (--root DIR holding DIR/proc, DIR/sys, DIR/etc).
+#pragma once
+
+#include <string>
+
+#include "remote/transport.hpp"
+
+namespace netdiag {
+
+class LocalTransport final : public Transport {
+public:
+    // root "/" is the live host; any other directory is a captured or sandbox tree.
+    explicit LocalTransport(std::string root = "/");
+
+    Result<std::vector<FileRead>> read(const ReadRequest& request) override;
+    Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
+    Status write_file(const std::string& path, const std::string& content) override;
+
+    // The real path of a host path under the root.
+    std::string resolve(const std::string& path) const;
+
+private:
+    std::string root_;  // without a trailing slash; empty for the live host
+};
+
+}  // namespace netdiag

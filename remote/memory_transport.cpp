@@ -1,0 +1,59 @@
+#include "remote/memory_transport.hpp"
+
+#include "common/text.hpp"
+
+namespace netdiag {
+
+namespace {
+
+// Like glob(3): a wildcard matches within one path component.
+bool path_matches(std::string_view pattern, std::string_view path) {
+    const auto pattern_parts = split(pattern, '/');
+    const auto path_parts = split(path, '/');
+    if (pattern_parts.size() != path_parts.size()) return false;
+    for (std::size_t i = 0; i < pattern_parts.size(); ++i) {
+        if (!wildcard_match(pattern_parts[i], path_parts[i])) return false;
+    }
+    return true;
+}
+
+void expand(const std::map<std::string, std::string>& entries, const std::vector<std::string>& patterns,
+            bool is_link, std::vector<FileRead>& reads) {
+    for (const auto& pattern : patterns) {
+        if (pattern.find_first_of("*?") == std::string::npos) {
+            const auto found = entries.find(pattern);
+            if (found == entries.end()) {
+                reads.push_back({pattern, std::nullopt, "missing", is_link});
+            } else {
+                reads.push_back({pattern, found->second, {}, is_link});
+            }
+            continue;
+        }
+        for (const auto& [path, content] : entries) {
+            if (path_matches(pattern, path)) reads.push_back({path, content, {}, is_link});
+        }
+    }
+}
+
+}  // namespace
+
+Result<std::vector<FileRead>> MemoryTransport::read(const ReadRequest& request) {
+    ++read_round_trips;
+    std::vector<FileRead> reads;
+    expand(files, request.files, false, reads);
+    expand(links, request.links, true, reads);
+    return reads;
+}
+
+Result<CommandOutput> MemoryTransport::run(const std::string& command, std::chrono::milliseconds) {
+    if (!on_run) return make_error("memory host: no command runner set for: " + command);
+    return on_run(command);
+}
+
+Status MemoryTransport::write_file(const std::string& path, const std::string& content) {
+    files[path] = content;
+    writes.push_back(path);
+    return Ok{};
+}
+
+}  // namespace netdiag

@@ -1,0 +1,25 @@
+// An in-memory host for tests: files are a map from path to content, commands are canned.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "remote/transport.hpp"
+
+namespace netdiag {
+
+class MemoryTransport final : public Transport {
+public:
+    std::map<std::string, std::string> files;
+    std::map<std::string, std::string> links;  // symlink path -> target
+    std::function<Result<CommandOutput>(const std::string&)> on_run;
+    std::vector<std::string> writes;  // paths in the order they were written
+    int read_round_trips = 0;
+
+    Result<std::vector<FileRead>> read(const ReadRequest& request) override;
+    Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
+    Status write_file(const std::string& path, const std::string& content) override;
+};
+
+}  // namespace netdiag

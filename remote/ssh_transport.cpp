@@ -1,0 +1,228 @@
+#include "remote/ssh_transport.hpp"
+
+#include <libssh/libssh.h>
+
+#include <array>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "remote/read_script.hpp"
+
+namespace netdiag {
+
+struct SshTransport::Session {
+    ssh_session handle = nullptr;
+    ~Session() {
+        if (handle != nullptr) {
+            ssh_disconnect(handle);
+            ssh_free(handle);
+        }
+    }
+};
+
+namespace {
+
+std::string fingerprint(ssh_key key) {
+    if (key == nullptr) return "unknown";
+    unsigned char* hash = nullptr;
+    std::size_t length = 0;
+    if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) != SSH_OK) return "unknown";
+    char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, length);
+    std::string result = text != nullptr ? text : "unknown";
+    ssh_string_free_char(text);
+    ssh_clean_pubkey_hash(&hash);
+    return result;
+}
+
+std::string server_fingerprint(ssh_session session) {
+    ssh_key key = nullptr;
+    if (ssh_get_server_publickey(session, &key) != SSH_OK) return "unknown";
+    std::string result = fingerprint(key);
+    ssh_key_free(key);
+    return result;
+}
+
+std::string known_fingerprint(ssh_session session) {
+    ssh_knownhosts_entry* entry = nullptr;
+    ssh_session_get_known_hosts_entry(session, &entry);
+    std::string result = entry != nullptr ? fingerprint(entry->publickey) : "unknown";
+    SSH_KNOWNHOSTS_ENTRY_FREE(entry);
+    return result;
+}
+
+// Implements the policy ourselves (FACTS.md): libssh's own StrictHostKeyChecking is not enough.
+std::optional<SshError> check_host_key(ssh_session session, const SshTarget& target, const SshSettings& settings) {
+    if (settings.host_key_checking == HostKeyChecking::off) return std::nullopt;
+    switch (ssh_session_is_known_server(session)) {
+        case SSH_KNOWN_HOSTS_OK:
+            return std::nullopt;
+        case SSH_KNOWN_HOSTS_CHANGED:
+        case SSH_KNOWN_HOSTS_OTHER:
+            // Always refused, whatever the policy: this is what a man in the middle looks like.
+            return SshError{SshFailure::host_key_changed,
+                            fmt::format("{}: HOST KEY CHANGED: known_hosts has {}, the host offers {}; if the host "
+                                        "was reinstalled, remove the old key with `ssh-keygen -R {}`",
+                                        target.label, known_fingerprint(session), server_fingerprint(session),
+                                        target.address)};
+        case SSH_KNOWN_HOSTS_NOT_FOUND:
+        case SSH_KNOWN_HOSTS_UNKNOWN:
+            if (settings.host_key_checking == HostKeyChecking::accept_new) {
+                std::unique_lock<std::mutex> lock;
+                if (settings.known_hosts_lock != nullptr) lock = std::unique_lock(*settings.known_hosts_lock);
+                if (ssh_session_update_known_hosts(session) != SSH_OK) {
+                    return SshError{SshFailure::error, fmt::format("{}: could not add the host key to known_hosts: {}",
+                                                                   target.label, ssh_get_error(session))};
+                }
+                return std::nullopt;
+            }
+            return SshError{SshFailure::host_key_unknown,
+                            fmt::format("{}: host key {} is not in known_hosts (strict checking); "
+                                        "use --host-key-checking accept-new to trust it on first use",
+                                        target.label, server_fingerprint(session))};
+        case SSH_KNOWN_HOSTS_ERROR:
+            break;
+    }
+    return SshError{SshFailure::error, fmt::format("{}: cannot check the host key: {}", target.label,
+                                                   ssh_get_error(session))};
+}
+
+SshFailure classify_connect_error(const std::string& message) {
+    if (message.find("Timeout") != std::string::npos || message.find("timed out") != std::string::npos) {
+        return SshFailure::timeout;
+    }
+    return SshFailure::unreachable;
+}
+
+std::string random_boundary() {
+    std::random_device device;
+    return fmt::format("==netdiag-{:08x}{:08x}{:08x}==", device(), device(), device());
+}
+
+}  // namespace
+
+std::string_view failure_status(SshFailure kind) {
+    switch (kind) {
+        case SshFailure::unreachable: return "unreachable";
+        case SshFailure::auth_failed: return "auth_failed";
+        case SshFailure::host_key_changed: return "host_key_changed";
+        case SshFailure::host_key_unknown: return "error";
+        case SshFailure::timeout: return "timeout";
+        case SshFailure::error: return "error";
+    }
+    return "error";
+}
+
+SshTransport::SshTransport(std::unique_ptr<Session> session, std::string label, std::chrono::seconds command_timeout)
+    : session_(std::move(session)), label_(std::move(label)), command_timeout_(command_timeout) {}
+
+SshTransport::~SshTransport() = default;
+
+std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(const SshTarget& target,
+                                                                             const SshSettings& settings) {
+    auto session = std::make_unique<Session>();
+    session->handle = ssh_new();
+    if (session->handle == nullptr) return SshError{SshFailure::error, target.label + ": cannot create an SSH session"};
+    ssh_session s = session->handle;
+    const auto fail = [&](SshFailure kind, std::string_view what) {
+        return SshError{kind, fmt::format("{}: {}: {}", target.label, what, ssh_get_error(s))};
+    };
+
+    // Host and user first, then ssh_config, then what the inventory says (FACTS.md's order).
+    ssh_options_set(s, SSH_OPTIONS_HOST, target.address.c_str());
+    if (target.user) ssh_options_set(s, SSH_OPTIONS_USER, target.user->c_str());
+    if (settings.use_ssh_config) {
+        const char* file = settings.ssh_config_file ? settings.ssh_config_file->c_str() : nullptr;
+        if (ssh_options_parse_config(s, file) != SSH_OK) return fail(SshFailure::error, "cannot use ssh_config");
+    } else {
+        const bool process_config = false;
+        ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &process_config);
+    }
+    if (target.port) {
+        const unsigned int port = static_cast<unsigned int>(*target.port);
+        ssh_options_set(s, SSH_OPTIONS_PORT, &port);
+    }
+    if (target.user) ssh_options_set(s, SSH_OPTIONS_USER, target.user->c_str());
+    if (target.identity_file) ssh_options_set(s, SSH_OPTIONS_ADD_IDENTITY, target.identity_file->c_str());
+    if (settings.known_hosts_file) ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, settings.known_hosts_file->c_str());
+    const long timeout = static_cast<long>(settings.connect_timeout.count());
+    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
+    const int strict = 0;  // our own policy decides, see check_host_key
+    ssh_options_set(s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict);
+
+    if (ssh_connect(s) != SSH_OK) {
+        const std::string message = ssh_get_error(s);
+        return SshError{classify_connect_error(message), fmt::format("{}: cannot connect: {}", target.label, message)};
+    }
+    if (auto refused = check_host_key(s, target, settings)) return *refused;
+
+    int auth = ssh_userauth_none(s, nullptr);
+    if (auth != SSH_AUTH_SUCCESS) auth = ssh_userauth_publickey_auto(s, nullptr, nullptr);
+    if (auth == SSH_AUTH_ERROR) return fail(SshFailure::error, "authentication failed");
+    if (auth != SSH_AUTH_SUCCESS) {
+        return SshError{SshFailure::auth_failed,
+                        fmt::format("{}: no key was accepted (agent, IdentityFile, ~/.ssh/id_*)", target.label)};
+    }
+    return std::unique_ptr<SshTransport>(new SshTransport(std::move(session), target.label, settings.command_timeout));
+}
+
+Result<CommandOutput> SshTransport::run(const std::string& command, std::chrono::milliseconds timeout) {
+    ssh_session s = session_->handle;
+    ssh_channel channel = ssh_channel_new(s);
+    if (channel == nullptr) return make_error(fmt::format("{}: cannot open a channel: {}", label_, ssh_get_error(s)));
+    const auto close_channel = [&] {
+        ssh_channel_close(channel);
+        ssh_channel_free(channel);
+    };
+    // `timeout` on the host ends a hung command even if this side goes away.
+    const auto seconds = std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(timeout).count());
+    const std::string wrapped = fmt::format("timeout {} /bin/sh -c {}", seconds, shell_quote(command));
+    if (ssh_channel_open_session(channel) != SSH_OK || ssh_channel_request_exec(channel, wrapped.c_str()) != SSH_OK) {
+        const std::string message = ssh_get_error(s);
+        close_channel();
+        last_failure_ = SshFailure::error;
+        return make_error(fmt::format("{}: cannot run a command: {}", label_, message));
+    }
+    CommandOutput output;
+    std::array<char, 65536> buffer{};
+    const auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(2);
+    while (!ssh_channel_is_eof(channel)) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            close_channel();
+            last_failure_ = SshFailure::timeout;
+            return make_error(fmt::format("{}: command timed out after {} s", label_, seconds));
+        }
+        // read_timeout returns 0 on timeout and at EOF alike: the loop condition tells them apart.
+        const int n = ssh_channel_read_timeout(channel, buffer.data(), buffer.size(), 0,
+                                               static_cast<int>(std::min<long long>(left.count(), 1000)));
+        if (n == SSH_ERROR) {
+            const std::string message = ssh_get_error(s);
+            close_channel();
+            last_failure_ = SshFailure::error;
+            return make_error(fmt::format("{}: connection lost: {}", label_, message));
+        }
+        if (n > 0) output.out.append(buffer.data(), static_cast<std::size_t>(n));
+        int e = 0;
+        while ((e = ssh_channel_read_nonblocking(channel, buffer.data(), buffer.size(), 1)) > 0) {
+            output.err.append(buffer.data(), static_cast<std::size_t>(e));
+        }
+    }
+    ssh_channel_send_eof(channel);
+    output.exit_status = ssh_channel_get_exit_status(channel);
+    close_channel();
+    return output;
+}
+
+Result<std::vector<FileRead>> SshTransport::read(const ReadRequest& request) {
+    const std::string boundary = random_boundary();
+    auto output = run(make_read_script(request, boundary), command_timeout_);
+    if (!output) return output.error();
+    return parse_read_script_output(output->out, boundary, label_);
+}
+
+Status SshTransport::write_file(const std::string& path, const std::string&) {
+    return make_error(fmt::format("{}: writing {} over SSH is not supported yet", label_, path));
+}
+
+}  // namespace netdiag

@@ -1,0 +1,71 @@
+// A host reached over SSH with libssh, in process. The only code that includes libssh.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "remote/transport.hpp"
+
+namespace netdiag {
+
+enum class HostKeyChecking { strict, accept_new, off };
+
+struct SshTarget {
+    std::string label;  // the inventory name, used in messages
+    std::string address;
+    std::optional<int> port;
+    std::optional<std::string> user, identity_file;
+};
+
+struct SshSettings {
+    HostKeyChecking host_key_checking = HostKeyChecking::strict;
+    bool use_ssh_config = true;                     // ~/.ssh/config: HostName, User, Port, IdentityFile, ProxyJump
+    std::optional<std::string> ssh_config_file;     // instead of ~/.ssh/config
+    std::optional<std::string> known_hosts_file;    // instead of ~/.ssh/known_hosts
+    std::chrono::seconds connect_timeout{10};       // pdsh's default
+    std::chrono::seconds command_timeout{30};
+    std::mutex* known_hosts_lock = nullptr;         // serialises accept-new appends across threads
+};
+
+// Why a host could not be used: maps to the per-host status of a fleet scan.
+enum class SshFailure { unreachable, auth_failed, host_key_changed, host_key_unknown, timeout, error };
+
+struct SshError {
+    SshFailure kind;
+    std::string message;
+};
+
+std::string_view failure_status(SshFailure kind);  // "unreachable", "auth_failed", ...
+
+class SshTransport final : public Transport {
+public:
+    ~SshTransport() override;
+    SshTransport(const SshTransport&) = delete;
+    SshTransport& operator=(const SshTransport&) = delete;
+
+    // Connects, checks the host key, authenticates. One session per host, held across samples.
+    static std::variant<std::unique_ptr<SshTransport>, SshError> connect(const SshTarget& target,
+                                                                          const SshSettings& settings);
+
+    Result<std::vector<FileRead>> read(const ReadRequest& request) override;
+    Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
+    Status write_file(const std::string& path, const std::string& content) override;
+
+    // What went wrong last, for classifying a failed read (a timeout is not an error of the host).
+    std::optional<SshFailure> last_failure() const { return last_failure_; }
+
+private:
+    struct Session;
+    explicit SshTransport(std::unique_ptr<Session> session, std::string label, std::chrono::seconds command_timeout);
+
+    std::unique_ptr<Session> session_;
+    std::string label_;
+    std::chrono::seconds command_timeout_;
+    std::optional<SshFailure> last_failure_;
+};
+
+}  // namespace netdiag

@@ -1,0 +1,49 @@
+// How a host is reached. The only code that touches the outside world sits behind this interface:
+// a local host (or a captured tree under --root), an SSH session, or an in-memory fake for tests.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace netdiag {
+
+struct FileRead {
+    std::string path;                    // as the host names it: "/proc/net/dev"
+    std::optional<std::string> content;  // nullopt: could not be read; for a link, its target
+    std::string error;                   // why not: "missing", "permission denied", ...
+    bool is_link = false;                // content is where the symlink points, not a file's text
+};
+
+// One round trip's worth of reading. Each pattern may hold shell wildcards
+// ("/proc/irq/*/smp_affinity"): every match comes back and a wildcard that matches nothing gives
+// nothing, while a literal path that cannot be read comes back with its error.
+struct ReadRequest {
+    std::vector<std::string> files;  // contents wanted
+    std::vector<std::string> links;  // symlink targets wanted ("/sys/class/net/*/device")
+};
+
+struct CommandOutput {
+    int exit_status = 0;
+    std::string out, err;
+};
+
+class Transport {
+public:
+    virtual ~Transport() = default;
+
+    // Everything the request names, in one round trip.
+    virtual Result<std::vector<FileRead>> read(const ReadRequest& request) = 0;
+
+    // Runs a POSIX shell command on the host, killed after `timeout`.
+    virtual Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) = 0;
+
+    // Replaces a file's content; files are written to a temporary, synced and renamed into place,
+    // while /proc and /sys entries are written in place, as the kernel requires.
+    virtual Status write_file(const std::string& path, const std::string& content) = 0;
+};
+
+}  // namespace netdiag

@@ -1,0 +1,287 @@
+#include "report/report.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "common/exit_codes.hpp"
+
+namespace netdiag {
+namespace {
+
+struct Counts {
+    int critical = 0, warning = 0, unknown = 0, info = 0, failed_hosts = 0;
+};
+
+Counts count(const ScanReport& report) {
+    Counts counts;
+    for (const auto& host : report.hosts) {
+        if (host.status != "ok") ++counts.failed_hosts;
+        for (const auto& finding : host.findings) {
+            switch (finding.severity) {
+                case Severity::critical: ++counts.critical; break;
+                case Severity::warning: ++counts.warning; break;
+                case Severity::unknown: ++counts.unknown; break;
+                case Severity::info: ++counts.info; break;
+            }
+        }
+    }
+    return counts;
+}
+
+std::vector<const Finding*> all_findings_worst_first(const ScanReport& report) {
+    std::vector<const Finding*> findings;
+    for (const auto& host : report.hosts) {
+        for (const auto& finding : host.findings) findings.push_back(&finding);
+    }
+    std::stable_sort(findings.begin(), findings.end(),
+                     [](const Finding* a, const Finding* b) { return a->severity > b->severity; });
+    return findings;
+}
+
+std::string with_unit(double value, const std::string& unit) {
+    if (unit.empty()) return format_value(value);
+    if (unit == "%" || unit == "/s") return format_value(value) + unit;
+    return format_value(value) + " " + unit;
+}
+
+std::string iso8601(std::int64_t unix_ms) {
+    const std::time_t seconds = unix_ms / 1000;
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                       utc.tm_hour, utc.tm_min, utc.tm_sec);
+}
+
+std::string colored(std::string_view text, Severity severity, bool color) {
+    if (!color) return std::string(text);
+    const char* code = severity == Severity::critical  ? "\033[1;31m"
+                       : severity == Severity::warning ? "\033[33m"
+                       : severity == Severity::unknown ? "\033[35m"
+                                                       : "\033[36m";
+    return fmt::format("{}{}\033[0m", code, text);
+}
+
+std::string upper(std::string_view text) {
+    std::string result(text);
+    std::transform(result.begin(), result.end(), result.begin(), [](unsigned char c) { return std::toupper(c); });
+    return result;
+}
+
+}  // namespace
+
+std::string format_value(double value) {
+    if (std::fabs(value) >= 1e6) return fmt::format("{:.1f}M", value / 1e6);
+    if (std::fabs(value) >= 1e4) return fmt::format("{:.1f}k", value / 1e3);
+    if (value == std::floor(value)) return fmt::format("{:.0f}", value);
+    return fmt::format("{:.1f}", value);
+}
+
+int scan_exit_code(const ScanReport& report) {
+    const Counts counts = count(report);
+    if (counts.critical > 0) return exit_code::kCritical;
+    if (counts.failed_hosts > 0) return exit_code::kUnknown;
+    if (counts.warning > 0) return exit_code::kWarning;
+    return exit_code::kOk;
+}
+
+namespace {
+
+// One row per finding with its explanation: what a single host's scan shows.
+std::string findings_table(const std::vector<const Finding*>& findings, bool color) {
+    std::vector<std::array<std::string, 6>> rows;
+    rows.push_back({"SEVERITY", "HOST", "CHECK", "SUBJECT", "VALUE", "THRESHOLD"});
+    for (const auto* f : findings) {
+        rows.push_back({upper(severity_name(f->severity)), f->host, f->check, f->subject,
+                        f->severity == Severity::unknown ? "unknown" : with_unit(f->value, f->unit),
+                        f->threshold ? with_unit(*f->threshold, f->unit) : "-"});
+    }
+    std::array<std::size_t, 6> widths{};
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    }
+    std::string out;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        std::string line;
+        for (std::size_t i = 0; i < rows[r].size(); ++i) {
+            std::string cell = i + 1 < rows[r].size() ? fmt::format("{:<{}}  ", rows[r][i], widths[i]) : rows[r][i];
+            if (i == 0 && r > 0) cell = colored(cell, findings[r - 1]->severity, color);
+            line += cell;
+        }
+        out += line + "\n";
+        if (r == 0) continue;
+        const Finding& f = *findings[r - 1];
+        out += fmt::format("    {}\n", f.message);
+        out += fmt::format("    why: {}\n", f.why);
+        out += fmt::format("    do:  {}\n", f.action);
+    }
+    return out;
+}
+
+// Across hosts: each check and severity once, with how many hosts and which, worst first.
+std::string fleet_summary(const std::vector<const Finding*>& findings, bool color) {
+    struct Group {
+        Severity severity;
+        std::string check;
+        std::vector<std::string> hosts;
+        const Finding* example;
+    };
+    std::vector<Group> groups;
+    for (const auto* f : findings) {
+        auto group = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
+            return g.check == f->check && g.severity == f->severity;
+        });
+        if (group == groups.end()) {
+            groups.push_back({f->severity, f->check, {}, f});
+            group = groups.end() - 1;
+        }
+        if (std::find(group->hosts.begin(), group->hosts.end(), f->host) == group->hosts.end()) {
+            group->hosts.push_back(f->host);
+        }
+    }
+    std::stable_sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) {
+        if (a.severity != b.severity) return a.severity > b.severity;
+        return a.hosts.size() > b.hosts.size();
+    });
+    std::size_t check_width = 5;
+    for (const auto& g : groups) check_width = std::max(check_width, g.check.size());
+    std::string out = fmt::format("{:<8}  {:<{}}  {:>5}  {}\n", "SEVERITY", "CHECK", check_width, "HOSTS", "WHICH");
+    for (const auto& g : groups) {
+        std::string which;
+        for (std::size_t i = 0; i < g.hosts.size() && i < 8; ++i) which += (i ? "," : "") + g.hosts[i];
+        if (g.hosts.size() > 8) which += fmt::format(",... (+{})", g.hosts.size() - 8);
+        out += fmt::format("{}  {:<{}}  {:>5}  {}\n", colored(fmt::format("{:<8}", upper(severity_name(g.severity))),
+                                                              g.severity, color),
+                           g.check, check_width, g.hosts.size(), which);
+        out += fmt::format("    e.g. {}: {}\n    do:  {}\n", g.example->host, g.example->message, g.example->action);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string render_table(const ScanReport& report, const TableOptions& options) {
+    std::string out;
+    const Counts counts = count(report);
+    const auto findings = all_findings_worst_first(report);
+    const bool fleet = report.hosts.size() > 1;
+
+    out += fmt::format("netdiag scan: {} host(s): {} critical, {} warning, {} unknown", report.hosts.size(),
+                       counts.critical, counts.warning, counts.unknown);
+    if (counts.failed_hosts > 0) out += fmt::format(", {} host(s) not checked", counts.failed_hosts);
+    out += "\n";
+    for (const auto& host : report.hosts) {
+        if (host.status != "ok") {
+            out += fmt::format("{}: {}: {}\n", host.host, host.status, host.error);
+        } else if (!host.interval_seconds && !fleet) {
+            out += fmt::format("{}: one sample: rate checks skipped (use --interval > 0 for them)\n", host.host);
+        }
+    }
+    if (findings.empty()) {
+        out += counts.failed_hosts > 0 ? "\nNo findings on the hosts that were checked.\n" : "\nNo findings: all clear.\n";
+    } else if (fleet) {
+        out += "\n" + fleet_summary(findings, options.color);
+        if (options.detail) out += "\n" + findings_table(findings, options.color);
+    } else {
+        out += "\n" + findings_table(findings, options.color);
+    }
+    if (options.verbose) {
+        for (const auto& host : report.hosts) {
+            if (host.unavailable.empty()) continue;
+            out += fmt::format("\nNot available on {}:\n", host.host);
+            for (const auto& [file, reason] : host.unavailable) out += fmt::format("    {}: {}\n", file, reason);
+        }
+    }
+    return out;
+}
+
+nlohmann::json render_json(const ScanReport& report) {
+    const Counts counts = count(report);
+    nlohmann::json hosts = nlohmann::json::array();
+    for (const auto& host : report.hosts) {
+        nlohmann::json findings = nlohmann::json::array();
+        for (const auto& f : host.findings) {
+            findings.push_back({
+                {"check", f.check},
+                {"severity", severity_name(f.severity)},
+                {"host", f.host},
+                {"subject", f.subject},
+                {"value", f.severity == Severity::unknown ? nlohmann::json() : nlohmann::json(f.value)},
+                {"unit", f.unit},
+                {"threshold", f.threshold ? nlohmann::json(*f.threshold) : nlohmann::json()},
+                {"message", f.message},
+                {"why", f.why},
+                {"action", f.action},
+                {"cause", f.cause ? nlohmann::json(*f.cause) : nlohmann::json()},
+                {"fix", f.fix ? nlohmann::json(*f.fix) : nlohmann::json()},
+                {"details", f.details},
+            });
+        }
+        hosts.push_back({
+            {"host", host.host},
+            {"status", host.status},
+            {"error", host.error.empty() ? nlohmann::json() : nlohmann::json(host.error)},
+            {"hostname", host.hostname ? nlohmann::json(*host.hostname) : nlohmann::json()},
+            {"kernel_release", host.kernel_release ? nlohmann::json(*host.kernel_release) : nlohmann::json()},
+            {"interval_seconds", host.interval_seconds ? nlohmann::json(*host.interval_seconds) : nlohmann::json()},
+            {"findings", std::move(findings)},
+            {"unavailable", host.unavailable},
+        });
+    }
+    return {
+        {"schema", kScanSchema},
+        {"generated_at", iso8601(report.generated_at_unix_ms)},
+        {"exit_code", scan_exit_code(report)},
+        {"summary",
+         {{"hosts", report.hosts.size()},
+          {"hosts_not_checked", counts.failed_hosts},
+          {"critical", counts.critical},
+          {"warning", counts.warning},
+          {"unknown", counts.unknown},
+          {"info", counts.info}}},
+        {"hosts", std::move(hosts)},
+    };
+}
+
+std::string render_nagios(const ScanReport& report) {
+    const int code = scan_exit_code(report);
+    static constexpr const char* kStatus[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+    const Counts counts = count(report);
+    const auto findings = all_findings_worst_first(report);
+
+    std::string text;
+    if (findings.empty() && counts.failed_hosts == 0) {
+        text = fmt::format("{} host(s), no findings", report.hosts.size());
+    } else {
+        text = fmt::format("{} critical, {} warning", counts.critical, counts.warning);
+        if (counts.failed_hosts > 0) text += fmt::format(", {} host(s) not checked", counts.failed_hosts);
+        std::string items;
+        for (const auto* f : findings) {
+            if (f->severity < Severity::warning) continue;
+            if (!items.empty()) items += "; ";
+            items += fmt::format("{} {} {} on {}", f->check, f->subject, with_unit(f->value, f->unit), f->host);
+        }
+        for (const auto& host : report.hosts) {
+            if (host.status == "ok") continue;
+            if (!items.empty()) items += "; ";
+            items += fmt::format("{} {}", host.host, host.status);
+        }
+        if (!items.empty()) text += ": " + items;
+    }
+    // Performance data: 'label'=value[UOM];warn;crit, one per finding with a value.
+    std::string perf;
+    for (const auto* f : findings) {
+        if (f->severity == Severity::unknown) continue;
+        const std::string uom = f->unit == "%" ? "%" : "";
+        const std::string limit = f->threshold ? fmt::format("{:.6g}", *f->threshold) : "";
+        perf += fmt::format(" '{} {} {}'={:.6g}{};{};{}", f->host, f->check, f->subject, f->value, uom,
+                            f->severity == Severity::warning ? limit : "",
+                            f->severity == Severity::critical ? limit : "");
+    }
+    perf += fmt::format(" findings={} hosts_not_checked={}", findings.size(), counts.failed_hosts);
+    return fmt::format("NETDIAG {} - {} |{}\n", kStatus[code], text, perf);
+}
+
+}  // namespace netdiag

@@ -1,0 +1,48 @@
+// A scan's result and its renderings: a table for people, JSON for machines, a Nagios line.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "checks/finding.hpp"
+
+namespace netdiag {
+
+inline constexpr std::string_view kScanSchema = "netdiag.scan/v1";
+
+struct HostResult {
+    std::string host;
+    // "ok", "unreachable", "auth_failed", "host_key_changed", "timeout" or "error".
+    std::string status = "ok";
+    std::string error;  // why, when status is not ok
+    std::optional<std::string> hostname, kernel_release;
+    std::optional<double> interval_seconds;  // null: one sample, level checks only
+    std::vector<Finding> findings;
+    std::map<std::string, std::string> unavailable;  // file -> reason
+};
+
+struct ScanReport {
+    std::vector<HostResult> hosts;
+    std::int64_t generated_at_unix_ms = 0;
+};
+
+int scan_exit_code(const ScanReport& report);
+
+struct TableOptions {
+    bool color = false;
+    bool verbose = false;  // also list the files that were not available
+    bool detail = false;   // with several hosts: every finding of every host after the summary
+};
+std::string render_table(const ScanReport& report, const TableOptions& options);
+nlohmann::json render_json(const ScanReport& report);
+std::string render_nagios(const ScanReport& report);
+
+// "1.2k", "97.2": short numbers for tables.
+std::string format_value(double value);
+
+}  // namespace netdiag

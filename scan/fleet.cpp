@@ -1,0 +1,89 @@
+#include "scan/fleet.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+#include "scan/scan_host.hpp"
+
+namespace netdiag {
+namespace {
+
+// Sleeps in short slices so Ctrl-C does not wait for the interval to run out.
+void interruptible_sleep(std::chrono::milliseconds duration, const std::atomic<bool>& stop) {
+    const auto until = std::chrono::steady_clock::now() + duration;
+    while (!stop.load() && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+            std::chrono::milliseconds(50),
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now())));
+    }
+}
+
+HostResult failed(const std::string& host, std::string status, std::string message) {
+    HostResult result;
+    result.host = host;
+    result.status = std::move(status);
+    result.error = std::move(message);
+    return result;
+}
+
+HostResult scan_one(const FleetTarget& target, std::size_t index, const Connector& connect,
+                    const FleetOptions& options, const std::atomic<bool>& stop) {
+    auto connected = connect(index);
+    if (auto* failure = std::get_if<ConnectFailure>(&connected)) {
+        return failed(target.name, failure->status, failure->message);
+    }
+    auto& transport = *std::get<std::unique_ptr<Transport>>(connected);
+    auto samples = take_samples(transport, target.name, options.interval,
+                                [&](std::chrono::milliseconds wait) { interruptible_sleep(wait, stop); });
+    if (stop.load()) return failed(target.name, "error", "interrupted before it finished");
+    if (!samples) {
+        const bool timed_out = samples.error().message.find("timed out") != std::string::npos;
+        return failed(target.name, timed_out ? "timeout" : "error", samples.error().message);
+    }
+    HostResult result = evaluate_samples(*samples, target.settings);
+    result.host = target.name;
+    return result;
+}
+
+}  // namespace
+
+std::vector<HostResult> scan_fleet(const std::vector<FleetTarget>& targets, const Connector& connect,
+                                   const FleetOptions& options, const std::atomic<bool>& stop, const HostDone& done) {
+    std::vector<HostResult> results(targets.size());
+    std::vector<bool> finished(targets.size(), false);
+    std::atomic<std::size_t> next{0};
+    std::mutex report_lock;
+    std::size_t done_count = 0, failed_count = 0;
+
+    const auto worker = [&] {
+        while (!stop.load()) {
+            const std::size_t index = next.fetch_add(1);
+            if (index >= targets.size()) return;
+            HostResult result;
+            try {
+                result = scan_one(targets[index], index, connect, options, stop);
+            } catch (const std::exception& error) {  // a bug for one host must not take down the rest
+                result = failed(targets[index].name, "error", std::string("internal error: ") + error.what());
+            }
+            const std::lock_guard lock(report_lock);
+            ++done_count;
+            if (result.status != "ok") ++failed_count;
+            results[index] = std::move(result);
+            finished[index] = true;
+            if (done) done(results[index], done_count, failed_count);
+        }
+    };
+    const std::size_t workers = std::min<std::size_t>(targets.size(), static_cast<std::size_t>(std::max(1, options.forks)));
+    std::vector<std::thread> threads;
+    threads.reserve(workers);
+    for (std::size_t i = 0; i < workers; ++i) threads.emplace_back(worker);
+    for (auto& thread : threads) thread.join();
+
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        if (!finished[i]) results[i] = failed(targets[i].name, "error", "interrupted before it finished");
+    }
+    return results;
+}
+
+}  // namespace netdiag

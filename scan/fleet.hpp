@@ -1,0 +1,44 @@
+// Scanning many hosts: a bounded pool of workers, one session per host, results as hosts finish.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "checks/settings.hpp"
+#include "remote/transport.hpp"
+#include "report/report.hpp"
+
+namespace netdiag {
+
+struct FleetTarget {
+    std::string name;   // label in reports
+    Settings settings;  // global settings with the host's inventory vars applied
+};
+
+// Why a host could not be reached: the status ("unreachable", "auth_failed", ...) and the reason.
+struct ConnectFailure {
+    std::string status;
+    std::string message;
+};
+using Connector =
+    std::function<std::variant<std::unique_ptr<Transport>, ConnectFailure>(std::size_t target_index)>;
+
+struct FleetOptions {
+    int forks = 32;  // pdsh's and parallel-ssh's default
+    std::chrono::milliseconds interval{5000};
+};
+
+// Called once per host as it finishes, from the worker's thread but never concurrently.
+using HostDone = std::function<void(const HostResult& result, std::size_t done, std::size_t failed)>;
+
+// Every target gets a HostResult, in target order: hosts not finished when `stop` is set are
+// reported as "error: interrupted". No host can stop the others.
+std::vector<HostResult> scan_fleet(const std::vector<FleetTarget>& targets, const Connector& connect,
+                                   const FleetOptions& options, const std::atomic<bool>& stop, const HostDone& done);
+
+}  // namespace netdiag

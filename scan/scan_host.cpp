@@ -1,0 +1,60 @@
+#include "scan/scan_host.hpp"
+
+#include <thread>
+
+#include "checks/catalogue.hpp"
+#include "checks/rates.hpp"
+#include "collect/collector.hpp"
+
+namespace netdiag {
+
+void sleep_for(std::chrono::milliseconds duration) { std::this_thread::sleep_for(duration); }
+
+Result<std::vector<Snapshot>> take_samples(Transport& transport, const std::string& host,
+                                           std::chrono::milliseconds interval, const Sleeper& sleeper) {
+    std::vector<Snapshot> samples;
+    auto first = collect_sample(transport, host);
+    if (!first) return first.error();
+    samples.push_back(std::move(first).value());
+    if (interval.count() > 0) {
+        sleeper(interval);
+        auto second = collect_sample(transport, host);
+        if (!second) return second.error();
+        samples.push_back(std::move(second).value());
+    }
+    return samples;
+}
+
+HostResult evaluate_samples(const std::vector<Snapshot>& samples, const Settings& settings) {
+    HostResult result;
+    if (samples.empty()) {
+        result.status = "error";
+        result.error = "no samples";
+        return result;
+    }
+    const Snapshot& last = samples.back();
+    result.host = last.host;
+    result.hostname = last.hostname;
+    result.kernel_release = last.kernel_release;
+    result.unavailable = last.unavailable;
+    if (!last.net_dev && !last.snmp && !last.sockstat) {
+        result.status = "error";
+        result.error = "none of /proc/net/dev, /proc/net/snmp, /proc/net/sockstat could be read";
+        return result;
+    }
+    std::optional<Rates> rates;
+    if (samples.size() >= 2) {
+        auto computed = compute_rates(samples.front(), last);
+        if (!computed) {
+            result.status = "error";
+            result.error = computed.error().message;
+            return result;
+        }
+        rates = std::move(computed).value();
+        result.interval_seconds = rates->seconds;
+    }
+    result.findings = run_checks(last, rates ? &*rates : nullptr, settings);
+    return result;
+}
+
+}  // namespace netdiag

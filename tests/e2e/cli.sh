@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The commands as a user runs them: exit codes, messages, JSON against its schema, captured trees.
+set -u
+netdiag=${1:?usage: cli.sh NETDIAG_BINARY}
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/assert.sh"
+fixtures=$here/../fixtures
+tree61=$fixtures/linux-6.1-vmxnet3-virtio-4cpu
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python=/usr/bin/python3
+
+# validate SCHEMA_NAME FILE DESCRIPTION: real output against the JSON Schema that ships in schemas/.
+validate() {
+    if "$python" - "$here/../../schemas/$1.json" "$2" <<'PY'; then pass "$3"; else fail "$3"; fi
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+errors = list(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))))
+for error in errors[:5]:
+    print("  schema:", "/".join(map(str, error.path)), error.message[:300])
+sys.exit(1 if errors else 0)
+PY
+}
+
+json_get() {  # json_get FILE PYTHON_EXPRESSION_ON_d
+    "$python" -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+# --- help, version and misuse ---
+expect_exit 0 "--help" -- "$netdiag" --help
+expect_contains "$out" "Exit codes: 0 all clear" "--help documents the exit codes"
+expect_exit 0 "scan --help" -- "$netdiag" scan --help
+expect_contains "$out" "65 bad input data" "scan --help documents the exit codes"
+expect_exit 0 "--version" -- "$netdiag" --version
+expect_contains "$out" "netdiag " "--version names the program"
+expect_exit 64 "no subcommand is misuse" -- "$netdiag"
+expect_exit 64 "an unknown flag is misuse" -- "$netdiag" scan --frobnicate
+expect_exit 64 "a bad --format is misuse" -- "$netdiag" scan --format xml
+expect_exit 64 "an unknown threshold is misuse" -- "$netdiag" scan --root "$tree61" --interval 0 --threshold nope.warning=1
+expect_contains "$err" 'unknown threshold "nope.warning"' "the unknown threshold is named"
+expect_exit 64 "an unknown check in --only is misuse" -- "$netdiag" scan --root "$tree61" --interval 0 --only rx-drop
+expect_exit 64 "a negative interval is misuse" -- "$netdiag" scan --interval -1
+
+# --- a captured tree, offline ---
+expect_exit 0 "scan of the captured 6.1 host is clear" -- "$netdiag" scan --root "$tree61" --interval 0
+expect_contains "$out" "No findings: all clear." "the table says all clear"
+expect_contains "$out" "one sample: rate checks skipped" "the table says rate checks were skipped"
+"$netdiag" scan --root "$tree61" --interval 0 --json >"$work/clear.json"
+validate netdiag.scan.v1 "$work/clear.json" "scan --json of the captured host matches netdiag.scan/v1"
+expect_equal "$(json_get "$work/clear.json" 'd["hosts"][0]["interval_seconds"]')" "None" "one sample has no interval"
+expect_exit 0 "nagios format" -- "$netdiag" scan --root "$tree61" --interval 0 --format nagios
+expect_contains "$out" "NETDIAG OK - 1 host(s), no findings |" "nagios status line"
+
+mkdir -p "$work/empty"
+expect_exit 65 "a directory that is no captured host is bad input" -- "$netdiag" scan --root "$work/empty" --interval 0
+expect_contains "$err" "$work/empty: not a captured host tree" "the error names the directory"
+
+# A filled conntrack table in a copy of the tree.
+cp -a "$tree61" "$work/full"
+echo 5860 >"$work/full/proc/sys/net/netfilter/nf_conntrack_count"
+expect_exit 2 "a conntrack table at 95% is critical" -- "$netdiag" scan --root "$work/full" --interval 0
+expect_contains "$out" "CRITICAL" "the table shows the severity"
+expect_contains "$out" "conntrack-fill" "the table names the check"
+expect_contains "$out" "conntrack table holds 5860 of 6144 entries (95.4%)" "the table says what it saw"
+expect_contains "$out" "why: " "the table says why it matters"
+expect_contains "$out" "do:  Raise net.netfilter.nf_conntrack_max (now 6144)" "the table says what to do"
+expect_exit 2 "nagios: critical" -- "$netdiag" scan --root "$work/full" --interval 0 --format nagios
+expect_contains "$out" "NETDIAG CRITICAL - 1 critical, 0 warning: conntrack-fill nf_conntrack 95.4% on $work/full" "nagios names the finding"
+expect_contains "$out" "conntrack-fill nf_conntrack'=95.3776%;;95" "nagios performance data"
+expect_exit 1 "a raised threshold turns it into a warning" -- \
+    "$netdiag" scan --root "$work/full" --interval 0 --threshold conntrack-fill.critical=99
+printf 'thresholds:\n  conntrack-fill.warning: 99\n  conntrack-fill.critical: 99.5\n' >"$work/quiet.yaml"
+expect_exit 0 "thresholds from a config file" -- "$netdiag" scan --root "$work/full" --interval 0 --config "$work/quiet.yaml"
+printf 'thresholds:\n  conntrack-fill.warning: 99\nspeed:\n  eth0: 10\n' >"$work/bad.yaml"
+expect_exit 65 "a bad config file is bad input" -- "$netdiag" scan --root "$work/full" --interval 0 --config "$work/bad.yaml"
+expect_contains "$err" "$work/bad.yaml:3: unknown key \"speed\"" "the config error names file and line"
+"$netdiag" scan --root "$work/full" --interval 0 --json >"$work/full.json"
+validate netdiag.scan.v1 "$work/full.json" "a finding matches netdiag.scan/v1"
+expect_equal "$(json_get "$work/full.json" 'd["hosts"][0]["findings"][0]["check"], d["hosts"][0]["findings"][0]["subject"], d["hosts"][0]["findings"][0]["severity"], d["exit_code"]')" \
+    "conntrack-fill nf_conntrack critical 2" "JSON finding: check, subject, severity and exit code"
+
+# A truncated /proc file: reported as unavailable with its line, never a crash.
+head -c 300 "$tree61/proc/net/snmp" >"$work/full/proc/net/snmp"
+expect_exit 2 "a truncated /proc/net/snmp does not stop the scan" -- "$netdiag" scan --root "$work/full" --interval 0 -v
+expect_contains "$out" "/proc/net/snmp:" "verbose output lists the unreadable file with its line"
+
+# --- collect, then scan the saved samples ---
+expect_exit 0 "collect from a captured tree" -- "$netdiag" collect --root "$tree61" -o "$work/tree.json"
+validate netdiag.collect.v1 "$work/tree.json" "collect output matches netdiag.collect/v1"
+expect_exit 0 "scan --from one saved sample" -- "$netdiag" scan --from "$work/tree.json"
+expect_exit 0 "collect a copy with a filled table" -- "$netdiag" collect --root "$work/full" -o "$work/full-sample.json"
+expect_exit 2 "scan --from a filled table" -- "$netdiag" scan --from "$work/full-sample.json"
+expect_contains "$out" "conntrack-fill" "the saved sample gives the same finding"
+
+expect_exit 0 "collect two live samples a second apart" -- "$netdiag" collect --interval 1 -o "$work/live.json"
+validate netdiag.collect.v1 "$work/live.json" "live collect output matches netdiag.collect/v1"
+expect_equal "$(json_get "$work/live.json" 'len(d["samples"])')" "2" "two samples"
+"$netdiag" scan --from "$work/live.json" --json >"$work/live-scan.json"
+validate netdiag.scan.v1 "$work/live-scan.json" "scan of saved live samples matches netdiag.scan/v1"
+interval=$(json_get "$work/live-scan.json" 'd["hosts"][0]["interval_seconds"]')
+if "$python" -c "import sys; sys.exit(0 if 0.9 <= float('$interval') <= 3 else 1)"; then
+    pass "the interval comes from the samples ($interval s)"
+else
+    fail "the interval comes from the samples: $interval"
+fi
+"$netdiag" collect --interval 0 -o "$work/a.json" && sleep 1 && "$netdiag" collect --interval 0 -o "$work/b.json"
+"$netdiag" scan --from "$work/a.json" "$work/b.json" --json >"$work/ab.json"
+validate netdiag.scan.v1 "$work/ab.json" "scan --from A.json B.json"
+
+printf '{"schema": "netdiag.collect/v1", "samples": [' >"$work/truncated.json"
+expect_exit 65 "a truncated snapshot file is bad input" -- "$netdiag" scan --from "$work/truncated.json"
+expect_contains "$err" "$work/truncated.json: not valid JSON" "the error names the file"
+expect_exit 65 "scan output is not a snapshot" -- "$netdiag" scan --from "$work/full.json"
+expect_contains "$err" "not a netdiag.collect/v1 document" "the error says what was expected"
+chmod 000 "$work/tree.json"
+if [ "$(id -u)" != 0 ]; then
+    expect_exit 65 "an unreadable snapshot file is bad input" -- "$netdiag" scan --from "$work/tree.json"
+fi
+"$netdiag" collect --root "$tree61" -o "$work/no/such/dir/x.json" 2>"$work/err"
+expect_equal "$?" "65" "collect -o into a missing directory exits 65"
+expect_equal "$(ls "$work/no" 2>/dev/null)" "" "and leaves nothing half-written"
+
+# --- the local host, live ---
+"$netdiag" scan --interval 1 --json >"$work/local.json"
+code=$?
+case $code in 0|1|2) pass "a live local scan finishes with a verdict (exit $code)" ;; *) fail "live scan exit $code" ;; esac
+validate netdiag.scan.v1 "$work/local.json" "live scan --json matches netdiag.scan/v1"
+expect_equal "$(json_get "$work/local.json" 'd["exit_code"]')" "$code" "the JSON exit_code is the process exit code"
+
+# --- the catalogue ---
+expect_exit 0 "checks lists the catalogue" -- "$netdiag" checks
+for id in close-wait conntrack-drops conntrack-fill listen-overflows nic-errors nic-saturation rx-drops \
+          softnet-backlog tcp-retransmits time-wait udp-buffer-errors; do
+    expect_contains "$out" "$id" "checks lists $id"
+done
+expect_exit 0 "checks --json shows overridden thresholds" -- "$netdiag" checks --json --threshold rx-drops.warning=20
+expect_contains "$out" '"rx-drops.warning": 20.0' "the override is shown"
+
+finish cli

@@ -1,0 +1,52 @@
+// Every parser by name, with a /proc or /sys file to seed it: shared by the libFuzzer target and the
+// bounded mutation test, so a new parser gets both by adding one line here.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collect/parsers.hpp"
+
+namespace netdiag::fuzz {
+
+struct ParserEntry {
+    std::string_view name;
+    std::string_view seed_path;  // relative to a captured tree
+    // Runs the parser; returns the error message, or "" when the text parsed.
+    std::string (*run)(std::string_view text);
+};
+
+template <class T>
+std::string message_of(const Result<T>& result) {
+    return result.ok() ? std::string() : result.error().message;
+}
+
+inline const std::vector<ParserEntry>& parser_table() {
+    static const std::vector<ParserEntry> table = {
+        {"auxv", "", [](std::string_view t) { return message_of(parse_auxv(t, "F")); }},
+        {"cpu_list", "sys/devices/system/cpu/online", [](std::string_view t) { return message_of(parse_cpu_list(t, "F")); }},
+        {"cpu_mask", "proc/irq/27/smp_affinity", [](std::string_view t) { return message_of(parse_cpu_mask(t, "F")); }},
+        {"interrupts", "proc/interrupts", [](std::string_view t) { return message_of(parse_interrupts(t, "F")); }},
+        {"net_dev", "proc/net/dev", [](std::string_view t) { return message_of(parse_net_dev(t, "F")); }},
+        {"nf_conntrack_stat", "proc/net/stat/nf_conntrack",
+         [](std::string_view t) { return message_of(parse_nf_conntrack_stat(t, "F")); }},
+        {"port_range", "proc/sys/net/ipv4/ip_local_port_range",
+         [](std::string_view t) { return message_of(parse_port_range(t, "F")); }},
+        {"proc_net_tcp", "proc/net/tcp", [](std::string_view t) { return message_of(parse_proc_net_tcp(t, "F")); }},
+        {"proc_stat", "proc/stat", [](std::string_view t) { return message_of(parse_proc_stat(t, "F")); }},
+        {"single_int", "proc/sys/net/core/netdev_max_backlog",
+         [](std::string_view t) { return message_of(parse_single_int(t, "F")); }},
+        {"single_word", "sys/class/net/eth1/operstate",
+         [](std::string_view t) { return message_of(parse_single_word(t, "F")); }},
+        {"snmp", "proc/net/snmp", [](std::string_view t) { return message_of(parse_snmp(t, "F")); }},
+        {"snmp6", "proc/net/snmp6", [](std::string_view t) { return message_of(parse_snmp6(t, "F")); }},
+        {"sockstat", "proc/net/sockstat", [](std::string_view t) { return message_of(parse_sockstat(t, "F")); }},
+        {"softirqs", "proc/softirqs", [](std::string_view t) { return message_of(parse_softirqs(t, "F")); }},
+        {"softnet_stat", "proc/net/softnet_stat", [](std::string_view t) { return message_of(parse_softnet_stat(t, "F")); }},
+        {"uptime", "proc/uptime", [](std::string_view t) { return message_of(parse_uptime(t, "F")); }},
+    };
+    return table;
+}
+
+}  // namespace netdiag::fuzz

@@ -1,0 +1,371 @@
+// Checks are pure functions of snapshots: each is tested on hand-built snapshots.
+#include <catch2/catch.hpp>
+
+#include "checks/catalogue.hpp"
+#include "checks/rates.hpp"
+
+using namespace netdiag;
+
+namespace {
+
+Snapshot base_snapshot(double uptime) {
+    Snapshot s;
+    s.host = "web1";
+    s.uptime_seconds = uptime;
+    s.taken_at_unix_ms = static_cast<std::int64_t>(uptime * 1000);
+    s.net_dev = std::vector<InterfaceCounters>{};
+    s.sysctls["net.core.netdev_max_backlog"] = 1000;
+    s.sysctls["net.core.netdev_budget"] = 300;
+    s.sysctls["net.core.netdev_budget_usecs"] = 2000;
+    return s;
+}
+
+InterfaceCounters interface(const std::string& name, std::uint64_t rx_bytes, std::uint64_t rx_drop) {
+    InterfaceCounters c;
+    c.name = name;
+    c.rx_bytes = rx_bytes;
+    c.rx_drop = rx_drop;
+    return c;
+}
+
+InterfaceInfo physical(const std::string& name, std::int64_t speed) {
+    InterfaceInfo info;
+    info.name = name;
+    info.is_virtual = false;
+    info.speed_mbps = speed;
+    info.operstate = "up";
+    return info;
+}
+
+std::vector<Finding> findings_of(const Snapshot& before, const Snapshot& after, const Settings& settings) {
+    auto rates = compute_rates(before, after);
+    REQUIRE(rates.ok());
+    return run_checks(after, &*rates, settings);
+}
+
+std::vector<Finding> only(const std::vector<Finding>& findings, const std::string& check) {
+    std::vector<Finding> selected;
+    for (const auto& f : findings) {
+        if (f.check == check) selected.push_back(f);
+    }
+    return selected;
+}
+
+}  // namespace
+
+TEST_CASE("counter deltas never go negative", "[rates]") {
+    CHECK(counter_delta(100, 150) == 50);
+    CHECK(counter_delta(4294967290ULL, 5) == 11);     // 32-bit wrap
+    CHECK(counter_delta(1000000, 20) == 20);           // reset: the new value is the growth
+    CHECK(counter_delta(1ULL << 40, 7) == 7);          // a 64-bit counter never wraps in practice
+}
+
+TEST_CASE("rates use the target's uptime as the interval", "[rates]") {
+    auto a = base_snapshot(100);
+    auto b = base_snapshot(102);
+    b.taken_at_unix_ms = a.taken_at_unix_ms + 9000;  // the collector's clock jumped; uptime did not
+    a.net_dev->push_back(interface("eth0", 0, 0));
+    b.net_dev->push_back(interface("eth0", 2000, 10));
+    auto rates = compute_rates(a, b);
+    REQUIRE(rates.ok());
+    CHECK(rates->seconds == Approx(2.0));
+    REQUIRE(rates->interfaces.size() == 1);
+    CHECK(rates->interfaces[0].rx_bytes == Approx(1000));
+    CHECK(rates->interfaces[0].rx_drop == Approx(5));
+}
+
+TEST_CASE("a rebooted host gives rates from zero, not negative ones", "[rates]") {
+    auto a = base_snapshot(5000);
+    auto b = base_snapshot(3);
+    b.taken_at_unix_ms = a.taken_at_unix_ms + 5000;
+    a.net_dev->push_back(interface("eth0", 1000000, 500));
+    b.net_dev->push_back(interface("eth0", 300, 0));
+    auto rates = compute_rates(a, b);
+    REQUIRE(rates.ok());
+    CHECK(rates->seconds == Approx(5.0));
+    CHECK(rates->interfaces[0].rx_bytes == Approx(60));
+    CHECK(rates->interfaces[0].rx_drop == Approx(0));
+}
+
+TEST_CASE("samples out of order are an error naming the host", "[rates]") {
+    auto a = base_snapshot(10);
+    auto b = base_snapshot(10);
+    auto rates = compute_rates(a, b);
+    REQUIRE_FALSE(rates.ok());
+    CHECK_THAT(rates.error().message, Catch::Contains("web1"));
+}
+
+TEST_CASE("conntrack fill: warning at 80%, critical at 95%, silent when not loaded", "[checks]") {
+    const Settings settings = default_settings();
+    auto s = base_snapshot(1);
+    CHECK(only(run_checks(s, nullptr, settings), "conntrack-fill").empty());
+
+    s.conntrack = Conntrack{};
+    s.conntrack->count = 79;
+    s.conntrack->max = 100;
+    CHECK(only(run_checks(s, nullptr, settings), "conntrack-fill").empty());
+
+    s.conntrack->count = 80;
+    auto warning = only(run_checks(s, nullptr, settings), "conntrack-fill");
+    REQUIRE(warning.size() == 1);
+    CHECK(warning[0].severity == Severity::warning);
+    CHECK(warning[0].subject == "nf_conntrack");
+    CHECK(warning[0].value == Approx(80));
+    CHECK(warning[0].fix == "conntrack-max");
+    CHECK(warning[0].host == "web1");
+
+    s.conntrack->count = 96;
+    auto critical = only(run_checks(s, nullptr, settings), "conntrack-fill");
+    REQUIRE(critical.size() == 1);
+    CHECK(critical[0].severity == Severity::critical);
+    CHECK(critical[0].threshold == Approx(95));
+}
+
+TEST_CASE("conntrack drops are critical at any rate", "[checks]") {
+    auto a = base_snapshot(10), b = base_snapshot(20);
+    a.conntrack = Conntrack{10, 100, 100, std::map<std::string, std::uint64_t>{{"insert_failed", 0}, {"drop", 0}}};
+    b.conntrack = Conntrack{10, 100, 100, std::map<std::string, std::uint64_t>{{"insert_failed", 3}, {"drop", 7}}};
+    auto found = only(findings_of(a, b, default_settings()), "conntrack-drops");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].severity == Severity::critical);
+    CHECK(found[0].value == Approx(1.0));
+}
+
+TEST_CASE("rx drops name their cause", "[checks]") {
+    const Settings settings = default_settings();
+    auto a = base_snapshot(100), b = base_snapshot(110);
+    a.net_dev->push_back(interface("eth0", 0, 0));
+    b.net_dev->push_back(interface("eth0", 0, 5000));  // 500/s: warning
+    a.net_dev->push_back(interface("eth1", 0, 0));
+    b.net_dev->push_back(interface("eth1", 0, 50));    // 5/s: below the threshold
+    a.interfaces = {physical("eth0", 10000)};
+    b.interfaces = a.interfaces;
+
+    SECTION("backlog drops point at netdev_max_backlog") {
+        a.softnet = std::vector<SoftnetCpu>{{0, 100, 0, 0}, {1, 100, 0, 0}};
+        b.softnet = std::vector<SoftnetCpu>{{0, 900, 0, 0}, {1, 900, 4000, 0}};
+        auto found = only(findings_of(a, b, settings), "rx-drops");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].subject == "eth0");
+        CHECK(found[0].severity == Severity::warning);
+        CHECK(found[0].cause == "backlog");
+        CHECK(found[0].fix == "softnet-backlog");
+        CHECK_THAT(found[0].message, Catch::Contains("CPU1 (400/s)"));
+        CHECK_THAT(found[0].action, Catch::Contains("netdev_max_backlog (now 1000)"));
+        CHECK(only(findings_of(a, b, settings), "softnet-backlog").size() == 1);
+    }
+    SECTION("time squeeze points at netdev_budget") {
+        a.softnet = std::vector<SoftnetCpu>{{0, 100, 0, 10}};
+        b.softnet = std::vector<SoftnetCpu>{{0, 900, 0, 500}};
+        auto found = only(findings_of(a, b, settings), "rx-drops");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].cause == "budget");
+        CHECK(found[0].fix == "softnet-budget");
+    }
+    SECTION("missed frames point at the ring") {
+        a.interfaces[0].rx_missed_errors = 0;
+        b.interfaces[0].rx_missed_errors = 3000;
+        auto found = only(findings_of(a, b, settings), "rx-drops");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].cause == "ring");
+        CHECK_THAT(found[0].action, Catch::Contains("ethtool -G eth0"));
+    }
+    SECTION("NET_RX piled on one CPU while others idle points at IRQ affinity") {
+        a.softirqs = Softirqs{{"NET_RX", {{"CPU0", 0}, {"CPU1", 0}, {"CPU2", 0}}}};
+        b.softirqs = Softirqs{{"NET_RX", {{"CPU0", 95000}, {"CPU1", 3000}, {"CPU2", 2000}}}};
+        a.cpu_times = std::vector<CpuTimes>{{"cpu0", 0, 0, 0, 0, 0, 0, 0, 0}, {"cpu1", 0, 0, 0, 0, 0, 0, 0, 0},
+                                            {"cpu2", 0, 0, 0, 0, 0, 0, 0, 0}};
+        b.cpu_times = std::vector<CpuTimes>{{"cpu0", 100, 0, 100, 100, 0, 0, 700, 0},
+                                            {"cpu1", 50, 0, 50, 900, 0, 0, 0, 0},
+                                            {"cpu2", 50, 0, 50, 900, 0, 0, 0, 0}};
+        b.interfaces[0].irqs = {27, 28};
+        a.interrupts = std::vector<InterruptLine>{{27, {{"CPU0", 0}, {"CPU1", 0}}, "", "eth0-rx-0"},
+                                                  {28, {{"CPU0", 0}, {"CPU1", 0}}, "", "eth0-rx-1"}};
+        b.interrupts = std::vector<InterruptLine>{{27, {{"CPU0", 9000}, {"CPU1", 0}}, "", "eth0-rx-0"},
+                                                  {28, {{"CPU0", 8000}, {"CPU1", 0}}, "", "eth0-rx-1"}};
+        auto found = only(findings_of(a, b, settings), "rx-drops");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].cause == "irq-affinity");
+        CHECK(found[0].fix == "irq-affinity");
+        CHECK(found[0].details.at("irqs") == "27→CPU0, 28→CPU0");
+        CHECK_THAT(found[0].message, Catch::Contains("95% of NET_RX softirqs ran on CPU0"));
+    }
+    SECTION("a veth's drops without pressure are blamed on what it received, not on IRQs") {
+        b.interfaces[0].is_virtual = true;
+        a.softirqs = Softirqs{{"NET_RX", {{"CPU0", 0}, {"CPU1", 0}}}};
+        b.softirqs = Softirqs{{"NET_RX", {{"CPU0", 95000}, {"CPU1", 0}}}};
+        auto found = only(findings_of(a, b, settings), "rx-drops");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].cause == "protocol");
+        CHECK_FALSE(found[0].fix.has_value());
+    }
+    SECTION("over 1000/s is critical") {
+        b.net_dev->at(0).rx_drop = 20000;
+        auto found = only(findings_of(a, b, settings), "rx-drops");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::critical);
+    }
+}
+
+TEST_CASE("NIC saturation against link speed, unknown without one", "[checks]") {
+    Settings settings = default_settings();
+    auto a = base_snapshot(0.5), b = base_snapshot(1.5);
+    a.net_dev->push_back(interface("eth0", 0, 0));
+    b.net_dev->push_back(interface("eth0", 118750000, 0));  // 950 Mb/s in one second
+    a.net_dev->push_back(interface("veth1", 0, 0));
+    b.net_dev->push_back(interface("veth1", 125000000, 0));
+    b.interfaces = {physical("eth0", 1000), physical("veth1", 10000)};
+
+    auto found = only(findings_of(a, b, settings), "nic-saturation");
+    REQUIRE(found.size() == 1);  // veth1 is excluded by pattern
+    CHECK(found[0].subject == "eth0");
+    CHECK(found[0].severity == Severity::critical);
+    CHECK(found[0].value == Approx(95.0));
+
+    b.interfaces[0].speed_mbps = -1;  // what many VMs report
+    found = only(findings_of(a, b, settings), "nic-saturation");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].severity == Severity::unknown);
+    CHECK_THAT(found[0].action, Catch::Contains("--speed eth0=MBPS"));
+
+    REQUIRE(set_speed(settings, "eth0=10000").ok());
+    CHECK(only(findings_of(a, b, settings), "nic-saturation").empty());  // 9.5% of 10G
+}
+
+TEST_CASE("TCP retransmits need both a rate and a ratio", "[checks]") {
+    auto a = base_snapshot(0), b = base_snapshot(10);
+    a.snmp = ProtoCounters{{"Tcp", {{"RetransSegs", 0}, {"OutSegs", 0}}}};
+    SECTION("4% at 165/s warns") {
+        b.snmp = ProtoCounters{{"Tcp", {{"RetransSegs", 1650}, {"OutSegs", 41250}}}};
+        auto found = only(findings_of(a, b, default_settings()), "tcp-retransmits");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+        CHECK(found[0].subject == "tcp");
+        CHECK(found[0].value == Approx(4.0));
+    }
+    SECTION("6% is critical") {
+        b.snmp = ProtoCounters{{"Tcp", {{"RetransSegs", 1200}, {"OutSegs", 20000}}}};
+        auto found = only(findings_of(a, b, default_settings()), "tcp-retransmits");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::critical);
+    }
+    SECTION("a high ratio on a trickle is not worth waking anyone") {
+        b.snmp = ProtoCounters{{"Tcp", {{"RetransSegs", 100}, {"OutSegs", 1000}}}};
+        CHECK(only(findings_of(a, b, default_settings()), "tcp-retransmits").empty());
+    }
+}
+
+TEST_CASE("TIME_WAIT against the ephemeral port range", "[checks]") {
+    auto s = base_snapshot(1);
+    s.port_range = PortRange{40000, 40999};
+    s.sockstat = SockStat{{"TCP", {{"inuse", 3}, {"tw", 950}}}};
+    s.tcp = TcpSockets{};
+    s.tcp->time_wait_by_remote_port = {{8080, 940}, {22, 10}};
+    auto found = only(run_checks(s, nullptr, default_settings()), "time-wait");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].severity == Severity::critical);
+    CHECK(found[0].subject == "ip_local_port_range");
+    CHECK(found[0].value == Approx(95.0));
+    CHECK_THAT(found[0].message, Catch::Contains("remote port 8080 (940)"));
+
+    s.sockstat = SockStat{{"TCP", {{"tw", 600}}}};
+    found = only(run_checks(s, nullptr, default_settings()), "time-wait");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].severity == Severity::warning);
+
+    s.port_range = PortRange{32768, 60999};
+    CHECK(only(run_checks(s, nullptr, default_settings()), "time-wait").empty());
+}
+
+TEST_CASE("CLOSE_WAIT names the local port that holds it", "[checks]") {
+    auto s = base_snapshot(1);
+    s.tcp = TcpSockets{};
+    s.tcp->close_wait_by_local_port = {{8080, 2000}, {9090, 150}, {22, 3}};
+    auto found = only(run_checks(s, nullptr, default_settings()), "close-wait");
+    REQUIRE(found.size() == 2);
+    CHECK(found[0].subject == "port 8080");  // worst first
+    CHECK(found[0].severity == Severity::critical);
+    CHECK(found[1].subject == "port 9090");
+    CHECK(found[1].severity == Severity::warning);
+    CHECK_THAT(found[0].action, Catch::Contains("sport = :8080"));
+}
+
+TEST_CASE("listen overflows, UDP buffer errors and NIC errors fire above zero", "[checks]") {
+    auto a = base_snapshot(0), b = base_snapshot(10);
+    a.netstat = ProtoCounters{{"TcpExt", {{"ListenOverflows", 0}, {"ListenDrops", 0}}}};
+    b.netstat = ProtoCounters{{"TcpExt", {{"ListenOverflows", 20}, {"ListenDrops", 20}}}};
+    a.snmp = ProtoCounters{{"Udp", {{"RcvbufErrors", 0}, {"SndbufErrors", 0}}}};
+    b.snmp = ProtoCounters{{"Udp", {{"RcvbufErrors", 50}, {"SndbufErrors", 0}}}};
+    auto eth0_before = interface("eth0", 0, 0);
+    auto eth0_after = interface("eth0", 0, 0);
+    eth0_after.rx_errs = 10;
+    a.net_dev->push_back(eth0_before);
+    b.net_dev->push_back(eth0_after);
+    b.interfaces = {physical("eth0", 1000)};
+    const auto findings = findings_of(a, b, default_settings());
+    REQUIRE(only(findings, "listen-overflows").size() == 1);
+    CHECK(only(findings, "listen-overflows")[0].value == Approx(2.0));
+    REQUIRE(only(findings, "udp-buffer-errors").size() == 1);
+    CHECK(only(findings, "udp-buffer-errors")[0].value == Approx(5.0));
+    REQUIRE(only(findings, "nic-errors").size() == 1);
+    CHECK(only(findings, "nic-errors")[0].subject == "eth0");
+}
+
+TEST_CASE("level checks run with one sample; rate checks wait for two", "[checks]") {
+    auto s = base_snapshot(1);
+    s.conntrack = Conntrack{90, 100, std::nullopt, std::nullopt};
+    s.netstat = ProtoCounters{{"TcpExt", {{"ListenOverflows", 1000}}}};
+    const auto findings = run_checks(s, nullptr, default_settings());
+    REQUIRE(findings.size() == 1);
+    CHECK(findings[0].check == "conntrack-fill");
+}
+
+TEST_CASE("findings come worst first", "[checks]") {
+    auto s = base_snapshot(1);
+    s.conntrack = Conntrack{85, 100, std::nullopt, std::nullopt};   // warning
+    s.tcp = TcpSockets{};
+    s.tcp->close_wait_by_local_port = {{8080, 5000}};                // critical
+    const auto findings = run_checks(s, nullptr, default_settings());
+    REQUIRE(findings.size() == 2);
+    CHECK(findings[0].check == "close-wait");
+    CHECK(findings[1].check == "conntrack-fill");
+}
+
+TEST_CASE("thresholds from flags and config files", "[settings]") {
+    Settings settings = default_settings();
+    REQUIRE(set_threshold(settings, "conntrack-fill.warning=50").ok());
+    CHECK(settings.threshold("conntrack-fill.warning") == 50);
+    CHECK_THAT(set_threshold(settings, "conntrack-fil.warning=50").error().message, Catch::Contains("unknown threshold"));
+    CHECK_FALSE(set_threshold(settings, "rx-drops.warning=lots").ok());
+    CHECK_FALSE(set_threshold(settings, "rx-drops.warning").ok());
+
+    REQUIRE(apply_config(settings,
+                         "thresholds:\n  rx-drops.warning: 20\nvirtual_interfaces: [lo, 'veth*']\nspeeds:\n  eth0: 25000\n",
+                         "netdiag.yaml")
+                .ok());
+    CHECK(settings.threshold("rx-drops.warning") == 20);
+    CHECK(settings.is_virtual("veth12"));
+    CHECK_FALSE(settings.is_virtual("docker0"));
+    CHECK(settings.speeds_mbps.at("eth0") == 25000);
+
+    auto bad_key = apply_config(settings, "thresholds:\n  rx-drops.warning: 20\nthreshold: {}\n", "netdiag.yaml");
+    REQUIRE_FALSE(bad_key.ok());
+    CHECK_THAT(bad_key.error().message, Catch::StartsWith("netdiag.yaml:3: unknown key \"threshold\""));
+    auto bad_value = apply_config(settings, "thresholds:\n  rx-drops.warning: many\n", "netdiag.yaml");
+    REQUIRE_FALSE(bad_value.ok());
+    CHECK_THAT(bad_value.error().message, Catch::StartsWith("netdiag.yaml:2:"));
+    auto broken = apply_config(settings, "thresholds: [\n", "netdiag.yaml");
+    REQUIRE_FALSE(broken.ok());
+    CHECK_THAT(broken.error().message, Catch::StartsWith("netdiag.yaml:"));
+}
+
+TEST_CASE("the catalogue is sorted, and every check has thresholds", "[checks]") {
+    const auto checks = catalogue();
+    const Settings settings = default_settings();
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+        if (i > 0) CHECK(checks[i - 1].id < checks[i].id);
+        const std::string prefix = std::string(checks[i].threshold_prefix) + ".";
+        CHECK(std::any_of(settings.thresholds.begin(), settings.thresholds.end(),
+                          [&](const auto& entry) { return entry.first.rfind(prefix, 0) == 0; }));
+    }
+}

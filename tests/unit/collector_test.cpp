@@ -1,0 +1,166 @@
+// The collector on real captured trees and on an in-memory host.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "collect/collector.hpp"
+#include "collect/snapshot_json.hpp"
+#include "remote/local_transport.hpp"
+#include "remote/memory_transport.hpp"
+#include "scan/scan_host.hpp"
+
+using namespace netdiag;
+
+namespace {
+
+const std::string kFixture61 = std::string(NETDIAG_FIXTURES) + "/linux-6.1-vmxnet3-virtio-4cpu";
+
+Snapshot collect_tree(const std::string& root) {
+    LocalTransport transport(root);
+    auto snapshot = collect_sample(transport, "captured");
+    REQUIRE(snapshot.ok());
+    return *snapshot;
+}
+
+}  // namespace
+
+TEST_CASE("a captured 6.1 host with vmxnet3 and virtio NICs", "[collector]") {
+    const Snapshot s = collect_tree(kFixture61);
+    REQUIRE(s.net_dev);
+    CHECK(s.net_dev->size() == 3);
+    REQUIRE(s.softnet);
+    CHECK(s.softnet->size() == 4);
+    REQUIRE(s.conntrack);
+    CHECK(s.conntrack->count == 0u);
+    CHECK(s.conntrack->max == 6144u);  // a 4-CPU VM with 2 GB: the kernel sized it from memory
+    REQUIRE(s.port_range);
+    CHECK(s.port_range->low == 32768);
+    CHECK(s.port_range->high == 60999);
+    CHECK(s.sysctls.at("net.core.netdev_max_backlog") == 1000);
+
+    const InterfaceInfo* eth1 = find_interface(s, "eth1");
+    REQUIRE(eth1 != nullptr);
+    CHECK_FALSE(eth1->is_virtual);
+    CHECK(eth1->device == "0000:00:02.0");
+    CHECK(eth1->irqs == std::vector<int>{27, 28, 29, 30, 31});  // rxtx-0..3 and the event vector
+    CHECK(eth1->rx_queues == 4);
+
+    // virtio: the MSI vectors sit on the PCI parent and are named after virtio0, not eth0.
+    const InterfaceInfo* eth0 = find_interface(s, "eth0");
+    REQUIRE(eth0 != nullptr);
+    CHECK_FALSE(eth0->is_virtual);
+    CHECK(eth0->device == "virtio0");
+    CHECK(eth0->irqs == std::vector<int>{24, 25, 26});
+    CHECK(eth0->speed_mbps == -1);
+    CHECK(eth0->numa_node == -1);
+
+    const InterfaceInfo* lo = find_interface(s, "lo");
+    REQUIRE(lo != nullptr);
+    CHECK(lo->is_virtual);
+    CHECK(lo->irqs.empty());
+
+    REQUIRE(s.irq_affinity.count(27));
+    CHECK(s.irq_affinity.at(27).smp_affinity == "f");
+    CHECK(s.irq_affinity.at(27).effective_affinity == "2");
+    // The capture has no /proc/uptime: "not available", never a zero.
+    CHECK_FALSE(s.uptime_seconds.has_value());
+    CHECK(s.unavailable.count("/proc/uptime"));
+}
+
+TEST_CASE("every captured tree yields a snapshot without parse errors", "[collector]") {
+    for (const auto& entry : std::filesystem::directory_iterator(NETDIAG_FIXTURES)) {
+        if (!std::filesystem::exists(entry.path() / "proc/net/dev")) continue;
+        INFO(entry.path().string());
+        const Snapshot s = collect_tree(entry.path().string());
+        CHECK(s.net_dev.has_value());
+        for (const auto& [file, reason] : s.unavailable) {
+            INFO(file << ": " << reason);
+            CHECK((reason == "missing" || reason == "not read"));  // absent files only, never a parse error
+        }
+    }
+}
+
+TEST_CASE("one sample is one round trip, and a missing conntrack is not applicable", "[collector]") {
+    MemoryTransport host;
+    host.files["/proc/net/dev"] =
+        "Inter-|   Receive                                                |  Transmit\n"
+        " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls "
+        "carrier compressed\n"
+        "  eth0: 100 1 0 7 0 0 0 0 200 2 0 0 0 0 0 0\n";
+    host.files["/proc/uptime"] = "100.50 180.00\n";
+    host.files["/sys/class/net/eth0/speed"] = "10000\n";
+    host.files["/sys/class/net/eth0/operstate"] = "up\n";
+    host.links["/sys/class/net/eth0/device"] = "../../../0000:3b:00.0";
+    auto snapshot = collect_sample(host, "web1");
+    REQUIRE(snapshot.ok());
+    CHECK(host.read_round_trips == 1);
+    CHECK(snapshot->host == "web1");
+    CHECK(snapshot->uptime_seconds == Approx(100.5));
+    CHECK_FALSE(snapshot->conntrack.has_value());
+    REQUIRE(snapshot->interfaces.size() == 1);
+    CHECK(snapshot->interfaces[0].speed_mbps == 10000);
+    CHECK(snapshot->interfaces[0].device == "0000:3b:00.0");
+    CHECK(snapshot->unavailable.at("/proc/net/snmp") == "missing");
+}
+
+TEST_CASE("a garbled file is listed with its line, the rest still collected", "[collector]") {
+    MemoryTransport host;
+    host.files["/proc/net/dev"] = "garbage\n";
+    host.files["/proc/sys/net/ipv4/ip_local_port_range"] = "32768\t60999\n";
+    auto snapshot = collect_sample(host, "web1");
+    REQUIRE(snapshot.ok());
+    CHECK_FALSE(snapshot->net_dev.has_value());
+    CHECK_THAT(snapshot->unavailable.at("/proc/net/dev"), Catch::StartsWith("/proc/net/dev:"));
+    REQUIRE(snapshot->port_range.has_value());
+    CHECK(snapshot->port_range->size() == 28232);
+}
+
+TEST_CASE("snapshots survive a round trip through netdiag.collect/v1", "[collector]") {
+    Snapshot s = collect_tree(kFixture61);
+    s.uptime_seconds = 1234.5;
+    s.tcp = TcpSockets{{{"CLOSE_WAIT", 2}}, {{8080, 2}}, {}};
+    const std::string text = collect_document({s}).dump();
+    auto loaded = parse_collect_document(text, "saved.json");
+    REQUIRE(loaded.ok());
+    REQUIRE(loaded->size() == 1);
+    const Snapshot& back = loaded->front();
+    CHECK(snapshot_to_json(back) == snapshot_to_json(s));
+    CHECK(back.tcp->close_wait_by_local_port.at(8080) == 2);
+    CHECK(back.interfaces.size() == s.interfaces.size());
+}
+
+TEST_CASE("bad snapshot files are errors that name the file", "[collector]") {
+    auto not_json = parse_collect_document("{\"schema\": ", "a.json");
+    REQUIRE_FALSE(not_json.ok());
+    CHECK_THAT(not_json.error().message, Catch::StartsWith("a.json: not valid JSON"));
+    auto wrong_schema = parse_collect_document(R"({"schema": "netdiag.scan/v1", "hosts": []})", "b.json");
+    REQUIRE_FALSE(wrong_schema.ok());
+    CHECK_THAT(wrong_schema.error().message, Catch::Contains("not a netdiag.collect/v1 document"));
+    auto wrong_type = parse_collect_document(R"({"schema": "netdiag.collect/v1", "samples": [{"net_dev": 5}]})", "c.json");
+    REQUIRE_FALSE(wrong_type.ok());
+    CHECK_THAT(wrong_type.error().message, Catch::StartsWith("c.json: samples[0]:"));
+}
+
+TEST_CASE("a scan of saved samples reproduces the findings", "[collector]") {
+    MemoryTransport host;
+    host.files["/proc/uptime"] = "100.00 1.00\n";
+    host.files["/proc/sys/net/netfilter/nf_conntrack_count"] = "900\n";
+    host.files["/proc/sys/net/netfilter/nf_conntrack_max"] = "1000\n";
+    host.files["/proc/net/sockstat"] = "sockets: used 5\nTCP: inuse 1 orphan 0 tw 0 alloc 1 mem 0\n";
+    int sleeps = 0;
+    auto samples = take_samples(host, "db1", std::chrono::milliseconds(2000), [&](std::chrono::milliseconds wait) {
+        ++sleeps;
+        CHECK(wait.count() == 2000);
+        host.files["/proc/uptime"] = "102.00 1.00\n";
+    });
+    REQUIRE(samples.ok());
+    CHECK(sleeps == 1);
+    REQUIRE(samples->size() == 2);
+    const HostResult result = evaluate_samples(*samples, default_settings());
+    CHECK(result.status == "ok");
+    CHECK(result.interval_seconds == Approx(2.0));
+    REQUIRE(result.findings.size() == 1);
+    CHECK(result.findings[0].check == "conntrack-fill");
+    CHECK(result.findings[0].host == "db1");
+}

@@ -1,0 +1,340 @@
+// Parsers on files captured from real kernels (tests/fixtures) and on broken text written inline.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "collect/parsers.hpp"
+
+using namespace netdiag;
+
+namespace {
+
+const std::string kFixtures = NETDIAG_FIXTURES;
+const std::string kFixture61 = kFixtures + "/linux-6.1-vmxnet3-virtio-4cpu";
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE(in.good());
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+// Every captured tree that has this /proc file.
+std::vector<std::string> captured(const std::string& relative) {
+    std::vector<std::string> paths;
+    for (const auto& entry : std::filesystem::directory_iterator(kFixtures)) {
+        const auto path = entry.path() / relative;
+        if (std::filesystem::is_regular_file(path)) paths.push_back(path.string());
+    }
+    std::sort(paths.begin(), paths.end());
+    return paths;
+}
+
+template <class T>
+std::string error_of(const Result<T>& result) {
+    REQUIRE_FALSE(result.ok());
+    return result.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("net/dev of a 6.1 kernel", "[parsers]") {
+    auto dev = parse_net_dev(slurp(kFixture61 + "/proc/net/dev"), "/proc/net/dev");
+    REQUIRE(dev.ok());
+    REQUIRE(dev->size() == 3);
+    const auto lo = std::find_if(dev->begin(), dev->end(), [](const auto& i) { return i.name == "lo"; });
+    REQUIRE(lo != dev->end());
+    CHECK(lo->rx_bytes == 840);
+    CHECK(lo->rx_packets == 10);
+    CHECK(lo->tx_bytes == 840);
+}
+
+TEST_CASE("net/dev: broken text is an error with file and line", "[parsers]") {
+    const std::string header =
+        "Inter-|   Receive                                                |  Transmit\n"
+        " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls "
+        "carrier compressed\n";
+    CHECK(error_of(parse_net_dev("", "/proc/net/dev")) == "/proc/net/dev: empty file");
+    CHECK(error_of(parse_net_dev(header + "  eth0: 1 2 3\n", "/proc/net/dev")) ==
+          "/proc/net/dev:3: eth0 has 3 counters, expected 16");
+    CHECK(error_of(parse_net_dev(header + "  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 x6\n", "/proc/net/dev")) ==
+          "/proc/net/dev:3: eth0: counter \"x6\" is not a number");
+    CHECK(error_of(parse_net_dev("  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n", "f")) ==
+          "f:1: missing the two header lines");
+    CHECK(error_of(parse_net_dev(header + "garbage\n", "f")) == "f:3: expected \"IFACE: counters\"");
+    // A counter past 2^64 is garbage, not a wrap.
+    CHECK_FALSE(parse_net_dev(header + "  eth0: 99999999999999999999 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n", "f").ok());
+}
+
+TEST_CASE("snmp and netstat pair names with values in every captured tree", "[parsers]") {
+    for (const auto& path : captured("proc/net/snmp")) {
+        INFO(path);
+        auto snmp = parse_snmp(slurp(path), "/proc/net/snmp");
+        REQUIRE(snmp.ok());
+        CHECK(snmp->count("Tcp"));
+        CHECK(snmp->count("Udp"));
+        CHECK(snmp->at("Tcp").count("RetransSegs"));
+        CHECK(snmp->at("Tcp").at("MaxConn") == -1);  // signed: the kernel prints -1
+    }
+    for (const auto& path : captured("proc/net/netstat")) {
+        INFO(path);
+        auto netstat = parse_snmp(slurp(path), "/proc/net/netstat");
+        REQUIRE(netstat.ok());
+        CHECK(netstat->count("TcpExt"));
+        CHECK(netstat->at("TcpExt").count("ListenOverflows"));
+    }
+}
+
+TEST_CASE("snmp: truncated and garbled text", "[parsers]") {
+    const std::string names = "Tcp: RtoAlgorithm RtoMin RetransSegs\n";
+    CHECK(error_of(parse_snmp(names, "/proc/net/snmp")) ==
+          "/proc/net/snmp:1: Tcp names without a line of values (truncated?)");
+    CHECK(error_of(parse_snmp(names + "Tcp: 1 200\n", "/proc/net/snmp")) == "/proc/net/snmp:2: Tcp has 2 values for 3 names");
+    CHECK(error_of(parse_snmp(names + "Udp: 1 200 3\n", "/proc/net/snmp")) ==
+          "/proc/net/snmp:2: expected the values of Tcp (names on line 1), found Udp");
+    CHECK(error_of(parse_snmp(names + "Tcp: 1 2x 3\n", "/proc/net/snmp")) ==
+          "/proc/net/snmp:2: Tcp RtoMin is not a number: \"2x\"");
+    CHECK(error_of(parse_snmp("Tcp: 1 2 3\n", "/proc/net/snmp")) == "/proc/net/snmp:1: Tcp values without a line of names");
+    CHECK(error_of(parse_snmp("\n\n", "/proc/net/snmp")) == "/proc/net/snmp: empty file");
+    CHECK(error_of(parse_snmp("no colon here\n", "f")) == "f:1: expected \"Section: fields\", found \"no colon here\"");
+    auto ok = parse_snmp(names + "Tcp: 1 200 -7\n", "f");
+    REQUIRE(ok.ok());
+    CHECK(ok->at("Tcp").at("RetransSegs") == -7);
+}
+
+TEST_CASE("snmp6 keeps full names under their section", "[parsers]") {
+    auto snmp6 = parse_snmp6(slurp(kFixture61 + "/proc/net/snmp6"), "/proc/net/snmp6");
+    REQUIRE(snmp6.ok());
+    CHECK(snmp6->at("Ip6").count("Ip6InReceives"));
+    CHECK(snmp6->at("Udp6").count("Udp6RcvbufErrors"));
+    CHECK(snmp6->at("UdpLite6").count("UdpLite6InDatagrams"));
+    CHECK(snmp6->at("Icmp6").count("Icmp6InMsgs"));
+    CHECK(error_of(parse_snmp6("Udp6InDatagrams\n", "f")) == "f:1: expected \"Name value\", found \"Udp6InDatagrams\"");
+    CHECK(error_of(parse_snmp6("Udp6InDatagrams 1\nUdp6InErrors z\n", "f")) == "f:2: Udp6InErrors is not a number: \"z\"");
+}
+
+TEST_CASE("sockstat", "[parsers]") {
+    auto sockstat = parse_sockstat(slurp(kFixture61 + "/proc/net/sockstat"), "/proc/net/sockstat");
+    REQUIRE(sockstat.ok());
+    CHECK(sockstat->at("TCP").at("tw") == 0);
+    CHECK(sockstat->at("FRAG").at("memory") == 0);
+    auto busy = parse_sockstat("sockets: used 290\nTCP: inuse 27 orphan 1 tw 31000 alloc 40 mem 5\n", "f");
+    REQUIRE(busy.ok());
+    CHECK(busy->at("TCP").at("tw") == 31000);
+    CHECK(error_of(parse_sockstat("TCP: inuse 27 orphan\n", "/proc/net/sockstat")) ==
+          "/proc/net/sockstat:1: TCP has unpaired fields");
+    CHECK(error_of(parse_sockstat("sockets: used 1\nTCP: inuse x\n", "f")) == "f:2: inuse is not a number: \"x\"");
+}
+
+TEST_CASE("softnet_stat: the CPU column when the kernel prints it, else the line's position", "[parsers]") {
+    auto softnet = parse_softnet_stat(slurp(kFixture61 + "/proc/net/softnet_stat"), "/proc/net/softnet_stat");
+    REQUIRE(softnet.ok());
+    REQUIRE(softnet->size() == 4);
+    CHECK(softnet->at(1).processed == 0xa);
+    CHECK(softnet->at(1).time_squeeze == 0x1);
+    CHECK(softnet->at(3).cpu == 3);
+
+    // 6.x with CPUs 1 and 2 offline: the 13th column says which CPU a line is.
+    const char* sparse =
+        "00000010 00000002 00000003 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 "
+        "00000000 00000000 00000000\n"
+        "00000020 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 "
+        "00000003 00000000 00000000\n";
+    auto offline = parse_softnet_stat(sparse, "f");
+    REQUIRE(offline.ok());
+    CHECK(offline->at(0).cpu == 0);
+    CHECK(offline->at(0).dropped == 2);
+    CHECK(offline->at(1).cpu == 3);
+
+    // Every captured tree: one line per CPU, CPUs numbered in order.
+    for (const auto& path : captured("proc/net/softnet_stat")) {
+        INFO(path);
+        auto parsed = parse_softnet_stat(slurp(path), "/proc/net/softnet_stat");
+        REQUIRE(parsed.ok());
+        REQUIRE_FALSE(parsed->empty());
+        CHECK(parsed->front().cpu == 0);
+    }
+
+    CHECK(error_of(parse_softnet_stat("0000000a 00000000\n", "/proc/net/softnet_stat")) ==
+          "/proc/net/softnet_stat:1: 2 columns, expected at least 3");
+    CHECK(error_of(parse_softnet_stat("0000000a 00000000 00000000 00000000\n0000000a 00000000 0000\n", "f")) ==
+          "f:2: 3 columns where line 1 has 4 (truncated?)");
+    CHECK(error_of(parse_softnet_stat("0000000a 0000000g 00000000\n", "f")) == "f:1: not a hex counter: \"0000000g\"");
+}
+
+TEST_CASE("softnet_stat without the CPU column (kernels before 5.10)", "[parsers]") {
+    bool found_old_layout = false;
+    for (const auto& path : captured("proc/net/softnet_stat")) {
+        const auto text = slurp(path);
+        const auto first_line = text.substr(0, text.find('\n'));
+        if (std::count(first_line.begin(), first_line.end(), ' ') + 1 >= 13) continue;
+        found_old_layout = true;
+        INFO(path);
+        auto parsed = parse_softnet_stat(text, "/proc/net/softnet_stat");
+        REQUIRE(parsed.ok());
+        for (std::size_t i = 0; i < parsed->size(); ++i) CHECK(parsed->at(i).cpu == static_cast<int>(i));
+    }
+    CHECK(found_old_layout);  // tests/fixtures must keep a pre-5.10 capture
+}
+
+TEST_CASE("/proc/stat cpu lines", "[parsers]") {
+    auto stat = parse_proc_stat(slurp(kFixture61 + "/proc/stat"), "/proc/stat");
+    REQUIRE(stat.ok());
+    REQUIRE(stat->size() == 5);
+    CHECK(stat->front().cpu == "cpu");
+    CHECK(stat->back().cpu == "cpu3");
+    CHECK(stat->front().total() > 0);
+    // 2.6-era lines without steal still parse; the missing column is 0 only because the kernel had none.
+    auto old = parse_proc_stat("cpu  10 0 5 100 1 0 2\n", "f");
+    REQUIRE(old.ok());
+    CHECK(old->front().softirq == 2);
+    CHECK(error_of(parse_proc_stat("cpu  10 0 5\n", "/proc/stat")) == "/proc/stat:1: cpu has 3 times, expected at least 4");
+    CHECK(error_of(parse_proc_stat("intr 1 2\nctxt 5\n", "/proc/stat")) == "/proc/stat:1: no cpu lines");
+    CHECK(error_of(parse_proc_stat("cpu 1 2 3 -4\n", "f")) == "f:1: cpu: not a number: \"-4\"");
+}
+
+TEST_CASE("softirqs", "[parsers]") {
+    auto softirqs = parse_softirqs(slurp(kFixture61 + "/proc/softirqs"), "/proc/softirqs");
+    REQUIRE(softirqs.ok());
+    CHECK(softirqs->at("TIMER").at("CPU3") == 123);
+    CHECK(softirqs->at("NET_RX").size() == 4);
+    CHECK(error_of(parse_softirqs("   CPU0 CPU1\n NET_RX: 5\n", "/proc/softirqs")) ==
+          "/proc/softirqs:2: NET_RX has 1 counts for 2 CPUs");
+    CHECK(error_of(parse_softirqs("  HI: 1 2\n", "/proc/softirqs")) ==
+          "/proc/softirqs:1: expected a header of CPU columns, found \"HI:\"");
+}
+
+TEST_CASE("interrupts: numbered lines with their action", "[parsers]") {
+    auto interrupts = parse_interrupts(slurp(kFixture61 + "/proc/interrupts"), "/proc/interrupts");
+    REQUIRE(interrupts.ok());
+    const auto irq27 = std::find_if(interrupts->begin(), interrupts->end(), [](const auto& l) { return l.irq == 27; });
+    REQUIRE(irq27 != interrupts->end());
+    CHECK(irq27->action == "eth1-rxtx-0");
+    CHECK(irq27->per_cpu.at("CPU1") == 1);
+    CHECK(irq27->description == "PCI-MSI 32768-edge eth1-rxtx-0");
+    for (const auto& line : *interrupts) CHECK(line.per_cpu.size() == 4);
+
+    CHECK(error_of(parse_interrupts("  CPU0 CPU1\n 27: 5\n", "/proc/interrupts")) ==
+          "/proc/interrupts:2: IRQ 27 has 1 counts for 2 CPUs");
+    CHECK(error_of(parse_interrupts("  CPU0\n 27: x PCI-MSI 1-edge eth0\n", "f")) == "f:2: IRQ 27: not a number: \"x\"");
+    // A line without an action (the device freed it) has an empty action.
+    auto bare = parse_interrupts("  CPU0\n 30: 7 PCI-MSI 1-edge\n", "f");
+    REQUIRE(bare.ok());
+    CHECK(bare->front().action.empty());
+}
+
+TEST_CASE("nf_conntrack stat sums CPUs, except the global entries column", "[parsers]") {
+    const char* text =
+        "entries  clashres found new invalid ignore delete delete_list insert insert_failed drop early_drop "
+        "error  expect_new expect_create expect_delete search_restart\n"
+        "00000064  00000000 00000000 00000000 00000003 00000000 00000000 00000000 00000000 00000002 00000001 "
+        "00000000 00000000  00000000 00000000 00000000 00000000\n"
+        "00000064  00000000 00000000 00000000 00000001 00000000 00000000 00000000 00000000 00000003 00000000 "
+        "00000000 00000000  00000000 00000000 00000000 00000000\n";
+    auto stat = parse_nf_conntrack_stat(text, "/proc/net/stat/nf_conntrack");
+    REQUIRE(stat.ok());
+    CHECK(stat->at("entries") == 100);
+    CHECK(stat->at("insert_failed") == 5);
+    CHECK(stat->at("drop") == 1);
+    CHECK(stat->at("invalid") == 4);
+    CHECK(error_of(parse_nf_conntrack_stat("entries drop\n", "f")) == "f:2: no per-CPU lines after the header");
+    CHECK(error_of(parse_nf_conntrack_stat("entries drop\n00000001\n", "f")) == "f:2: 1 columns for 2 names");
+    CHECK(error_of(parse_nf_conntrack_stat("00000001 00000002\n", "f")) == "f:1: missing the header of column names");
+}
+
+TEST_CASE("TCP sockets by state from tcp and tcp6", "[parsers]") {
+    const char* tcp =
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+        "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n"
+        "   1: 0100007F:1F90 0100007F:A000 08 00000000:00000000 00:00000000 00000000     0        0 2 1 0 20 4 30 10 -1\n"
+        "   2: 0100007F:1F90 0100007F:A001 08 00000000:00000000 00:00000000 00000000     0        0 3 1 0 20 4 30 10 -1\n"
+        "   3: 0100007F:A002 0A00000A:01BB 06 00000000:00000000 03:00001770 00000000     0        0 0 3\n";
+    const char* tcp6 =
+        "  sl  local_address                         remote_address                        st tx_queue rx_queue tr "
+        "tm->when retrnsmt   uid  timeout inode\n"
+        "   0: 00000000000000000000000001000000:0050 00000000000000000000000001000000:C000 06 00000000:00000000 "
+        "03:00001770 00000000     0        0 0 3\n";
+    auto v4 = parse_proc_net_tcp(tcp, "/proc/net/tcp");
+    auto v6 = parse_proc_net_tcp(tcp6, "/proc/net/tcp6");
+    REQUIRE(v4.ok());
+    REQUIRE(v6.ok());
+    TcpSockets all = *v4;
+    merge_tcp(all, *v6);
+    CHECK(all.states.at("LISTEN") == 1);
+    CHECK(all.states.at("CLOSE_WAIT") == 2);
+    CHECK(all.states.at("TIME_WAIT") == 2);
+    CHECK(all.close_wait_by_local_port.at(8080) == 2);
+    CHECK(all.time_wait_by_remote_port.at(443) == 1);
+    CHECK(all.time_wait_by_remote_port.at(0xC000) == 1);
+
+    for (const auto& path : captured("proc/net/tcp")) {
+        INFO(path);
+        CHECK(parse_proc_net_tcp(slurp(path), "/proc/net/tcp").ok());
+    }
+    CHECK(error_of(parse_proc_net_tcp("   0: 0100007F:1F90 00000000:0000 0A\n", "f")) ==
+          "f:1: missing the \"sl local_address ...\" header");
+    CHECK(error_of(parse_proc_net_tcp("  sl local\n   0: 0100007F:1F90 00000000:0000\n", "f")) == "f:2: truncated socket line");
+    CHECK(error_of(parse_proc_net_tcp("  sl local\n   0: 0100007F:1F90 00000000:0000 FF\n", "f")) == "f:2: bad state \"FF\"");
+    CHECK(error_of(parse_proc_net_tcp("  sl local\n   0: 0100007F 00000000:0000 0A\n", "f")) ==
+          "f:2: bad address in \"0: 0100007F 00000000:0000 0A\"");
+    // Only the header: a host with no TCP sockets.
+    auto none = parse_proc_net_tcp("  sl  local_address rem_address   st\n", "f");
+    REQUIRE(none.ok());
+    CHECK(none->states.empty());
+}
+
+TEST_CASE("one-value files", "[parsers]") {
+    CHECK(*parse_single_int("1000\n", "f") == 1000);
+    CHECK(*parse_single_int("-1\n", "f") == -1);
+    CHECK(error_of(parse_single_int("", "/sys/class/net/eth0/speed")) == "/sys/class/net/eth0/speed: empty file");
+    CHECK(error_of(parse_single_int("10G\n", "f")) == "f:1: expected an integer, found \"10G\"");
+    CHECK(*parse_single_word("up\n", "f") == "up");
+    CHECK(error_of(parse_single_word("up down\n", "f")) == "f:1: expected one word, found \"up down\"");
+    auto range = parse_port_range(slurp(kFixture61 + "/proc/sys/net/ipv4/ip_local_port_range"), "f");
+    REQUIRE(range.ok());
+    CHECK(range->low == 32768);
+    CHECK(range->high == 60999);
+    CHECK(range->size() == 28232);
+    CHECK(error_of(parse_port_range("32768\n", "f")) == "f:1: expected \"LOW HIGH\", found \"32768\"");
+    CHECK(error_of(parse_port_range("32768 99999\n", "f")) == "f:1: expected two port numbers, found \"32768 99999\"");
+    CHECK(*parse_uptime("350735.47 234388.90\n", "f") == Approx(350735.47));
+    CHECK(error_of(parse_uptime("abc 1\n", "/proc/uptime")) == "/proc/uptime:1: expected seconds, found \"abc\"");
+}
+
+TEST_CASE("CPU masks and lists as the kernel prints them", "[parsers]") {
+    CHECK(*parse_cpu_mask("f\n", "f") == std::set<int>{0, 1, 2, 3});
+    CHECK(*parse_cpu_mask("00000000,00000002\n", "f") == std::set<int>{1});
+    CHECK(*parse_cpu_mask("00000001,00000000\n", "f") == std::set<int>{32});
+    CHECK(*parse_cpu_mask("80000000,00000000,00000001\n", "f") == std::set<int>{0, 95});
+    CHECK(parse_cpu_mask("0\n", "f")->empty());
+    CHECK(error_of(parse_cpu_mask("xyz\n", "/proc/irq/27/smp_affinity")) ==
+          "/proc/irq/27/smp_affinity:1: bad CPU mask group \"xyz\"");
+    CHECK(error_of(parse_cpu_mask("100000000\n", "f")) == "f:1: bad CPU mask group \"100000000\"");
+    CHECK(*parse_cpu_list("0-3,8,10-11\n", "f") == std::set<int>{0, 1, 2, 3, 8, 10, 11});
+    CHECK(parse_cpu_list("\n", "f")->empty());
+    CHECK(error_of(parse_cpu_list("3-1\n", "f")) == "f:1: bad CPU list item \"3-1\"");
+    CHECK(error_of(parse_cpu_list("0-999999999\n", "f")) == "f:1: bad CPU list item \"0-999999999\"");
+}
+
+TEST_CASE("auxv gives the target's CLK_TCK and page size", "[parsers]") {
+    const std::uint64_t words[] = {6, 4096, 17, 100, 0, 0};
+    const std::string bytes(reinterpret_cast<const char*>(words), sizeof(words));
+    auto constants = parse_auxv(bytes, "/proc/self/auxv");
+    REQUIRE(constants.ok());
+    CHECK(constants->page_size == 4096);
+    CHECK(constants->clk_tck == 100);
+    CHECK(error_of(parse_auxv(bytes.substr(0, 20), "/proc/self/auxv")) ==
+          "/proc/self/auxv: 20 bytes is not a whole number of 64-bit entries");
+    CHECK(error_of(parse_auxv("", "/proc/self/auxv")) == "/proc/self/auxv: empty file");
+}
+
+TEST_CASE("tcp state names", "[parsers]") {
+    CHECK(tcp_state_name(1) == "ESTABLISHED");
+    CHECK(tcp_state_name(6) == "TIME_WAIT");
+    CHECK(tcp_state_name(8) == "CLOSE_WAIT");
+    CHECK(tcp_state_name(10) == "LISTEN");
+    CHECK(tcp_state_name(99) == "UNKNOWN");
+}
