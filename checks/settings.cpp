@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "checks/settings_yaml.hpp"
 #include "common/text.hpp"
 
 namespace netdiag {
@@ -106,9 +107,14 @@ Status apply_config(Settings& settings, std::string_view yaml_text, std::string_
         return make_error(fmt::format("{}:{}: {}", file, error.mark.line + 1, error.msg));
     }
     if (root.IsNull()) return Ok{};
-    if (!root.IsMap()) return make_error(fmt::format("{}top level must be a mapping", where(file, root.Mark())));
+    return apply_settings_node(settings, root, file);
+}
+
+Status apply_settings_node(Settings& settings, const YAML::Node& root, std::string_view file) {
+    if (!root.IsMap()) return make_error(fmt::format("{}expected a mapping of thresholds, speeds, virtual_interfaces",
+                                                     where(file, root.Mark())));
     for (const auto& entry : root) {
-        const auto key = entry.first.as<std::string>();
+        const auto key = entry.first.Scalar();
         const auto& value = entry.second;
         if (key == "thresholds") {
             if (!value.IsMap()) return make_error(fmt::format("{}thresholds must be a mapping", where(file, value.Mark())));
@@ -116,7 +122,7 @@ Status apply_config(Settings& settings, std::string_view yaml_text, std::string_
                 if (!threshold.second.IsScalar()) {
                     return make_error(fmt::format("{}threshold values are numbers", where(file, threshold.second.Mark())));
                 }
-                auto status = set_threshold_value(settings, threshold.first.as<std::string>(),
+                auto status = set_threshold_value(settings, threshold.first.Scalar(),
                                                   threshold.second.as<std::string>(),
                                                   where(file, threshold.first.Mark()));
                 if (!status) return status;
@@ -139,7 +145,7 @@ Status apply_config(Settings& settings, std::string_view yaml_text, std::string_
                 if (!speed.second.IsScalar()) {
                     return make_error(fmt::format("{}speeds are numbers in Mb/s", where(file, speed.second.Mark())));
                 }
-                auto status = set_speed_value(settings, speed.first.as<std::string>(), speed.second.as<std::string>(),
+                auto status = set_speed_value(settings, speed.first.Scalar(), speed.second.as<std::string>(),
                                               where(file, speed.first.Mark()));
                 if (!status) return status;
             }

@@ -19,6 +19,22 @@ struct SettingsOptions {
     std::optional<std::string> only;      // "rx-drops,conntrack-fill"
 };
 
+// Which hosts, and how to reach them over SSH (pdsh's and ssh's conventions).
+struct FleetFlags {
+    std::optional<std::string> inventory;  // netdiag or Ansible YAML inventory
+    std::optional<std::string> hosts;      // -H "web1,node[01-20]"
+    std::optional<std::string> limit;      // --limit "web:&prod" as in Ansible
+    std::optional<std::string> user;       // -l: login for hosts that name none
+    std::optional<std::string> identity;   // -i: key for hosts that name none
+    int forks = 32;                        // pdsh's and parallel-ssh's default
+    std::string host_key_checking = "strict";
+    std::optional<std::string> known_hosts;
+    std::optional<std::string> ssh_config;
+    bool no_ssh_config = false;
+    double connect_timeout = 10;           // pdsh's default
+    double command_timeout = 30;
+};
+
 struct ScanOptions {
     std::optional<std::string> root;
     double interval_seconds = 5;
@@ -27,7 +43,9 @@ struct ScanOptions {
     bool json = false;
     std::string color = "auto";
     bool verbose = false;
+    bool progress = true;  // on stderr, only when it is a terminal
     SettingsOptions settings;
+    FleetFlags fleet;
 };
 
 struct CollectOptions {

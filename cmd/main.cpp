@@ -1,3 +1,7 @@
 #include "cmd/commands.hpp"
+#include "remote/ssh_transport.hpp"
 
-int main(int argc, char** argv) { return netdiag::run_cli(argc, argv); }
+int main(int argc, char** argv) {
+    const netdiag::SshLibrary ssh;  // before any worker thread opens a session
+    return netdiag::run_cli(argc, argv);
+}

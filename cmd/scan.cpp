@@ -3,10 +3,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 
 #include <fmt/format.h>
 
 #include "cmd/commands.hpp"
+#include "cmd/fleet_options.hpp"
+#include "cmd/interrupt.hpp"
 #include "cmd/settings_options.hpp"
 #include "collect/snapshot_json.hpp"
 #include "common/exit_codes.hpp"
@@ -68,10 +71,44 @@ void add_scan_command(Cli& cli) {
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
     scan->add_flag("-v,--verbose", options.verbose, "Also list the files that could not be read");
+    scan->add_flag("--no-progress{false}", options.progress, "No progress line on stderr");
     add_settings_flags(*scan, options.settings);
+    add_fleet_flags(*scan, options.fleet);
+    for (const char* remote : {"inventory", "--hosts"}) {
+        scan->get_option(remote)->excludes(scan->get_option("--root"))->excludes(from);
+    }
     from->excludes(scan->get_option("--root"));
     scan->footer(exit_code::kHelpText);
 }
+
+namespace {
+
+// "[ 37/120] 2 failed, 12.4 s" on one terminal line, rewritten as hosts finish.
+class Progress {
+public:
+    Progress(bool enabled, std::size_t total) : enabled_(enabled), total_(total) {}
+    void update(std::size_t done, std::size_t failed) {
+        if (!enabled_) return;
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+        fmt::print(stderr, "\r\033[2Knetdiag: [{}/{}] {} failed, {:.1f} s", done, total_, failed, elapsed);
+        std::fflush(stderr);
+    }
+    ~Progress() {
+        if (enabled_) fmt::print(stderr, "\r\033[2K");
+    }
+
+private:
+    bool enabled_;
+    std::size_t total_;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+ConnectFailure connect_failure(const SshError& error) {
+    return ConnectFailure{std::string(failure_status(error.kind)), error.message};
+}
+
+}  // namespace
 
 int run_scan(const ScanOptions& options) {
     int settings_exit = exit_code::kUsage;
@@ -82,6 +119,8 @@ int run_scan(const ScanOptions& options) {
     }
 
     ScanReport report;
+    bool interrupted = false;
+    const auto interval = std::chrono::milliseconds(static_cast<std::int64_t>(options.interval_seconds * 1000));
     if (!options.from_files.empty()) {
         auto samples = load_samples(options.from_files);
         if (!samples) {
@@ -89,26 +128,48 @@ int run_scan(const ScanOptions& options) {
             return exit_code::kDataError;
         }
         report.hosts.push_back(evaluate_samples(*samples, *settings));
+    } else if (is_fleet(options.fleet)) {
+        int plan_exit = exit_code::kDataError;
+        auto plan = build_fleet_plan(options.fleet, *settings, &plan_exit);
+        if (!plan) {
+            fmt::print(stderr, "netdiag: {}\n", plan.error().message);
+            return plan_exit;
+        }
+        plan->options.interval = interval;
+        std::mutex known_hosts_lock;
+        plan->ssh.known_hosts_lock = &known_hosts_lock;
+        const Connector connect = [&](std::size_t index) -> std::variant<std::unique_ptr<Transport>, ConnectFailure> {
+            auto connected = SshTransport::connect(plan->ssh_targets[index], plan->ssh);
+            if (auto* error = std::get_if<SshError>(&connected)) return connect_failure(*error);
+            return std::unique_ptr<Transport>(std::move(std::get<std::unique_ptr<SshTransport>>(connected)));
+        };
+        Progress progress(options.progress && stderr_is_terminal(), plan->targets.size());
+        InterruptWatch watch;
+        report.hosts = scan_fleet(plan->targets, connect, plan->options, watch.stop(),
+                                  [&](const HostResult&, std::size_t done, std::size_t failed) {
+                                      progress.update(done, failed);
+                                  });
+        interrupted = watch.interrupted();
     } else {
         const std::string root = options.root.value_or("/");
         const std::string host = options.root ? *options.root : "localhost";
-        LocalTransport transport(root);
-        const auto interval = std::chrono::milliseconds(static_cast<std::int64_t>(options.interval_seconds * 1000));
-        if (stderr_is_terminal() && interval.count() > 0) {
-            fmt::print(stderr, "netdiag: sampling {} twice, {:g} s apart...\r", host, options.interval_seconds);
+        const std::vector<FleetTarget> targets = {FleetTarget{host, *settings}};
+        const Connector connect = [&](std::size_t) -> std::variant<std::unique_ptr<Transport>, ConnectFailure> {
+            return std::unique_ptr<Transport>(std::make_unique<LocalTransport>(root));
+        };
+        FleetOptions fleet_options;
+        fleet_options.interval = interval;
+        const bool show = options.progress && stderr_is_terminal() && interval.count() > 0;
+        if (show) {
+            fmt::print(stderr, "netdiag: sampling {} twice, {:g} s apart...", host, options.interval_seconds);
             std::fflush(stderr);
         }
-        auto samples = take_samples(transport, host, interval, sleep_for);
-        if (stderr_is_terminal() && interval.count() > 0) fmt::print(stderr, "\033[2K");
-        if (samples) {
-            report.hosts.push_back(evaluate_samples(*samples, *settings));
-        } else {
-            HostResult failed;
-            failed.host = host;
-            failed.status = "error";
-            failed.error = samples.error().message;
-            report.hosts.push_back(std::move(failed));
+        {
+            InterruptWatch watch;
+            report.hosts = scan_fleet(targets, connect, fleet_options, watch.stop(), {});
+            interrupted = watch.interrupted();
         }
+        if (show) fmt::print(stderr, "\r\033[2K");
         if (options.root && report.hosts.back().status != "ok") {
             fmt::print(stderr, "netdiag: {}: not a captured host tree: {}\n", *options.root,
                        report.hosts.back().error);
@@ -128,6 +189,10 @@ int run_scan(const ScanOptions& options) {
                                                     std::getenv("NO_COLOR") == nullptr);
         table.verbose = options.verbose;
         fmt::print("{}", render_table(report, table));
+    }
+    if (interrupted) {
+        fmt::print(stderr, "netdiag: interrupted; hosts not finished are reported as such\n");
+        return exit_code::kInterrupted;
     }
     return scan_exit_code(report);
 }

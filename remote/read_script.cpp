@@ -31,7 +31,7 @@ std::string make_read_script(const ReadRequest& request, std::string_view bounda
     // "\n<B> M <path>\n" for a literal path that does not exist. Every frame starts with a newline so content
     // need not end in one; the parser strips exactly that newline.
     //
-    // Hundreds of one-value files (/proc/irq, /proc/sys, /sys) are read with the shell's own `read`:
+    // Hundreds of one-value files (/proc/irq, /sys) are read with the shell's own `read`:
     // a fork of cat for each would cost more than everything else. Tables and binary files use cat.
     std::string script = fmt::format("B={}\n", shell_quote(boundary));
     script +=
@@ -53,8 +53,9 @@ std::string make_read_script(const ReadRequest& request, std::string_view bounda
     };
     std::vector<std::string> tables, values;
     for (const auto& pattern : request.files) {
-        const bool one_value = pattern.rfind("/sys/", 0) == 0 || pattern.rfind("/proc/sys/", 0) == 0 ||
-                               pattern.rfind("/proc/irq/", 0) == 0;
+        // Not /proc/sys: the shell's `read` takes one byte per read(2), and most sysctl handlers
+        // answer a read at a non-zero offset with end of file, so "262144" would come back as "2".
+        const bool one_value = pattern.rfind("/sys/", 0) == 0 || pattern.rfind("/proc/irq/", 0) == 0;
         (one_value ? values : tables).push_back(pattern);
     }
     emit(tables, "f");

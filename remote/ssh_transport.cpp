@@ -70,6 +70,8 @@ std::optional<SshError> check_host_key(ssh_session session, const SshTarget& tar
             if (settings.host_key_checking == HostKeyChecking::accept_new) {
                 std::unique_lock<std::mutex> lock;
                 if (settings.known_hosts_lock != nullptr) lock = std::unique_lock(*settings.known_hosts_lock);
+                // Another worker may have added it meanwhile (two inventory names, one address).
+                if (ssh_session_is_known_server(session) == SSH_KNOWN_HOSTS_OK) return std::nullopt;
                 if (ssh_session_update_known_hosts(session) != SSH_OK) {
                     return SshError{SshFailure::error, fmt::format("{}: could not add the host key to known_hosts: {}",
                                                                    target.label, ssh_get_error(session))};
@@ -100,6 +102,9 @@ std::string random_boundary() {
 }
 
 }  // namespace
+
+SshLibrary::SshLibrary() { ssh_init(); }
+SshLibrary::~SshLibrary() { ssh_finalize(); }
 
 std::string_view failure_status(SshFailure kind) {
     switch (kind) {
@@ -147,7 +152,9 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     if (settings.known_hosts_file) ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, settings.known_hosts_file->c_str());
     const long timeout = static_cast<long>(settings.connect_timeout.count());
     ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
-    const int strict = 0;  // our own policy decides, see check_host_key
+    // With StrictHostKeyChecking off (an ssh_config may say so), libssh reports unknown and even
+    // changed keys as known; keep it on so it tells the truth, and apply our own policy to that.
+    const int strict = 1;
     ssh_options_set(s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict);
 
     if (ssh_connect(s) != SSH_OK) {

@@ -12,6 +12,15 @@
 
 namespace netdiag {
 
+// libssh's global set-up, once per process before any thread uses it (main owns it).
+class SshLibrary {
+public:
+    SshLibrary();
+    ~SshLibrary();
+    SshLibrary(const SshLibrary&) = delete;
+    SshLibrary& operator=(const SshLibrary&) = delete;
+};
+
 enum class HostKeyChecking { strict, accept_new, off };
 
 struct SshTarget {

@@ -49,7 +49,7 @@ TEST_CASE("the read script returns files, one-value files, links and missing pat
 
     ReadRequest request;
     request.files = {r + "/proc/net/dev", r + "/proc/net/empty", r + "/proc/net/missing",
-                     r + "/sys/class/net/*/speed", r + "/sys/class/net/*/operstate", r + "/sys/class/net/*/nothing", "/proc/sys/kernel/ostype"};
+                     r + "/sys/class/net/*/speed", r + "/sys/class/net/*/operstate", r + "/sys/class/net/*/nothing", "/proc/sys/net/ipv4/ip_local_port_range"};
     request.links = {r + "/sys/class/net/*/device"};
     const std::string boundary = "ND7f3a9c";
     auto reads = parse_read_script_output(run_sh(make_read_script(request, boundary)), boundary, "web1");
@@ -66,9 +66,12 @@ TEST_CASE("the read script returns files, one-value files, links and missing pat
     CHECK(missing->error == "missing");
     CHECK(find(*reads, r + "/sys/class/net/eth0/speed")->content == "10000\n");
     CHECK(find(*reads, r + "/sys/class/net/eth0/operstate")->content == "up");
-    // One-value kernel files go through the shell's `read` loop instead of cat.
-    REQUIRE(find(*reads, "/proc/sys/kernel/ostype"));
-    CHECK(find(*reads, "/proc/sys/kernel/ostype")->content == "Linux\n");
+    // A sysctl whose handler answers reads past offset 0 with end of file comes back whole.
+    REQUIRE(find(*reads, "/proc/sys/net/ipv4/ip_local_port_range"));
+    std::ifstream sysctl("/proc/sys/net/ipv4/ip_local_port_range");
+    std::string range;
+    std::getline(sysctl, range);
+    CHECK(find(*reads, "/proc/sys/net/ipv4/ip_local_port_range")->content == range + "\n");
     CHECK_FALSE(find(*reads, r + "/sys/class/net/eth0/nothing"));  // a wildcard matching nothing gives nothing
     const auto* link = find(*reads, r + "/sys/class/net/eth0/device");
     REQUIRE(link);

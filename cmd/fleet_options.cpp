@@ -1,0 +1,107 @@
+#include "cmd/fleet_options.hpp"
+
+#include <fmt/format.h>
+
+#include "cmd/settings_options.hpp"
+#include "common/exit_codes.hpp"
+#include "remote/inventory.hpp"
+
+namespace netdiag {
+
+void add_fleet_flags(CLI::App& command, FleetFlags& flags) {
+    command.add_option("inventory", flags.inventory, "Inventory of hosts to scan over SSH (netdiag or Ansible YAML)")
+        ->type_name("INVENTORY")
+        ->check(CLI::ExistingFile);
+    command.add_option("-H,--hosts", flags.hosts, "Hosts to scan over SSH, pdsh-style: web1,node[01-20]")
+        ->type_name("HOSTS");
+    command.add_option("--limit", flags.limit, "Only hosts or groups matching: web,db*,!db3")->type_name("PATTERN");
+    command.add_option("-l,--user", flags.user, "Login user for hosts whose inventory names none")
+        ->type_name("USER");
+    command.add_option("-i,--identity", flags.identity, "Private key for hosts whose inventory names none")
+        ->type_name("FILE")
+        ->check(CLI::ExistingFile);
+    command.add_option("-f,--forks", flags.forks, "Hosts scanned at once")
+        ->type_name("N")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    command.add_option("--host-key-checking", flags.host_key_checking,
+                       "strict: only hosts in known_hosts; accept-new: add unknown hosts; off: trust any key. "
+                       "A changed key is always refused")
+        ->check(CLI::IsMember({"strict", "accept-new", "off"}))
+        ->capture_default_str();
+    command.add_option("--known-hosts", flags.known_hosts, "known_hosts file instead of ~/.ssh/known_hosts")
+        ->type_name("FILE");
+    auto* config = command.add_option("--ssh-config", flags.ssh_config, "ssh_config file instead of ~/.ssh/config")
+                       ->type_name("FILE")
+                       ->check(CLI::ExistingFile);
+    command.add_flag("--no-ssh-config", flags.no_ssh_config, "Ignore ~/.ssh/config")->excludes(config);
+    command.add_option("--connect-timeout", flags.connect_timeout, "Seconds to connect and authenticate")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(1.0, 600.0))
+        ->capture_default_str();
+    command.add_option("--command-timeout", flags.command_timeout, "Seconds one sample may take on a host")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(1.0, 3600.0))
+        ->capture_default_str();
+}
+
+Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base, int* exit_code_on_error) {
+    *exit_code_on_error = exit_code::kDataError;
+    Inventory inventory;
+    if (flags.inventory) {
+        auto text = read_text_file(*flags.inventory);
+        if (!text) return text.error();
+        auto parsed = parse_inventory(*text, *flags.inventory, base);
+        if (!parsed) return parsed.error();
+        inventory = std::move(parsed).value();
+    }
+    if (flags.hosts) {
+        auto names = expand_host_list(*flags.hosts);
+        if (!names) {
+            *exit_code_on_error = exit_code::kUsage;
+            return make_error(fmt::format("-H: {}", names.error().message));
+        }
+        for (const auto& name : *names) {
+            const bool known = std::any_of(inventory.hosts.begin(), inventory.hosts.end(),
+                                           [&](const InventoryHost& host) { return host.name == name; });
+            if (known) continue;
+            InventoryHost host;
+            host.name = name;
+            host.address = name;
+            host.settings = base;
+            inventory.hosts.push_back(std::move(host));
+        }
+    }
+    if (flags.limit) {
+        auto limited = limit_inventory(inventory, *flags.limit);
+        if (!limited) {
+            *exit_code_on_error = exit_code::kUsage;
+            return make_error(fmt::format("--limit: {}", limited.error().message));
+        }
+        inventory = std::move(limited).value();
+    }
+
+    FleetPlan plan;
+    for (auto& host : inventory.hosts) {
+        plan.targets.push_back(FleetTarget{host.name, host.settings});
+        SshTarget ssh;
+        ssh.label = host.name;
+        ssh.address = host.address.empty() ? host.name : host.address;
+        ssh.port = host.port;
+        ssh.user = host.user ? host.user : flags.user;
+        ssh.identity_file = host.identity_file ? host.identity_file : flags.identity;
+        plan.ssh_targets.push_back(std::move(ssh));
+    }
+    plan.ssh.host_key_checking = flags.host_key_checking == "off"          ? HostKeyChecking::off
+                                 : flags.host_key_checking == "accept-new" ? HostKeyChecking::accept_new
+                                                                           : HostKeyChecking::strict;
+    plan.ssh.use_ssh_config = !flags.no_ssh_config;
+    plan.ssh.ssh_config_file = flags.ssh_config;
+    plan.ssh.known_hosts_file = flags.known_hosts;
+    plan.ssh.connect_timeout = std::chrono::seconds(static_cast<long>(flags.connect_timeout + 0.5));
+    plan.ssh.command_timeout = std::chrono::seconds(static_cast<long>(flags.command_timeout + 0.5));
+    plan.options.forks = flags.forks;
+    return plan;
+}
+
+}  // namespace netdiag

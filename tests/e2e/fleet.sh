@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# A fleet lab: network namespaces joined to this one by veth pairs, each running its own OpenSSH
+# sshd on its own address, some with real faults injected, scanned by `netdiag scan INVENTORY`
+# from the root namespace. Asserts each host's status and findings as a user would read them.
+set -u
+netdiag=${1:?usage: fleet.sh NETDIAG_BINARY}
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/assert.sh"
+python=/usr/bin/python3
+
+if [ "$(id -u)" != 0 ]; then
+    echo "fleet: SKIP needs root (network namespaces, sshd)"
+    exit 77
+fi
+sshd=/usr/sbin/sshd
+if [ ! -x "$sshd" ]; then
+    echo "fleet: SKIP openssh-server is not installed (scripts/install-deps.sh --test installs it)"
+    exit 77
+fi
+
+lab=ndl$$            # namespace and interface prefix, unique per run
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+    for n in 1 2 3 4 5 6; do
+        ip netns pids "$lab-$n" 2>/dev/null | xargs -r kill 2>/dev/null
+        ip netns del "$lab-$n" 2>/dev/null
+        ip link del "${lab}r$n" 2>/dev/null
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Hosts: 1 clean, 2 conntrack filled, 3 rx drops, 4 swapped host key, 5 no test key,
+# 6 an address that answers nothing (packets dropped).
+address() { echo "10.231.$1.2"; }
+mkdir -p /run/sshd  # sshd's privilege-separation directory
+ssh-keygen -q -t ed25519 -N '' -f "$work/id_test" -C netdiag-lab
+: >"$work/no_keys"
+: >"$work/known_hosts"
+for n in 1 2 3 4 5 6; do
+    ns=$lab-$n
+    ip netns add "$ns"
+    ip link add "${lab}r$n" type veth peer name eth0 netns "$ns"
+    ip addr add "10.231.$n.1/24" dev "${lab}r$n"
+    ip link set "${lab}r$n" up
+    ip -n "$ns" addr add "$(address "$n")/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" link set lo up
+    [ "$n" = 6 ] && { ip netns exec "$ns" iptables -A INPUT -j DROP; continue; }
+    mkdir -p "$work/h$n"
+    ssh-keygen -q -t ed25519 -N '' -f "$work/h$n/host_key"
+    keys=$work/id_test.pub
+    [ "$n" = 5 ] && keys=$work/no_keys
+    cat >"$work/h$n/sshd_config" <<EOF
+ListenAddress $(address "$n")
+Port 22
+HostKey $work/h$n/host_key
+AuthorizedKeysFile $keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile $work/h$n/sshd.pid
+EOF
+    ip netns exec "$ns" "$sshd" -f "$work/h$n/sshd_config" -E "$work/h$n/log"
+    echo "$(address "$n") $(cut -d' ' -f1-2 "$work/h$n/host_key.pub")" >>"$work/known_hosts"
+done
+# Host 4 presents a key other than the one known_hosts has for it.
+ssh-keygen -q -t ed25519 -N '' -f "$work/h4/other_key"
+kill "$(cat "$work/h4/sshd.pid")"
+sleep 0.2
+sed -i "s|^HostKey .*|HostKey $work/h4/other_key|" "$work/h4/sshd_config"
+ip netns exec "$lab-4" "$sshd" -f "$work/h4/sshd_config" -E "$work/h4/log"
+
+# Wait (bounded) until every sshd answers.
+for n in 1 2 3 4 5; do
+    for _ in $(seq 50); do
+        timeout 1 bash -c "echo >/dev/tcp/$(address "$n")/22" 2>/dev/null && break
+        sleep 0.1
+    done
+done
+
+# Fault on host 2: its conntrack table past 80 % of nf_conntrack_max (not writable in a child
+# namespace, so the table is filled with unreplied UDP flows on its loopback).
+ip netns exec "$lab-2" sh -c 'iptables -A OUTPUT -m conntrack --ctstate NEW -j ACCEPT &&
+    sysctl -qw net.netfilter.nf_conntrack_udp_timeout=300'
+max=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
+ip netns exec "$lab-2" timeout 120 "$python" - "$(( max * 85 / 100 ))" <<'PY'
+import socket, sys
+want = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sent = 0
+for last_octet in range(1, 255):           # bounded: 254 addresses x 64k ports
+    for port in range(1024, 65536):
+        s.sendto(b"x", (f"127.0.1.{last_octet}", port))
+        sent += 1
+        if sent >= want:
+            sys.exit(0)
+PY
+
+# Fault on host 3: frames of an unknown ethertype into its eth0, for the whole scan.
+timeout 60 "$python" - "${lab}r3" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+frame = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x88\xb5" + b"\x00" * 46
+end = time.time() + 60
+while time.time() < end:                  # about 500 frames/s, bounded by time
+    for _ in range(50):
+        s.send(frame)
+    time.sleep(0.1)
+PY
+pids+=($!)
+
+cat >"$work/inventory.yaml" <<EOF
+all:
+  vars:
+    user: root
+    key: $work/id_test
+  children:
+    clean:
+      hosts:
+        lab1: {address: $(address 1)}
+    faulty:
+      hosts:
+        lab2: {address: $(address 2)}
+        lab3: {address: $(address 3)}
+    broken:
+      hosts:
+        lab4: {address: $(address 4)}
+        lab5: {address: $(address 5)}
+        lab6: {address: $(address 6)}
+EOF
+ssh_flags=(--no-ssh-config --known-hosts "$work/known_hosts" --connect-timeout 3 --command-timeout 20)
+
+expect_exit 3 "a fleet with unreachable hosts exits 3 unless findings are worse" -- \
+    "$netdiag" scan "$work/inventory.yaml" "${ssh_flags[@]}" --interval 2 --json \
+    --only conntrack-fill,rx-drops,conntrack-drops
+echo "$out" >"$work/scan.json"
+summary=$("$python" - "$work/scan.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for h in d["hosts"]:
+    found = sorted({f'{f["check"]}:{f["subject"]}' for f in h["findings"] if f["severity"] in ("warning", "critical")})
+    print(h["host"], h["status"], ",".join(found) or "-")
+PY
+)
+echo "$summary" | sed 's/^/  /'
+line() { echo "$summary" | grep "^$1 "; }
+expect_equal "$(line lab1)" "lab1 ok -" "a clean host is ok with no findings"
+expect_equal "$(line lab2)" "lab2 ok conntrack-fill:nf_conntrack" "a filled conntrack table is found on its host"
+expect_equal "$(line lab3)" "lab3 ok rx-drops:eth0" "rx drops are found on the receiving interface"
+expect_equal "$(line lab4)" "lab4 host_key_changed -" "a swapped host key is refused"
+expect_equal "$(line lab5)" "lab5 auth_failed -" "a host without the test key fails authentication"
+expect_contains "$(line lab6)" "lab6 timeout" "an address that answers nothing times out"
+errors=$("$python" -c 'import json,sys; [print(h["host"], h["error"]) for h in json.load(open(sys.argv[1]))["hosts"] if h["error"]]' "$work/scan.json")
+expect_contains "$errors" "SHA256:" "the changed key's fingerprints are shown"
+
+# The table: a summary across hosts, worst first.
+expect_exit 3 "the fleet table" -- "$netdiag" scan "$work/inventory.yaml" "${ssh_flags[@]}" --interval 0 \
+    --limit faulty,broken --only conntrack-fill
+expect_contains "$out" "conntrack-fill" "the fleet summary names the finding"
+expect_contains "$out" "lab2" "and the host it is on"
+
+# --limit and -H pick hosts; a clean subset exits 0.
+expect_exit 0 "--limit to a clean group" -- "$netdiag" scan "$work/inventory.yaml" "${ssh_flags[@]}" \
+    --interval 0 --limit clean
+expect_exit 0 "-H with a literal address" -- "$netdiag" scan -H "$(address 1)" -l root -i "$work/id_test" "${ssh_flags[@]}" \
+    --interval 0 --only conntrack-fill
+expect_exit 64 "--limit that matches nothing is misuse" -- "$netdiag" scan "$work/inventory.yaml" \
+    "${ssh_flags[@]}" --limit nosuchgroup
+
+# accept-new adds an unknown host once; strict refuses it.
+grep -v "^$(address 1) " "$work/known_hosts" >"$work/known_hosts.new"
+expect_exit 3 "strict refuses a host missing from known_hosts" -- "$netdiag" scan -H "$(address 1)" -l root -i "$work/id_test" \
+    --no-ssh-config --known-hosts "$work/known_hosts.new" --interval 0 --json
+expect_contains "$out" "not in known_hosts" "the refusal says why"
+for run in 1 2; do
+    expect_exit 0 "accept-new scans a new host (run $run)" -- "$netdiag" scan -H "$(address 1)" -l root -i "$work/id_test" \
+        --no-ssh-config --known-hosts "$work/known_hosts.new" --host-key-checking accept-new --interval 0 \
+        --only conntrack-fill
+done
+expect_equal "$(grep -c "$(address 1)" "$work/known_hosts.new")" "1" "accept-new added the host to known_hosts once"
+
+finish fleet
