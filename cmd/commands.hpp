@@ -43,6 +43,7 @@ struct ScanOptions {
     bool json = false;
     std::string color = "auto";
     bool verbose = false;
+    bool detail = false;   // fleet table: every finding of every host after the summary
     bool progress = true;  // on stderr, only when it is a terminal
     SettingsOptions settings;
     FleetFlags fleet;

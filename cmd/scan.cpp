@@ -71,6 +71,7 @@ void add_scan_command(Cli& cli) {
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
     scan->add_flag("-v,--verbose", options.verbose, "Also list the files that could not be read");
+    scan->add_flag("--detail", options.detail, "With several hosts: each host's findings after the summary");
     scan->add_flag("--no-progress{false}", options.progress, "No progress line on stderr");
     add_settings_flags(*scan, options.settings);
     add_fleet_flags(*scan, options.fleet);
@@ -188,6 +189,7 @@ int run_scan(const ScanOptions& options) {
         table.color = options.color == "always" || (options.color == "auto" && ::isatty(STDOUT_FILENO) == 1 &&
                                                     std::getenv("NO_COLOR") == nullptr);
         table.verbose = options.verbose;
+        table.detail = options.detail;
         fmt::print("{}", render_table(report, table));
     }
     if (interrupted) {

@@ -20,6 +20,8 @@ void interruptible_sleep(std::chrono::milliseconds duration, const std::atomic<b
 }
 
 HostResult failed(const std::string& host, std::string status, std::string message) {
+    // The report names the host already; transports' messages start with it for use elsewhere.
+    if (message.rfind(host + ": ", 0) == 0) message.erase(0, host.size() + 2);
     HostResult result;
     result.host = host;
     result.status = std::move(status);

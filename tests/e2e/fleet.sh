@@ -165,6 +165,22 @@ expect_exit 3 "the fleet table" -- "$netdiag" scan "$work/inventory.yaml" "${ssh
 expect_contains "$out" "conntrack-fill" "the fleet summary names the finding"
 expect_contains "$out" "lab2" "and the host it is on"
 
+expect_exit 1 "--detail lists each host's findings" -- "$netdiag" scan "$work/inventory.yaml" "${ssh_flags[@]}" \
+    --interval 0 --limit faulty --only conntrack-fill --detail --threshold conntrack-fill.warning=1
+expect_contains "$out" "conntrack table holds" "the detail says what it saw on each host"
+
+# Ctrl-C during the interval: the scan stops at once and reports every host, finished or not.
+"$netdiag" scan "$work/inventory.yaml" "${ssh_flags[@]}" --interval 60 --json >"$work/interrupted.json" 2>"$work/interrupted.err" &
+scan_pid=$!
+sleep 3
+kill -INT "$scan_pid"
+started=$SECONDS
+wait "$scan_pid"
+expect_equal "$?" "130" "Ctrl-C exits 130"
+expect_equal "$(( SECONDS - started < 10 ))" "1" "Ctrl-C stops the scan without waiting for the interval"
+expect_contains "$("$python" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["hosts"]), sorted({h["error"] for h in d["hosts"] if h["status"]=="error"}))' "$work/interrupted.json")" \
+    "6 ['interrupted before it finished']" "every host is reported, the unfinished ones as interrupted"
+
 # --limit and -H pick hosts; a clean subset exits 0.
 expect_exit 0 "--limit to a clean group" -- "$netdiag" scan "$work/inventory.yaml" "${ssh_flags[@]}" \
     --interval 0 --limit clean
