@@ -5,6 +5,7 @@
 #include "cmd/settings_options.hpp"
 #include "common/exit_codes.hpp"
 #include "remote/inventory.hpp"
+#include "remote/local_transport.hpp"
 
 namespace netdiag {
 
@@ -102,6 +103,31 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
     plan.ssh.command_timeout = std::chrono::seconds(static_cast<long>(flags.command_timeout + 0.5));
     plan.options.forks = flags.forks;
     return plan;
+}
+
+Result<std::unique_ptr<HostSet>> HostSet::resolve(const FleetFlags& flags, const std::optional<std::string>& root,
+                                                  const Settings& settings, int* exit_code_on_error) {
+    std::unique_ptr<HostSet> hosts(new HostSet());
+    if (is_fleet(flags)) {
+        auto plan = build_fleet_plan(flags, settings, exit_code_on_error);
+        if (!plan) return plan.error();
+        hosts->fleet_ = std::move(plan).value();
+        hosts->fleet_->ssh.known_hosts_lock = &hosts->known_hosts_lock_;
+        hosts->targets_ = hosts->fleet_->targets;
+    } else {
+        hosts->root_ = root.value_or("/");
+        hosts->targets_.push_back(FleetTarget{root ? *root : "localhost", settings});
+    }
+    return hosts;
+}
+
+std::variant<std::unique_ptr<Transport>, ConnectFailure> HostSet::connect(std::size_t index) const {
+    if (!fleet_) return std::unique_ptr<Transport>(std::make_unique<LocalTransport>(root_));
+    auto connected = SshTransport::connect(fleet_->ssh_targets[index], fleet_->ssh);
+    if (auto* error = std::get_if<SshError>(&connected)) {
+        return ConnectFailure{std::string(failure_status(error->kind)), error->message};
+    }
+    return std::unique_ptr<Transport>(std::move(std::get<std::unique_ptr<SshTransport>>(connected)));
 }
 
 }  // namespace netdiag

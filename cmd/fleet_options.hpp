@@ -2,6 +2,8 @@
 // fleet targets: an inventory file, a pdsh-style -H list, --limit, and the SSH settings.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +25,31 @@ struct FleetPlan {
     std::vector<SshTarget> ssh_targets;  // same order as targets
     SshSettings ssh;
     FleetOptions options;
+};
+
+// The hosts a command works on and how to reach each: this host, a tree under --root, or a
+// fleet over SSH. Owns what the connections share (the known_hosts lock).
+class HostSet {
+public:
+    static Result<std::unique_ptr<HostSet>> resolve(const FleetFlags& flags, const std::optional<std::string>& root,
+                                                     const Settings& settings, int* exit_code_on_error);
+    HostSet(const HostSet&) = delete;
+    HostSet& operator=(const HostSet&) = delete;
+
+    const std::vector<FleetTarget>& targets() const { return targets_; }
+    bool remote() const { return fleet_.has_value(); }
+    int forks() const { return fleet_ ? fleet_->options.forks : 1; }
+    std::variant<std::unique_ptr<Transport>, ConnectFailure> connect(std::size_t index) const;
+    Connector connector() const {
+        return [this](std::size_t index) { return connect(index); };
+    }
+
+private:
+    HostSet() = default;
+    std::vector<FleetTarget> targets_;
+    std::optional<FleetPlan> fleet_;
+    std::string root_ = "/";
+    std::mutex known_hosts_lock_;
 };
 
 // Inventory or -H, narrowed by --limit, each host's settings layered over `base`.

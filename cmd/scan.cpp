@@ -3,7 +3,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <mutex>
 
 #include <fmt/format.h>
 
@@ -13,7 +12,6 @@
 #include "cmd/settings_options.hpp"
 #include "collect/snapshot_json.hpp"
 #include "common/exit_codes.hpp"
-#include "remote/local_transport.hpp"
 #include "scan/scan_host.hpp"
 
 namespace netdiag {
@@ -87,9 +85,10 @@ namespace {
 // "[ 37/120] 2 failed, 12.4 s" on one terminal line, rewritten as hosts finish.
 class Progress {
 public:
-    Progress(bool enabled, std::size_t total) : enabled_(enabled), total_(total) {}
+    // `counts`: show hosts done of total; otherwise only clear the line at the end.
+    Progress(bool enabled, std::size_t total, bool counts) : enabled_(enabled), counts_(counts), total_(total) {}
     void update(std::size_t done, std::size_t failed) {
-        if (!enabled_) return;
+        if (!enabled_ || !counts_) return;
         const double elapsed =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
         fmt::print(stderr, "\r\033[2Knetdiag: [{}/{}] {} failed, {:.1f} s", done, total_, failed, elapsed);
@@ -100,14 +99,10 @@ public:
     }
 
 private:
-    bool enabled_;
+    bool enabled_, counts_;
     std::size_t total_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
-
-ConnectFailure connect_failure(const SshError& error) {
-    return ConnectFailure{std::string(failure_status(error.kind)), error.message};
-}
 
 }  // namespace
 
@@ -129,48 +124,32 @@ int run_scan(const ScanOptions& options) {
             return exit_code::kDataError;
         }
         report.hosts.push_back(evaluate_samples(*samples, *settings));
-    } else if (is_fleet(options.fleet)) {
-        int plan_exit = exit_code::kDataError;
-        auto plan = build_fleet_plan(options.fleet, *settings, &plan_exit);
-        if (!plan) {
-            fmt::print(stderr, "netdiag: {}\n", plan.error().message);
-            return plan_exit;
-        }
-        plan->options.interval = interval;
-        std::mutex known_hosts_lock;
-        plan->ssh.known_hosts_lock = &known_hosts_lock;
-        const Connector connect = [&](std::size_t index) -> std::variant<std::unique_ptr<Transport>, ConnectFailure> {
-            auto connected = SshTransport::connect(plan->ssh_targets[index], plan->ssh);
-            if (auto* error = std::get_if<SshError>(&connected)) return connect_failure(*error);
-            return std::unique_ptr<Transport>(std::move(std::get<std::unique_ptr<SshTransport>>(connected)));
-        };
-        Progress progress(options.progress && stderr_is_terminal(), plan->targets.size());
-        InterruptWatch watch;
-        report.hosts = scan_fleet(plan->targets, connect, plan->options, watch.stop(),
-                                  [&](const HostResult&, std::size_t done, std::size_t failed) {
-                                      progress.update(done, failed);
-                                  });
-        interrupted = watch.interrupted();
     } else {
-        const std::string root = options.root.value_or("/");
-        const std::string host = options.root ? *options.root : "localhost";
-        const std::vector<FleetTarget> targets = {FleetTarget{host, *settings}};
-        const Connector connect = [&](std::size_t) -> std::variant<std::unique_ptr<Transport>, ConnectFailure> {
-            return std::unique_ptr<Transport>(std::make_unique<LocalTransport>(root));
-        };
+        int hosts_exit = exit_code::kDataError;
+        auto hosts = HostSet::resolve(options.fleet, options.root, *settings, &hosts_exit);
+        if (!hosts) {
+            fmt::print(stderr, "netdiag: {}\n", hosts.error().message);
+            return hosts_exit;
+        }
+        const auto& targets = (*hosts)->targets();
         FleetOptions fleet_options;
+        fleet_options.forks = (*hosts)->forks();
         fleet_options.interval = interval;
-        const bool show = options.progress && stderr_is_terminal() && interval.count() > 0;
-        if (show) {
-            fmt::print(stderr, "netdiag: sampling {} twice, {:g} s apart...", host, options.interval_seconds);
+        const bool terminal = options.progress && stderr_is_terminal();
+        if (terminal && !(*hosts)->remote() && interval.count() > 0) {
+            fmt::print(stderr, "netdiag: sampling {} twice, {:g} s apart...", targets.front().name,
+                       options.interval_seconds);
             std::fflush(stderr);
         }
         {
+            Progress progress(terminal, targets.size(), (*hosts)->remote());
             InterruptWatch watch;
-            report.hosts = scan_fleet(targets, connect, fleet_options, watch.stop(), {});
+            report.hosts = scan_fleet(targets, (*hosts)->connector(), fleet_options, watch.stop(),
+                                      [&](const HostResult&, std::size_t done, std::size_t failed) {
+                                          progress.update(done, failed);
+                                      });
             interrupted = watch.interrupted();
         }
-        if (show) fmt::print(stderr, "\r\033[2K");
         if (options.root && report.hosts.back().status != "ok") {
             fmt::print(stderr, "netdiag: {}: not a captured host tree: {}\n", *options.root,
                        report.hosts.back().error);

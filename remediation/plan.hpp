@@ -15,6 +15,7 @@ struct PlannedChange {
     std::string after;                  // the content to write
     std::string reason;                 // one line: the finding it cures
     std::string fix;                    // fix id: "conntrack-max", "irq-affinity", ...
+    bool remove = false;                // undo of a file netdiag created: delete it (`after` unused)
 };
 
 struct HostPlan {

@@ -1,5 +1,7 @@
 #include "remote/local_transport.hpp"
 
+#include <filesystem>
+
 #include <fcntl.h>
 #include <glob.h>
 #include <poll.h>
@@ -205,6 +207,9 @@ Status LocalTransport::write_file(const std::string& path, const std::string& co
         }
         return written;
     }
+    // /etc/sysctl.d and friends may not exist yet (always so in a sandbox root).
+    std::error_code ignored;
+    std::filesystem::create_directories(std::filesystem::path(real_path).parent_path(), ignored);
     const std::string temp_path = real_path + ".netdiag-tmp";
     const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return make_error(fmt::format("{}: {}", temp_path, std::strerror(errno)));
@@ -217,6 +222,14 @@ Status LocalTransport::write_file(const std::string& path, const std::string& co
         const std::string reason = written.ok() ? std::strerror(errno) : written.error().message;
         ::unlink(temp_path.c_str());
         return make_error(fmt::format("{}: {}", path, reason));
+    }
+    return Ok{};
+}
+
+Status LocalTransport::remove_file(const std::string& path) {
+    if (is_kernel_path(path)) return make_error(fmt::format("{}: kernel files cannot be removed", path));
+    if (::unlink(resolve(path).c_str()) != 0 && errno != ENOENT) {
+        return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
     }
     return Ok{};
 }

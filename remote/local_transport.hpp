@@ -15,6 +15,7 @@ public:
     Result<std::vector<FileRead>> read(const ReadRequest& request) override;
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
     Status write_file(const std::string& path, const std::string& content) override;
+    Status remove_file(const std::string& path) override;
 
     // The real path of a host path under the root.
     std::string resolve(const std::string& path) const;

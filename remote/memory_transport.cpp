@@ -51,7 +51,15 @@ Result<CommandOutput> MemoryTransport::run(const std::string& command, std::chro
 }
 
 Status MemoryTransport::write_file(const std::string& path, const std::string& content) {
-    files[path] = content;
+    if (const auto error = write_errors.find(path); error != write_errors.end()) return make_error(error->second);
+    const auto kept = ignored_writes.find(path);
+    files[path] = kept != ignored_writes.end() ? kept->second : content;
+    writes.push_back(path);
+    return Ok{};
+}
+
+Status MemoryTransport::remove_file(const std::string& path) {
+    files.erase(path);
     writes.push_back(path);
     return Ok{};
 }

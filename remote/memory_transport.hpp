@@ -15,11 +15,15 @@ public:
     std::map<std::string, std::string> links;  // symlink path -> target
     std::function<Result<CommandOutput>(const std::string&)> on_run;
     std::vector<std::string> writes;  // paths in the order they were written
+    // Faults for tests: writes that fail with this message, and writes the "kernel" ignores.
+    std::map<std::string, std::string> write_errors;
+    std::map<std::string, std::string> ignored_writes;  // path -> the value it keeps instead
     int read_round_trips = 0;
 
     Result<std::vector<FileRead>> read(const ReadRequest& request) override;
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
     Status write_file(const std::string& path, const std::string& content) override;
+    Status remove_file(const std::string& path) override;
 };
 
 }  // namespace netdiag

@@ -228,8 +228,45 @@ Result<std::vector<FileRead>> SshTransport::read(const ReadRequest& request) {
     return parse_read_script_output(output->out, boundary, label_);
 }
 
-Status SshTransport::write_file(const std::string& path, const std::string&) {
-    return make_error(fmt::format("{}: writing {} over SSH is not supported yet", label_, path));
+Result<std::string> SshTransport::privilege_prefix() {
+    if (privilege_prefix_) return *privilege_prefix_;
+    auto who = run("id -u", command_timeout_);
+    if (!who) return who.error();
+    // Writes need root: a non-root login goes through sudo, never asking for a password.
+    privilege_prefix_ = who->out.substr(0, who->out.find('\n')) == "0" ? "" : "sudo -n ";
+    return *privilege_prefix_;
+}
+
+Status SshTransport::run_privileged(const std::string& script, const std::vector<std::string>& args,
+                                    const std::string& path) {
+    auto prefix = privilege_prefix();
+    if (!prefix) return prefix.error();
+    std::string command = *prefix + "sh -c " + shell_quote(script) + " sh";
+    for (const auto& arg : args) command += " " + shell_quote(arg);
+    auto output = run(command, command_timeout_);
+    if (!output) return output.error();
+    if (output->exit_status == 0) return Ok{};
+    if (output->err.find("password is required") != std::string::npos) {
+        return make_error(fmt::format("{}: {}: sudo needs a password; netdiag writes as root or with "
+                                      "passwordless sudo (sudo -n)", label_, path));
+    }
+    const auto reason = output->err.empty() ? fmt::format("exit status {}", output->exit_status)
+                                            : output->err.substr(0, output->err.find('\n'));
+    return make_error(fmt::format("{}: {}: {}", label_, path, reason));
+}
+
+Status SshTransport::write_file(const std::string& path, const std::string& content) {
+    const bool kernel = path.rfind("/proc/", 0) == 0 || path.rfind("/sys/", 0) == 0;
+    // Kernel files take one write in place; other files go through a synced temp file and rename.
+    const std::string script =
+        kernel ? "printf %s \"$1\" > \"$2\""
+               : "set -e; mkdir -p \"$(dirname \"$2\")\"; t=\"$2.netdiag-tmp\"; "
+                 "(umask 022; printf %s \"$1\" > \"$t\"); sync \"$t\" 2>/dev/null || sync; mv -f \"$t\" \"$2\"";
+    return run_privileged(script, {content, path}, path);
+}
+
+Status SshTransport::remove_file(const std::string& path) {
+    return run_privileged("rm -f -- \"$1\"", {path}, path);
 }
 
 }  // namespace netdiag

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "remote/transport.hpp"
 
@@ -62,7 +63,9 @@ public:
 
     Result<std::vector<FileRead>> read(const ReadRequest& request) override;
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
+    // Writes as root: directly when logged in as root, else through `sudo -n`.
     Status write_file(const std::string& path, const std::string& content) override;
+    Status remove_file(const std::string& path) override;
 
     // What went wrong last, for classifying a failed read (a timeout is not an error of the host).
     std::optional<SshFailure> last_failure() const { return last_failure_; }
@@ -75,6 +78,10 @@ private:
     std::string label_;
     std::chrono::seconds command_timeout_;
     std::optional<SshFailure> last_failure_;
+    std::optional<std::string> privilege_prefix_;  // "" as root, "sudo -n " otherwise
+
+    Result<std::string> privilege_prefix();
+    Status run_privileged(const std::string& script, const std::vector<std::string>& args, const std::string& path);
 };
 
 }  // namespace netdiag

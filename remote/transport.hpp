@@ -44,6 +44,9 @@ public:
     // Replaces a file's content; files are written to a temporary, synced and renamed into place,
     // while /proc and /sys entries are written in place, as the kernel requires.
     virtual Status write_file(const std::string& path, const std::string& content) = 0;
+
+    // Removes a file (undoing one netdiag created); a file already gone is not an error.
+    virtual Status remove_file(const std::string& path) = 0;
 };
 
 }  // namespace netdiag

@@ -50,38 +50,44 @@ HostResult scan_one(const FleetTarget& target, std::size_t index, const Connecto
 
 }  // namespace
 
-std::vector<HostResult> scan_fleet(const std::vector<FleetTarget>& targets, const Connector& connect,
-                                   const FleetOptions& options, const std::atomic<bool>& stop, const HostDone& done) {
-    std::vector<HostResult> results(targets.size());
-    std::vector<bool> finished(targets.size(), false);
+std::vector<bool> run_bounded(std::size_t count, int forks, const std::atomic<bool>& stop,
+                              const std::function<void(std::size_t index)>& work) {
+    std::vector<char> ran(count, 0);  // not vector<bool>: threads write neighbouring elements
     std::atomic<std::size_t> next{0};
-    std::mutex report_lock;
-    std::size_t done_count = 0, failed_count = 0;
-
     const auto worker = [&] {
         while (!stop.load()) {
             const std::size_t index = next.fetch_add(1);
-            if (index >= targets.size()) return;
-            HostResult result;
-            try {
-                result = scan_one(targets[index], index, connect, options, stop);
-            } catch (const std::exception& error) {  // a bug for one host must not take down the rest
-                result = failed(targets[index].name, "error", std::string("internal error: ") + error.what());
-            }
-            const std::lock_guard lock(report_lock);
-            ++done_count;
-            if (result.status != "ok") ++failed_count;
-            results[index] = std::move(result);
-            finished[index] = true;
-            if (done) done(results[index], done_count, failed_count);
+            if (index >= count) return;
+            work(index);
+            ran[index] = 1;
         }
     };
-    const std::size_t workers = std::min<std::size_t>(targets.size(), static_cast<std::size_t>(std::max(1, options.forks)));
+    const std::size_t workers = std::min<std::size_t>(count, static_cast<std::size_t>(std::max(1, forks)));
     std::vector<std::thread> threads;
     threads.reserve(workers);
     for (std::size_t i = 0; i < workers; ++i) threads.emplace_back(worker);
     for (auto& thread : threads) thread.join();
+    return std::vector<bool>(ran.begin(), ran.end());
+}
 
+std::vector<HostResult> scan_fleet(const std::vector<FleetTarget>& targets, const Connector& connect,
+                                   const FleetOptions& options, const std::atomic<bool>& stop, const HostDone& done) {
+    std::vector<HostResult> results(targets.size());
+    std::mutex report_lock;
+    std::size_t done_count = 0, failed_count = 0;
+    const auto finished = run_bounded(targets.size(), options.forks, stop, [&](std::size_t index) {
+        HostResult result;
+        try {
+            result = scan_one(targets[index], index, connect, options, stop);
+        } catch (const std::exception& error) {  // a bug for one host must not take down the rest
+            result = failed(targets[index].name, "error", std::string("internal error: ") + error.what());
+        }
+        const std::lock_guard lock(report_lock);
+        ++done_count;
+        if (result.status != "ok") ++failed_count;
+        results[index] = std::move(result);
+        if (done) done(results[index], done_count, failed_count);
+    });
     for (std::size_t i = 0; i < targets.size(); ++i) {
         if (!finished[i]) results[i] = failed(targets[i].name, "error", "interrupted before it finished");
     }

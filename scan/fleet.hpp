@@ -36,6 +36,11 @@ struct FleetOptions {
 // Called once per host as it finishes, from the worker's thread but never concurrently.
 using HostDone = std::function<void(const HostResult& result, std::size_t done, std::size_t failed)>;
 
+// Runs work(i) for i in [0, count) on at most `forks` threads; stops handing out work once
+// `stop` is set. Returns which indexes ran. Exceptions from `work` are its own to catch.
+std::vector<bool> run_bounded(std::size_t count, int forks, const std::atomic<bool>& stop,
+                              const std::function<void(std::size_t index)>& work);
+
 // Every target gets a HostResult, in target order: hosts not finished when `stop` is set are
 // reported as "error: interrupted". No host can stop the others.
 std::vector<HostResult> scan_fleet(const std::vector<FleetTarget>& targets, const Connector& connect,

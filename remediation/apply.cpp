@@ -1,0 +1,272 @@
+#include "remediation/apply.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "collect/parsers.hpp"
+#include "common/text.hpp"
+
+namespace netdiag {
+namespace {
+
+bool is_mask_path(const std::string& path) {
+    return path.find("/smp_affinity") != std::string::npos || path.find("/rps_cpus") != std::string::npos;
+}
+
+// Current content of each path: nullopt for a file that does not exist.
+Result<std::map<std::string, std::optional<std::string>>> read_current(Transport& host,
+                                                                         const std::vector<PlannedChange>& changes) {
+    ReadRequest request;
+    for (const auto& change : changes) request.files.push_back(change.path);
+    auto reads = host.read(request);
+    if (!reads) return reads.error();
+    std::map<std::string, std::optional<std::string>> current;
+    for (const auto& change : changes) current[change.path] = std::nullopt;
+    for (const auto& read : *reads) {
+        if (read.content) {
+            current[read.path] = read.content;
+        } else if (read.error != "missing") {
+            return make_error(fmt::format("{}: cannot read: {}", read.path, read.error));
+        }
+    }
+    return current;
+}
+
+std::string shown(const std::optional<std::string>& value) {
+    if (!value) return "(no file)";
+    const auto text = trim(*value);
+    if (text.find('\n') != std::string_view::npos || text.size() > 60) return fmt::format("({} bytes)", value->size());
+    return fmt::format("\"{}\"", text);
+}
+
+std::vector<std::string_view> split_ws_lines(std::string_view text) {
+    std::vector<std::string_view> words;
+    for (const auto line : lines_of(text)) {
+        for (const auto word : split_ws(line)) words.push_back(word);
+    }
+    return words;
+}
+
+Status restore(Transport& host, const PlannedChange& change) {
+    return change.before ? host.write_file(change.path, *change.before) : host.remove_file(change.path);
+}
+
+// Puts back the first `count` changes in reverse order; returns what could not be restored.
+std::vector<std::string> roll_back(Transport& host, const std::vector<PlannedChange>& changes, std::size_t count) {
+    std::vector<std::string> problems;
+    for (std::size_t i = count; i-- > 0;) {
+        auto status = restore(host, changes[i]);
+        if (!status) problems.push_back(fmt::format("could not restore {}: {}", changes[i].path, status.error().message));
+    }
+    return problems;
+}
+
+Status write_journal(Transport& host, Journal& journal, std::string_view state) {
+    journal.state = std::string(state);
+    return host.write_file(journal_path(journal.id), journal_to_text(journal));
+}
+
+}  // namespace
+
+std::string journal_path(const std::string& id) { return fmt::format("{}/{}.json", kJournalDirectory, id); }
+
+std::string journal_to_text(const Journal& journal) {
+    nlohmann::ordered_json changes = nlohmann::ordered_json::array();
+    for (const auto& change : journal.changes) {
+        changes.push_back({{"path", change.path},
+                           {"before", change.before ? nlohmann::ordered_json(*change.before) : nullptr},
+                           {"after", change.after},
+                           {"fix", change.fix},
+                           {"reason", change.reason}});
+    }
+    nlohmann::ordered_json document = {{"schema", kJournalSchema},     {"id", journal.id},
+                                       {"host", journal.host},         {"state", journal.state},
+                                       {"created_at_unix_ms", journal.created_at_unix_ms}, {"changes", changes}};
+    return document.dump(2) + "\n";
+}
+
+Result<Journal> parse_journal(std::string_view text, std::string_view file) {
+    try {
+        const auto document = nlohmann::json::parse(text);
+        if (document.value("schema", "") != kJournalSchema) {
+            return make_error(fmt::format("{}: not a {} journal", file, kJournalSchema));
+        }
+        Journal journal;
+        journal.id = document.at("id").get<std::string>();
+        journal.host = document.at("host").get<std::string>();
+        journal.state = document.at("state").get<std::string>();
+        journal.created_at_unix_ms = document.at("created_at_unix_ms").get<std::int64_t>();
+        for (const auto& entry : document.at("changes")) {
+            PlannedChange change;
+            change.path = entry.at("path").get<std::string>();
+            if (!entry.at("before").is_null()) change.before = entry.at("before").get<std::string>();
+            change.after = entry.at("after").get<std::string>();
+            change.fix = entry.value("fix", "");
+            change.reason = entry.value("reason", "");
+            journal.changes.push_back(std::move(change));
+        }
+        return journal;
+    } catch (const nlohmann::json::exception& error) {
+        return make_error(fmt::format("{}: not a valid journal: {}", file, error.what()));
+    }
+}
+
+bool same_value(const std::string& path, const std::optional<std::string>& a, const std::optional<std::string>& b) {
+    if (!a || !b) return !a && !b;
+    // "32768\t60999\n" and "32768 60999": the kernel's spacing is not part of the value.
+    if (split_ws_lines(*a) == split_ws_lines(*b)) return true;
+    if (is_mask_path(path)) {
+        // The kernel pads masks to its CPU count: "4" and "00000004" are the same CPUs.
+        auto left = parse_cpu_mask(*a, path);
+        auto right = parse_cpu_mask(*b, path);
+        return left && right && *left == *right;
+    }
+    return false;
+}
+
+HostOutcome apply_plan(Transport& host, const HostPlan& plan, const std::string& journal_id, std::int64_t now_unix_ms) {
+    HostOutcome outcome{plan.host, "nothing_to_do", journal_id, {}};
+    if (plan.changes.empty()) return outcome;
+
+    // 1. The journal first, so that even a run killed after the first write can be undone.
+    Journal journal{journal_id, plan.host, "started", now_unix_ms, plan.changes};
+    if (auto status = write_journal(host, journal, "started"); !status) {
+        outcome.status = "error";
+        outcome.messages.push_back("cannot write the journal: " + status.error().message);
+        return outcome;
+    }
+
+    // 2. Drift: the host must still hold what the plan was made against.
+    auto current = read_current(host, plan.changes);
+    if (!current) {
+        outcome.status = "error";
+        outcome.messages.push_back(current.error().message);
+        (void)write_journal(host, journal, "aborted");
+        return outcome;
+    }
+    for (const auto& change : plan.changes) {
+        const auto& now = current->at(change.path);
+        if (!same_value(change.path, now, change.before)) {
+            outcome.status = "drifted";
+            outcome.messages.push_back(fmt::format("{} changed since the plan: expected {}, found {}; nothing written",
+                                                   change.path, shown(change.before), shown(now)));
+        }
+    }
+    if (outcome.status == "drifted") {
+        (void)write_journal(host, journal, "aborted");
+        return outcome;
+    }
+
+    // 3. Write and read back, one change at a time.
+    for (std::size_t i = 0; i < plan.changes.size(); ++i) {
+        const auto& change = plan.changes[i];
+        auto written = host.write_file(change.path, change.after);
+        std::optional<std::string> failure;
+        if (!written) {
+            failure = written.error().message;
+        } else {
+            auto back = read_current(host, {change});
+            if (!back) {
+                failure = back.error().message;
+            } else if (!same_value(change.path, back->at(change.path), change.after)) {
+                failure = fmt::format("{} reads back {} after writing {}", change.path, shown(back->at(change.path)),
+                                      shown(change.after));
+            }
+        }
+        if (failure) {
+            outcome.status = "rolled_back";
+            outcome.messages.push_back(*failure);
+            // The failed write may have partly taken: restore it too.
+            for (auto& problem : roll_back(host, plan.changes, i + 1)) outcome.messages.push_back(problem);
+            (void)write_journal(host, journal, "rolled_back");
+            return outcome;
+        }
+        outcome.messages.push_back(fmt::format("{}: {} -> {}", change.path, shown(change.before), shown(change.after)));
+    }
+    if (auto status = write_journal(host, journal, "applied"); !status) {
+        outcome.messages.push_back("applied, but the journal could not be updated: " + status.error().message);
+    }
+    outcome.status = "applied";
+    return outcome;
+}
+
+Result<std::vector<Journal>> read_journals(Transport& host) {
+    ReadRequest request;
+    request.files.push_back(std::string(kJournalDirectory) + "/*.json");
+    auto reads = host.read(request);
+    if (!reads) return reads.error();
+    std::vector<Journal> journals;
+    for (const auto& read : *reads) {
+        if (!read.content) continue;
+        auto journal = parse_journal(*read.content, read.path);
+        if (!journal) return journal.error();
+        journals.push_back(std::move(journal).value());
+    }
+    std::sort(journals.begin(), journals.end(), [](const Journal& a, const Journal& b) { return a.id < b.id; });
+    return journals;
+}
+
+Result<HostPlan> plan_undo(Transport& host, const Journal& journal) {
+    HostPlan plan;
+    plan.host = journal.host;
+    auto current = read_current(host, journal.changes);
+    if (!current) return current.error();
+    // Reverse order: the last change made is the first undone.
+    for (auto it = journal.changes.rbegin(); it != journal.changes.rend(); ++it) {
+        const auto& now = current->at(it->path);
+        if (same_value(it->path, now, it->before)) continue;  // never written (a killed run) or already restored
+        if (!same_value(it->path, now, it->after)) {
+            return make_error(fmt::format("{}: {} changed since netdiag wrote it: expected {}, found {}; not undoing",
+                                          journal.id, it->path, shown(it->after), shown(now)));
+        }
+        PlannedChange undo;
+        undo.path = it->path;
+        undo.before = now;
+        undo.after = it->before.value_or("");
+        undo.remove = !it->before.has_value();
+        undo.fix = it->fix;
+        undo.reason = fmt::format("undo {} ({})", it->fix, journal.id);
+        plan.changes.push_back(std::move(undo));
+    }
+    return plan;
+}
+
+HostOutcome undo_journal(Transport& host, const Journal& journal) {
+    HostOutcome outcome{journal.host, "undone", journal.id, {}};
+    auto plan = plan_undo(host, journal);
+    if (!plan) {
+        outcome.status = "drifted";
+        outcome.messages.push_back(plan.error().message);
+        return outcome;
+    }
+    for (const auto& change : plan->changes) {
+        auto status = change.remove ? host.remove_file(change.path) : host.write_file(change.path, change.after);
+        std::optional<std::string> expected;
+        if (!change.remove) expected = change.after;
+        if (status) {
+            auto back = read_current(host, {change});
+            if (!back) {
+                status = back.error();
+            } else if (!same_value(change.path, back->at(change.path), expected)) {
+                status = make_error(fmt::format("{} reads back {} after restoring {}", change.path,
+                                                shown(back->at(change.path)), shown(expected)));
+            }
+        }
+        if (!status) {
+            outcome.status = "error";
+            outcome.messages.push_back(status.error().message);
+            return outcome;  // the journal stays as it was: undo can be run again
+        }
+        outcome.messages.push_back(fmt::format("{}: restored {}", change.path, shown(expected)));
+    }
+    Journal done = journal;
+    if (auto status = write_journal(host, done, "undone"); !status) {
+        outcome.messages.push_back("restored, but the journal could not be updated: " + status.error().message);
+    }
+    return outcome;
+}
+
+}  // namespace netdiag
