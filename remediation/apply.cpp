@@ -8,6 +8,7 @@
 
 #include "collect/parsers.hpp"
 #include "common/text.hpp"
+#include "remediation/plan_json.hpp"
 
 namespace netdiag {
 namespace {
@@ -74,14 +75,8 @@ Status write_journal(Transport& host, Journal& journal, std::string_view state) 
 std::string journal_path(const std::string& id) { return fmt::format("{}/{}.json", kJournalDirectory, id); }
 
 std::string journal_to_text(const Journal& journal) {
-    nlohmann::ordered_json changes = nlohmann::ordered_json::array();
-    for (const auto& change : journal.changes) {
-        changes.push_back({{"path", change.path},
-                           {"before", change.before ? nlohmann::ordered_json(*change.before) : nullptr},
-                           {"after", change.after},
-                           {"fix", change.fix},
-                           {"reason", change.reason}});
-    }
+    nlohmann::json changes = nlohmann::json::array();
+    for (const auto& change : journal.changes) changes.push_back(change_to_json(change));
     nlohmann::ordered_json document = {{"schema", kJournalSchema},     {"id", journal.id},
                                        {"host", journal.host},         {"state", journal.state},
                                        {"created_at_unix_ms", journal.created_at_unix_ms}, {"changes", changes}};
@@ -99,15 +94,7 @@ Result<Journal> parse_journal(std::string_view text, std::string_view file) {
         journal.host = document.at("host").get<std::string>();
         journal.state = document.at("state").get<std::string>();
         journal.created_at_unix_ms = document.at("created_at_unix_ms").get<std::int64_t>();
-        for (const auto& entry : document.at("changes")) {
-            PlannedChange change;
-            change.path = entry.at("path").get<std::string>();
-            if (!entry.at("before").is_null()) change.before = entry.at("before").get<std::string>();
-            change.after = entry.at("after").get<std::string>();
-            change.fix = entry.value("fix", "");
-            change.reason = entry.value("reason", "");
-            journal.changes.push_back(std::move(change));
-        }
+        for (const auto& entry : document.at("changes")) journal.changes.push_back(change_from_json(entry));
         return journal;
     } catch (const nlohmann::json::exception& error) {
         return make_error(fmt::format("{}: not a valid journal: {}", file, error.what()));

@@ -42,3 +42,20 @@ finish() {
     echo "$1: $passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }
+
+# validate SCHEMA_NAME FILE DESCRIPTION: real output against the JSON Schema that ships in schemas/.
+validate() {
+    if /usr/bin/python3 - "$(dirname "${BASH_SOURCE[0]}")/../../schemas/$1.json" "$2" <<'PY'; then pass "$3"; else fail "$3"; fi
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+errors = list(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))))
+for error in errors[:5]:
+    print("  schema:", "/".join(map(str, error.path)), error.message[:300])
+sys.exit(1 if errors else 0)
+PY
+}
+
+json_get() {  # json_get FILE PYTHON_EXPRESSION_ON_d
+    /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
+}

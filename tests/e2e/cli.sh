@@ -10,23 +10,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python=/usr/bin/python3
 
-# validate SCHEMA_NAME FILE DESCRIPTION: real output against the JSON Schema that ships in schemas/.
-validate() {
-    if "$python" - "$here/../../schemas/$1.json" "$2" <<'PY'; then pass "$3"; else fail "$3"; fi
-import json, sys, jsonschema
-schema = json.load(open(sys.argv[1]))
-jsonschema.Draft202012Validator.check_schema(schema)
-errors = list(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))))
-for error in errors[:5]:
-    print("  schema:", "/".join(map(str, error.path)), error.message[:300])
-sys.exit(1 if errors else 0)
-PY
-}
-
-json_get() {  # json_get FILE PYTHON_EXPRESSION_ON_d
-    "$python" -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
-}
-
 # --- help, version and misuse ---
 expect_exit 0 "--help" -- "$netdiag" --help
 expect_contains "$out" "Exit codes: 0 all clear" "--help documents the exit codes"

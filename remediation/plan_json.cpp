@@ -1,0 +1,60 @@
+#include "remediation/plan_json.hpp"
+
+#include <fmt/format.h>
+
+namespace netdiag {
+
+nlohmann::json change_to_json(const PlannedChange& change) {
+    return {{"path", change.path},
+            {"before", change.before ? nlohmann::json(*change.before) : nlohmann::json()},
+            {"after", change.after},
+            {"reason", change.reason},
+            {"fix", change.fix}};
+}
+
+PlannedChange change_from_json(const nlohmann::json& json) {
+    PlannedChange change;
+    change.path = json.at("path").get<std::string>();
+    if (!json.at("before").is_null()) change.before = json.at("before").get<std::string>();
+    change.after = json.at("after").get<std::string>();
+    change.reason = json.value("reason", "");
+    change.fix = json.value("fix", "");
+    return change;
+}
+
+nlohmann::json plan_document(const std::vector<PlannedHost>& hosts, std::int64_t generated_at_unix_ms) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& host : hosts) {
+        nlohmann::json changes = nlohmann::json::array();
+        for (const auto& change : host.plan.changes) changes.push_back(change_to_json(change));
+        out.push_back({{"host", host.plan.host},
+                       {"status", host.status},
+                       {"error", host.error.empty() ? nlohmann::json() : nlohmann::json(host.error)},
+                       {"changes", changes},
+                       {"notes", host.plan.notes}});
+    }
+    return {{"schema", kPlanSchema}, {"generated_at_unix_ms", generated_at_unix_ms}, {"hosts", out}};
+}
+
+Result<std::vector<HostPlan>> parse_plan_document(std::string_view text, std::string_view file) {
+    try {
+        const auto document = nlohmann::json::parse(text);
+        if (!document.is_object() || document.value("schema", "") != kPlanSchema) {
+            return make_error(fmt::format("{}: not a {} document (from `netdiag fix --json`)", file, kPlanSchema));
+        }
+        std::vector<HostPlan> plans;
+        for (const auto& host : document.at("hosts")) {
+            if (host.value("status", "ok") != "ok") continue;  // nothing was planned for it
+            HostPlan plan;
+            plan.host = host.at("host").get<std::string>();
+            for (const auto& change : host.at("changes")) plan.changes.push_back(change_from_json(change));
+            for (const auto& note : host.value("notes", nlohmann::json::array())) plan.notes.push_back(note.get<std::string>());
+            plans.push_back(std::move(plan));
+        }
+        return plans;
+    } catch (const nlohmann::json::exception& error) {
+        return make_error(fmt::format("{}: not a valid plan: {}", file, error.what()));
+    }
+}
+
+}  // namespace netdiag

@@ -1,0 +1,32 @@
+// Plans as JSON (netdiag.plan/v1): `netdiag fix --json` prints them, `netdiag fix --plan FILE`
+// applies a saved one exactly, after the same drift check.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.hpp"
+#include "remediation/plan.hpp"
+
+namespace netdiag {
+
+inline constexpr std::string_view kPlanSchema = "netdiag.plan/v1";
+
+// One host's planning result: a plan, or why there is none.
+struct PlannedHost {
+    HostPlan plan;
+    std::string status = "ok";  // "ok", or the host's failure status ("unreachable", "error", ...)
+    std::string error;
+};
+
+// One change as both plans and journals store it; change_from_json throws nlohmann's exceptions.
+nlohmann::json change_to_json(const PlannedChange& change);
+PlannedChange change_from_json(const nlohmann::json& json);
+
+nlohmann::json plan_document(const std::vector<PlannedHost>& hosts, std::int64_t generated_at_unix_ms);
+Result<std::vector<HostPlan>> parse_plan_document(std::string_view text, std::string_view file);
+
+}  // namespace netdiag
