@@ -1,0 +1,167 @@
+# bash completion for netdiag                                  -*- shell-script -*-
+#
+# Install: copy to /usr/share/bash-completion/completions/netdiag (or source it from ~/.bashrc).
+# Works with bash-completion 2.x (_init_completion) and, more crudely, without it.
+#
+# To add an option, add one line to _netdiag_options below:
+#     "SUBCOMMANDS  OPTION[,ALIAS]  ARGUMENT"
+# SUBCOMMANDS is a comma list (scan,collect,checks); ARGUMENT is one of
+#     -          a flag, takes no value
+#     file dir   a path (any file / a directory)
+#     user       a login name
+#     checks     a comma-separated list of check ids
+#     threshold  a CHECK.LEVEL=VALUE assignment
+#     text       a free value (nothing to complete)
+#     a|b|c      one of a fixed set
+# A new subcommand is one word in _netdiag_subcommands (plus its option lines).
+
+_netdiag_subcommands="scan collect checks"
+
+_netdiag_checks="close-wait conntrack-drops conntrack-fill listen-overflows nic-errors nic-saturation
+rx-drops softnet-backlog tcp-retransmits time-wait udp-buffer-errors"
+
+# The threshold keys `netdiag checks` lists (checks/settings.cpp).
+_netdiag_thresholds="close-wait.warning close-wait.critical conntrack-drops.critical
+conntrack-fill.warning conntrack-fill.critical listen-overflows.warning nic-errors.warning
+nic-saturation.warning nic-saturation.critical rx-drops.warning rx-drops.critical
+softnet-backlog.warning tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical
+time-wait.warning-count time-wait.warning time-wait.critical udp-buffer-errors.warning"
+
+_netdiag_options=(
+    "scan,collect,checks -h,--help              -"
+    # scan and collect
+    "scan,collect        --root                 dir"
+    "scan,collect        --interval             text"
+    # scan
+    "scan                --from                 file"
+    "scan                --format               table|json|nagios"
+    "scan                --json                 -"
+    "scan                --color                auto|always|never"
+    "scan                -v,--verbose           -"
+    "scan                --detail               -"
+    "scan                --no-progress          -"
+    # collect
+    "collect             -o,--output            file"
+    # checks
+    "checks              --json                 -"
+    # settings (scan and checks)
+    "scan,checks         --config               file"
+    "scan,checks         --threshold            threshold"
+    "scan,checks         --speed                text"
+    "scan,checks         --virtual-interfaces   text"
+    "scan,checks         --only                 checks"
+    # fleet (scan over SSH)
+    "scan                -H,--hosts             text"
+    "scan                --limit                text"
+    "scan                -l,--user              user"
+    "scan                -i,--identity          file"
+    "scan                -f,--forks             text"
+    "scan                --host-key-checking    strict|accept-new|off"
+    "scan                --known-hosts          file"
+    "scan                --ssh-config           file"
+    "scan                --no-ssh-config        -"
+    "scan                --connect-timeout      text"
+    "scan                --command-timeout      text"
+)
+
+# Subcommands whose positional arguments are files (scan INVENTORY).
+_netdiag_file_positionals="scan"
+
+_netdiag_nospace() {
+    type compopt &>/dev/null && compopt -o nospace 2>/dev/null
+}
+
+_netdiag_files() {  # _netdiag_files [-d]
+    if declare -F _filedir >/dev/null; then
+        _filedir "$@"
+    elif [[ ${1-} == -d ]]; then
+        mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+    else
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+    fi
+}
+
+# Completes the value of an option whose argument kind is $1.
+_netdiag_value() {
+    local kind=$1
+    case $kind in
+        file) _netdiag_files ;;
+        dir) _netdiag_files -d ;;
+        user) mapfile -t COMPREPLY < <(compgen -u -- "$cur") ;;
+        checks)
+            local prefix=
+            [[ $cur == *,* ]] && prefix=${cur%,*},
+            COMPREPLY=($(compgen -P "$prefix" -W "$_netdiag_checks" -- "${cur##*,}"))
+            ;;
+        threshold)
+            if [[ $cur != *=* ]]; then
+                COMPREPLY=($(compgen -S = -W "$_netdiag_thresholds" -- "$cur"))
+                _netdiag_nospace
+            fi
+            ;;
+        text) COMPREPLY=() ;;
+        *) COMPREPLY=($(compgen -W "${kind//|/ }" -- "$cur")) ;;
+    esac
+}
+
+_netdiag() {
+    local cur prev words cword split=false
+    if declare -F _init_completion >/dev/null; then
+        _init_completion -s || return
+    else
+        COMPREPLY=()
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+        cur=${words[cword]}
+        prev=${words[cword - 1]}
+        # COMP_WORDBREAKS splits --opt=value into "--opt" "=" "value".
+        if [[ $cur == = ]]; then
+            cur='' split=true
+        elif [[ $prev == = && $cword -ge 2 ]]; then
+            prev=${words[cword - 2]} split=true
+        fi
+    fi
+
+    local i sub=
+    for ((i = 1; i < cword; i++)); do
+        if [[ " $_netdiag_subcommands " == *" ${words[i]} "* ]]; then
+            sub=${words[i]}
+            break
+        fi
+    done
+
+    if [[ -z $sub ]]; then
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "-h --help --version" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$_netdiag_subcommands" -- "$cur"))
+        fi
+        return 0
+    fi
+
+    # This subcommand's options, and the argument kind of the one before the cursor.
+    local line subs names kind aliases flags=() prev_kind=
+    for line in "${_netdiag_options[@]}"; do
+        read -r subs names kind <<<"$line"
+        [[ ,$subs, == *,$sub,* ]] || continue
+        IFS=, read -ra aliases <<<"$names"
+        flags+=("${aliases[@]}")
+        [[ ,$names, == *,$prev,* ]] && prev_kind=$kind
+    done
+
+    if [[ -n $prev_kind && $prev_kind != - ]]; then
+        _netdiag_value "$prev_kind"
+        return 0
+    fi
+    $split && return 0  # --flag=value for a flag that takes no value
+
+    if [[ $cur == -* || " $_netdiag_file_positionals " != *" $sub "* ]]; then
+        COMPREPLY=($(compgen -W "${flags[*]}" -- "$cur"))
+    else
+        _netdiag_files
+    fi
+    return 0
+} &&
+    complete -F _netdiag netdiag
+
+# ex: filetype=sh

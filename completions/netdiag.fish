@@ -1,0 +1,93 @@
+# fish completion for netdiag.
+#
+# Install: copy to ~/.config/fish/completions/netdiag.fish
+# (or /usr/share/fish/vendor_completions.d/netdiag.fish).
+#
+# One `complete` line per option. Conditions name the subcommands the option belongs to:
+#   -x -a 'a b c'  a value from a fixed set      -r -F  a file      -x  a free value
+# A new subcommand is one line in the "Subcommands" block.
+
+function __fish_netdiag_check_ids --description 'Check ids, completing the last item of a comma list'
+    set -l prefix (string replace -r '[^,]*$' '' -- (commandline -ct))
+    printf "$prefix%s\t%s\n" \
+        close-wait 'sockets left in CLOSE_WAIT' \
+        conntrack-drops 'conntrack table refused or evicted' \
+        conntrack-fill 'conntrack entries against nf_conntrack_max' \
+        listen-overflows 'listen queue full' \
+        nic-errors 'receive and transmit errors' \
+        nic-saturation 'throughput against link speed' \
+        rx-drops 'packets dropped on receive' \
+        softnet-backlog 'CPU input backlog full' \
+        tcp-retransmits 'TCP segments retransmitted' \
+        time-wait 'TIME_WAIT sockets' \
+        udp-buffer-errors 'UDP socket buffers full'
+end
+
+function __fish_netdiag_thresholds --description 'Threshold keys, CHECK.LEVEL='
+    printf '%s=\n' \
+        close-wait.warning close-wait.critical \
+        conntrack-drops.critical \
+        conntrack-fill.warning conntrack-fill.critical \
+        listen-overflows.warning \
+        nic-errors.warning \
+        nic-saturation.warning nic-saturation.critical \
+        rx-drops.warning rx-drops.critical \
+        softnet-backlog.warning \
+        tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical \
+        time-wait.warning-count time-wait.warning time-wait.critical \
+        udp-buffer-errors.warning
+end
+
+complete -c netdiag -f
+
+# Top level
+complete -c netdiag -n __fish_use_subcommand -s h -l help -d 'Print help and exit'
+complete -c netdiag -n __fish_use_subcommand -l version -d 'Print the version and exit'
+
+# Subcommands
+complete -c netdiag -n __fish_use_subcommand -a scan -d 'Sample the host, run every check, report what is wrong'
+complete -c netdiag -n __fish_use_subcommand -a collect -d "Print the host's counters as a JSON snapshot"
+complete -c netdiag -n __fish_use_subcommand -a checks -d 'List the checks and their thresholds'
+
+# Every subcommand
+complete -c netdiag -n '__fish_seen_subcommand_from scan collect checks' -s h -l help -d 'Print help and exit'
+
+# scan and collect
+complete -c netdiag -n '__fish_seen_subcommand_from scan collect' -l root -x -a '(__fish_complete_directories (commandline -ct))' -d 'Read a captured tree (DIR/proc, DIR/sys)'
+complete -c netdiag -n '__fish_seen_subcommand_from scan collect' -l interval -x -d 'Seconds between the two samples'
+
+# scan
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -F -d 'Inventory (netdiag or Ansible YAML)'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l from -r -F -d 'Check saved netdiag collect output'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l format -x -a 'table json nagios' -d 'Output format'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l json -d 'Same as --format json'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l color -x -a 'auto always never' -d 'Color the table'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -s v -l verbose -d 'Also list the files that could not be read'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l detail -d "With several hosts: each host's findings"
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l no-progress -d 'No progress line on stderr'
+
+# collect
+complete -c netdiag -n '__fish_seen_subcommand_from collect' -s o -l output -r -F -d 'Write to FILE instead of stdout'
+
+# checks
+complete -c netdiag -n '__fish_seen_subcommand_from checks' -l json -d 'Print the catalogue as JSON'
+
+# settings: scan and checks
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks' -l config -r -F -d 'YAML file with thresholds, virtual_interfaces, speeds'
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks' -l threshold -x -a '(__fish_netdiag_thresholds)' -d 'Override a threshold: CHECK.LEVEL=VALUE'
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks' -l speed -x -d 'Link speed: IF=MBPS'
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks' -l virtual-interfaces -x -d 'Patterns left out of NIC checks'
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks' -l only -x -a '(__fish_netdiag_check_ids)' -d 'Comma-separated check ids to run'
+
+# fleet: scan over SSH
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -s H -l hosts -x -a '(__fish_print_hostnames)' -d 'Hosts to scan over SSH: web1,node[01-20]'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l limit -x -d 'Only hosts or groups matching: web,db*,!db3'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -s l -l user -x -a '(__fish_complete_users)' -d 'Login user for hosts that name none'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -s i -l identity -r -F -d 'Private key for hosts that name none'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -s f -l forks -x -d 'Hosts scanned at once'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l host-key-checking -x -a 'strict\t"only hosts in known_hosts" accept-new\t"add unknown hosts" off\t"trust any key"' -d 'SSH host key policy'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l known-hosts -r -F -d 'known_hosts file instead of ~/.ssh/known_hosts'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l ssh-config -r -F -d 'ssh_config file instead of ~/.ssh/config'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l no-ssh-config -d 'Ignore ~/.ssh/config'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l connect-timeout -x -d 'Seconds to connect and authenticate'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l command-timeout -x -d 'Seconds one sample may take on a host'
