@@ -1,8 +1,11 @@
 #include "remote/inventory.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -103,16 +106,42 @@ bool expand_pdsh_range(std::string_view inside, std::vector<std::string>& out) {
     return true;
 }
 
+// Ansible's "host:port" inventory keys: the port comes off the name. Only one ':' outside brackets
+// counts, so range colons ("web[01:04]") and bare IPv6 addresses ("2001:db8::1") stay names.
+struct HostKey {
+    std::string_view pattern;
+    std::optional<int> port;
+};
+
+std::optional<HostKey> split_host_port(std::string_view key) {
+    std::size_t colon = std::string_view::npos;
+    int colons = 0;
+    int depth = 0;
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        if (key[i] == '[') ++depth;
+        if (key[i] == ']') --depth;
+        if (key[i] == ':' && depth == 0) {
+            ++colons;
+            colon = i;
+        }
+    }
+    if (colons != 1) return HostKey{key, std::nullopt};
+    const auto port = parse_u64(key.substr(colon + 1));
+    if (!port || *port < 1 || *port > 65535) return std::nullopt;
+    return HostKey{key.substr(0, colon), static_cast<int>(*port)};
+}
+
 // What the walk over groups collects before hosts are resolved.
 struct GroupInfo {
-    int depth = 0;
     std::vector<YAML::Node> vars;
-    std::set<std::string> parents;
+    std::map<std::string, YAML::Mark> parents;  // where each parent first names this group
+    std::int64_t priority = 1;                  // ansible_group_priority: orders groups of equal depth
 };
 
 struct HostInfo {
     std::string name;
     std::set<std::string> groups;  // direct membership
+    std::optional<int> key_port;   // from a "host:port" key; the host's own vars still beat it
     std::vector<YAML::Node> vars;  // each appearance's own vars, in file order
 };
 
@@ -120,12 +149,13 @@ class InventoryWalk {
 public:
     explicit InventoryWalk(std::string_view file) : file_(file) {}
 
-    std::optional<std::string> group(const std::string& name, const YAML::Node& node, int depth,
-                                     const std::string& parent, int nesting) {
-        if (nesting > 64) return at(file_, node.Mark()) + "groups nest deeper than 64 levels (a cycle?)";
+    // `parent_mark` is where `parent` names this group; depth is worked out later from the whole
+    // graph because a group can be named again, deeper, after its children were walked.
+    std::optional<std::string> group(const std::string& name, const YAML::Node& node, const std::string& parent,
+                                     const YAML::Mark& parent_mark, int nesting) {
+        if (nesting > 64) return at(file_, node.Mark()) + "groups nest deeper than 64 levels";
         auto& info = groups_[name];
-        info.depth = std::max(info.depth, depth);
-        if (!parent.empty()) info.parents.insert(parent);
+        if (!parent.empty()) info.parents.emplace(parent, parent_mark);
         if (node.IsNull()) return std::nullopt;
         if (!node.IsMap()) return at(file_, node.Mark()) + fmt::format("group \"{}\" must be a mapping", name);
         for (const auto& entry : node) {
@@ -140,15 +170,19 @@ public:
                 for (const auto& child : value) {
                     const std::string child_name = child.first.Scalar();
                     if (child_name.empty()) return at(file_, child.first.Mark()) + "empty group name";
+                    if (child_name == "all") return at(file_, child.first.Mark()) + "\"all\" cannot be a child group";
                     if (!seen.insert(child_name).second) {
                         return at(file_, child.first.Mark()) + fmt::format("group \"{}\" appears twice", child_name);
                     }
-                    if (auto error = group(child_name, child.second, depth + 1, name, nesting + 1)) return error;
+                    if (auto error = group(child_name, child.second, name, child.first.Mark(), nesting + 1)) {
+                        return error;
+                    }
                 }
             } else if (key == "vars") {
                 if (value.IsNull()) continue;
                 if (!value.IsMap()) return at(file_, value.Mark()) + "vars must be a mapping";
-                info.vars.push_back(value);
+                if (auto error = group_priority(value, groups_[name])) return error;
+                groups_[name].vars.push_back(value);
             } else {
                 return at(file_, entry.first.Mark()) +
                        fmt::format("unknown key \"{}\" in group \"{}\" (expected hosts, children, vars)", key, name);
@@ -161,19 +195,32 @@ public:
     const std::vector<HostInfo>& host_list() const { return hosts_; }
 
 private:
+    std::optional<std::string> group_priority(const YAML::Node& vars, GroupInfo& info) const {
+        const auto value = vars["ansible_group_priority"];
+        if (!value) return std::nullopt;
+        const auto priority = value.IsScalar() ? parse_i64(trim(value.Scalar())) : std::nullopt;
+        if (!priority) return at(file_, value.Mark()) + "ansible_group_priority must be an integer";
+        info.priority = *priority;
+        return std::nullopt;
+    }
+
     std::optional<std::string> hosts(const std::string& group_name, const YAML::Node& node) {
         if (node.IsNull()) return std::nullopt;
         if (!node.IsMap()) return at(file_, node.Mark()) + "hosts must be a mapping of host names";
+        // yaml-cpp 0.7 keeps every entry of a mapping with repeated keys when iterating, so
+        // duplicates are caught here rather than silently merged.
         std::set<std::string> seen;
         for (const auto& entry : node) {
-            const std::string pattern(trim(entry.first.Scalar()));
-            if (pattern.empty()) return at(file_, entry.first.Mark()) + "empty host name";
+            const std::string key(trim(entry.first.Scalar()));
+            if (key.empty()) return at(file_, entry.first.Mark()) + "empty host name";
+            const auto host_key = split_host_port(key);
+            if (!host_key) return at(file_, entry.first.Mark()) + fmt::format("host \"{}\": port must be 1-65535", key);
             std::vector<std::string> names;
-            if (auto error = expand_brackets(pattern, expand_ansible_range, names)) {
-                return at(file_, entry.first.Mark()) + fmt::format("host \"{}\": {}", pattern, *error);
+            if (auto error = expand_brackets(host_key->pattern, expand_ansible_range, names)) {
+                return at(file_, entry.first.Mark()) + fmt::format("host \"{}\": {}", key, *error);
             }
             if (!entry.second.IsNull() && !entry.second.IsMap()) {
-                return at(file_, entry.second.Mark()) + fmt::format("host \"{}\" takes a mapping of vars", pattern);
+                return at(file_, entry.second.Mark()) + fmt::format("host \"{}\" takes a mapping of vars", key);
             }
             for (const auto& name : names) {
                 if (!seen.insert(name).second) {
@@ -183,10 +230,11 @@ private:
                 auto found = index_.find(name);
                 if (found == index_.end()) {
                     found = index_.emplace(name, hosts_.size()).first;
-                    hosts_.push_back(HostInfo{name, {}, {}});
+                    hosts_.push_back(HostInfo{name, {}, {}, {}});
                 }
                 auto& host = hosts_[found->second];
                 host.groups.insert(group_name);
+                if (host_key->port) host.key_port = host_key->port;
                 if (entry.second.IsMap()) host.vars.push_back(entry.second);
             }
         }
@@ -199,9 +247,87 @@ private:
     std::map<std::string, std::size_t> index_;
 };
 
+// Ansible's group depth: the longest path down from "all" (top-level groups are its children), so
+// a group's vars apply after those of every ancestor however the file orders them.
+class GroupDepths {
+public:
+    GroupDepths(const std::map<std::string, GroupInfo>& groups, std::string_view file) : groups_(groups), file_(file) {}
+
+    std::optional<std::string> compute() {
+        for (const auto& [name, info] : groups_) {
+            if (auto error = visit(name)) return error;
+        }
+        return std::nullopt;
+    }
+
+    int depth(const std::string& group) const {
+        const auto found = depth_.find(group);
+        return found == depth_.end() ? 0 : found->second;
+    }
+
+private:
+    std::optional<std::string> visit(const std::string& name) {
+        if (depth_.count(name)) return std::nullopt;
+        if (name == "all") {
+            depth_[name] = 0;
+            return std::nullopt;
+        }
+        in_progress_.insert(name);
+        int deepest = 1;  // every group is at least a child of "all"
+        for (const auto& [parent, mark] : groups_.at(name).parents) {
+            if (in_progress_.count(parent)) return cycle_error(Edge{name, parent, mark});
+            path_.push_back(Edge{name, parent, mark});
+            if (auto error = visit(parent)) return error;
+            path_.pop_back();
+            deepest = std::max(deepest, depth_.at(parent) + 1);
+        }
+        in_progress_.erase(name);
+        depth_[name] = deepest;
+        return std::nullopt;
+    }
+
+    struct Edge {
+        std::string child, parent;
+        YAML::Mark mark;
+    };
+
+    // Blames the edge of the cycle written last in the file: usually the one just added by mistake,
+    // and the same answer whatever order the search took.
+    std::string cycle_error(const Edge& closing) const {
+        const Edge* blamed = &closing;
+        bool in_cycle = false;
+        for (const auto& edge : path_) {
+            in_cycle = in_cycle || edge.child == closing.parent;
+            const auto later = std::pair(edge.mark.line, edge.mark.column) > std::pair(blamed->mark.line, blamed->mark.column);
+            if (in_cycle && later) blamed = &edge;
+        }
+        return at(file_, blamed->mark) +
+               fmt::format("group \"{}\" under \"{}\" makes a cycle of groups", blamed->child, blamed->parent);
+    }
+
+    const std::map<std::string, GroupInfo>& groups_;
+    std::string_view file_;
+    std::map<std::string, int> depth_;
+    std::set<std::string> in_progress_;
+    std::vector<Edge> path_;  // the parent links followed to the group being visited
+};
+
+// Ansible inventories may template variables ("{{ inventory_hostname }}.example.com"); netdiag does
+// not evaluate Jinja, and connecting to the literal text would fail far from the cause.
+std::optional<std::string> reject_template(const YAML::Node& value, std::string_view file, std::string_view key) {
+    if (!value.IsScalar()) return std::nullopt;
+    const auto& text = value.Scalar();
+    if (text.find("{{") == std::string::npos && text.find("{%") == std::string::npos) return std::nullopt;
+    return at(file, value.Mark()) +
+           fmt::format("{} is a Jinja template (\"{}\"), which netdiag does not evaluate", key, text);
+}
+
 std::optional<std::string> scalar_var(const YAML::Node& value, std::string_view file, std::string_view key,
                                       std::string& out) {
-    if (!value.IsScalar() || value.Scalar().empty()) return at(file, value.Mark()) + fmt::format("{} must be a string", key);
+    if (auto error = reject_template(value, file, key)) return error;
+    if (!value.IsScalar() || trim(value.Scalar()).empty()) {
+        return at(file, value.Mark()) + fmt::format("{} must be a non-empty string", key);
+    }
     out = value.Scalar();
     return std::nullopt;
 }
@@ -217,6 +343,7 @@ std::optional<std::string> apply_vars(InventoryHost& host, const YAML::Node& var
             if (auto error = scalar_var(value, file, key, text)) return error;
             host.address = text;
         } else if (key == "port" || key == "ansible_port" || key == "ansible_ssh_port") {
+            if (auto error = reject_template(value, file, key)) return error;
             const auto port = value.IsScalar() ? parse_u64(trim(value.Scalar())) : std::nullopt;
             if (!port || *port < 1 || *port > 65535) {
                 return at(file, value.Mark()) + fmt::format("{} must be a port number 1-65535", key);
@@ -225,7 +352,7 @@ std::optional<std::string> apply_vars(InventoryHost& host, const YAML::Node& var
         } else if (key == "user" || key == "ansible_user" || key == "ansible_ssh_user") {
             if (auto error = scalar_var(value, file, key, text)) return error;
             host.user = text;
-        } else if (key == "key" || key == "ansible_ssh_private_key_file") {
+        } else if (key == "key" || key == "ansible_ssh_private_key_file" || key == "ansible_private_key_file") {
             if (auto error = scalar_var(value, file, key, text)) return error;
             host.identity_file = text;
         } else if (key == "netdiag") {
@@ -242,7 +369,7 @@ void collect_ancestors(const std::map<std::string, GroupInfo>& groups, const std
     if (!out.insert(group).second) return;
     const auto found = groups.find(group);
     if (found == groups.end()) return;
-    for (const auto& parent : found->second.parents) collect_ancestors(groups, parent, out);
+    for (const auto& [parent, mark] : found->second.parents) collect_ancestors(groups, parent, out);
 }
 
 }  // namespace
@@ -299,11 +426,13 @@ Result<Inventory> parse_inventory(std::string_view yaml_text, std::string_view f
             return make_error(at(file, entry.first.Mark()) + fmt::format("group \"{}\" appears twice", name));
         }
         // Ansible puts every top-level group under "all".
-        if (auto error = walk.group(name, entry.second, name == "all" ? 0 : 1, name == "all" ? "" : "all", 0)) {
+        if (auto error = walk.group(name, entry.second, name == "all" ? "" : "all", entry.first.Mark(), 0)) {
             return make_error(*error);
         }
     }
     if (walk.host_list().empty()) return make_error(fmt::format("{}: the inventory has no hosts", file));
+    GroupDepths depths(walk.groups(), file);
+    if (auto error = depths.compute()) return make_error(*error);
 
     Inventory inventory;
     for (const auto& info : walk.host_list()) {
@@ -313,20 +442,22 @@ Result<Inventory> parse_inventory(std::string_view yaml_text, std::string_view f
         host.settings = base;
         std::set<std::string> all_groups{"all"};
         for (const auto& group : info.groups) collect_ancestors(walk.groups(), group, all_groups);
-        // Ansible's precedence: shallower groups first, then by name; the host's own vars last.
-        std::vector<std::pair<int, std::string>> ordered;
+        // Ansible's precedence: shallower groups first, then ansible_group_priority, then by name;
+        // the host's own vars last.
+        std::vector<std::tuple<int, std::int64_t, std::string>> ordered;
         for (const auto& group : all_groups) {
             const auto found = walk.groups().find(group);
-            ordered.emplace_back(found == walk.groups().end() ? 0 : found->second.depth, group);
+            ordered.emplace_back(depths.depth(group), found == walk.groups().end() ? 1 : found->second.priority, group);
         }
         std::sort(ordered.begin(), ordered.end());
-        for (const auto& [depth, group] : ordered) {
+        for (const auto& [depth, priority, group] : ordered) {
             const auto found = walk.groups().find(group);
             if (found == walk.groups().end()) continue;
             for (const auto& vars : found->second.vars) {
                 if (auto error = apply_vars(host, vars, file)) return make_error(*error);
             }
         }
+        if (info.key_port) host.port = info.key_port;
         for (const auto& vars : info.vars) {
             if (auto error = apply_vars(host, vars, file)) return make_error(*error);
         }

@@ -28,7 +28,12 @@ struct Inventory {
 };
 
 // Errors are "file:line: what". A host named in several groups is one host in all of them (as in
-// Ansible); the same name twice under one `hosts:` is an error.
+// Ansible); the same name twice under one `hosts:` is an error. Variables apply as in Ansible:
+// groups by depth below "all" (then ansible_group_priority, then name), the host's own last.
+// Connection variables: address/ansible_host, port/ansible_port (or a "host:port" key),
+// user/ansible_user, key/ansible_ssh_private_key_file, plus Ansible's older ansible_ssh_* names;
+// `netdiag:` holds thresholds, speeds and virtual_interfaces as in --config. Other variables are
+// ignored, but a Jinja template in a connection variable is an error (netdiag does not evaluate it).
 Result<Inventory> parse_inventory(std::string_view yaml_text, std::string_view file, const Settings& base);
 
 // Ansible's inventory ranges: "web[01:20]", "db-[a:c]", "rack[1:2]-n[01:04:2]".

@@ -160,3 +160,152 @@ TEST_CASE("--limit by group, host, wildcard, exclusion and intersection", "[inve
     CHECK(names(*limit_inventory(inventory, "!db")) == std::vector<std::string>{"web1", "web2", "web3"});
     CHECK(limit_inventory(inventory, "nosuch").error().message == "no host or group matches \"nosuch\"");
 }
+
+TEST_CASE("a group's depth is its longest path from all, wherever the file names it", "[inventory]") {
+    // web is walked at depth 1 with its child first; prod names it again deeper, so web_a ends up
+    // at depth 3 and must still beat web even though "a_east" sorts before "web".
+    const auto inventory = load(R"(all:
+  vars: {user: everyone}
+  children:
+    web:
+      vars: {user: web}
+      children:
+        a_east:
+          vars: {user: east}
+          hosts: {h1:}
+    prod:
+      vars: {user: prod, port: 2201}
+      children:
+        web:
+)");
+    const auto& h1 = host(inventory, "h1");
+    CHECK(h1.user == "east");
+    CHECK(h1.port == 2201);
+    CHECK(h1.groups == std::vector<std::string>{"a_east", "all", "prod", "web"});
+}
+
+TEST_CASE("ansible_group_priority orders groups of the same depth", "[inventory]") {
+    const auto by_name = load("alpha: {hosts: {h:}, vars: {user: alpha}}\nbeta: {hosts: {h:}, vars: {user: beta}}\n");
+    CHECK(host(by_name, "h").user == "beta");  // same depth and priority: the name decides
+    const auto by_priority = load(
+        "alpha: {hosts: {h:}, vars: {user: alpha, ansible_group_priority: 10}}\n"
+        "beta: {hosts: {h:}, vars: {user: beta}}\n");
+    CHECK(host(by_priority, "h").user == "alpha");
+    // Host vars beat every group, whatever the group's priority.
+    const auto host_wins = load("alpha: {hosts: {h: {user: me}}, vars: {user: alpha, ansible_group_priority: 10}}\n");
+    CHECK(host(host_wins, "h").user == "me");
+}
+
+TEST_CASE("a host named in several groups is one host with merged vars", "[inventory]") {
+    const auto inventory = load(R"(all:
+  children:
+    web:
+      hosts:
+        h1: {port: 2222}
+        h2:
+    monitored:
+      hosts:
+        h1: {user: mon, netdiag: {speeds: {eth0: 25000}}}
+)");
+    CHECK(names(inventory) == std::vector<std::string>{"h1", "h2"});
+    const auto& h1 = host(inventory, "h1");
+    CHECK(h1.port == 2222);
+    CHECK(h1.user == "mon");
+    CHECK(h1.settings.speeds_mbps.at("eth0") == 25000);
+    CHECK(h1.groups == std::vector<std::string>{"all", "monitored", "web"});
+    CHECK(host(inventory, "h2").groups == std::vector<std::string>{"all", "web"});
+}
+
+TEST_CASE("Ansible's host:port keys and older variable names", "[inventory]") {
+    const auto inventory = load(R"(all:
+  hosts:
+    badwolf.example.com:5309:
+    jump:2200: {ansible_port: 22}
+    rack[1:2]-n[01:02]:2222:
+    "2001:db8::1":
+    old:
+      ansible_ssh_host: 192.0.2.7
+      ansible_ssh_port: "2022"
+      ansible_ssh_user: root
+      ansible_private_key_file: /keys/old
+      ansible_become: true
+      http_port: 80
+)");
+    CHECK(names(inventory) == std::vector<std::string>{"badwolf.example.com", "jump", "rack1-n01", "rack1-n02",
+                                                        "rack2-n01", "rack2-n02", "2001:db8::1", "old"});
+    CHECK(host(inventory, "badwolf.example.com").port == 5309);
+    CHECK(host(inventory, "badwolf.example.com").address == "badwolf.example.com");
+    CHECK(host(inventory, "jump").port == 22);  // the host's vars beat the port in its key
+    CHECK(host(inventory, "rack2-n02").port == 2222);
+    CHECK_FALSE(host(inventory, "2001:db8::1").port.has_value());  // bare IPv6: the colons are the address
+    const auto& old = host(inventory, "old");
+    CHECK(old.address == "192.0.2.7");
+    CHECK(old.port == 2022);
+    CHECK(old.user == "root");
+    CHECK(old.identity_file == "/keys/old");
+}
+
+TEST_CASE("more inventory errors, each with its line", "[inventory]") {
+    CHECK(error_of("all:\n  hosts:\n    a: [\n") == "inv.yaml:4: end of sequence flow not found");
+    CHECK(error_of("all:\n  hosts:\n    a:\n    ~:\n") == "inv.yaml:4: empty host name");
+    CHECK(error_of("all:\n  hosts:\n    a:\n    null: {port: 22}\n") == "inv.yaml:4: empty host name");
+    CHECK(error_of("all:\n  hosts:\n    a:0:\n") == "inv.yaml:3: host \"a:0\": port must be 1-65535");
+    CHECK(error_of("all:\n  hosts:\n    web[a:03]:\n") == "inv.yaml:3: host \"web[a:03]\": bad range \"[a:03]\"");
+    CHECK(error_of("all:\n  hosts:\n    web]1:\n") == "inv.yaml:3: host \"web]1\": unbalanced ']'");
+    CHECK(error_of("all:\n  hosts:\n    a: {ansible_port: 0}\n") ==
+          "inv.yaml:3: ansible_port must be a port number 1-65535");
+    CHECK(error_of("all:\n  hosts:\n    a:\n      port: ssh\n") == "inv.yaml:4: port must be a port number 1-65535");
+    CHECK(error_of("all:\n  vars:\n    port: -1\n  hosts:\n    a:\n") ==
+          "inv.yaml:3: port must be a port number 1-65535");
+    CHECK(error_of("all:\n  hosts:\n    a: {address: \"\"}\n") == "inv.yaml:3: address must be a non-empty string");
+    CHECK(error_of("all:\n  hosts:\n    a: {user: [x]}\n") == "inv.yaml:3: user must be a non-empty string");
+    CHECK(error_of("all:\n  hosts:\n    a:\n      ansible_host: \"{{ inventory_hostname }}.example.com\"\n") ==
+          "inv.yaml:4: ansible_host is a Jinja template (\"{{ inventory_hostname }}.example.com\"), "
+          "which netdiag does not evaluate");
+    CHECK(error_of("all:\n  vars:\n    netdiag:\n      thresholds:\n        rx-drops.warning: -1\n  hosts: {a:}\n") ==
+          "inv.yaml:5: threshold \"rx-drops.warning\" needs a number ≥ 0, not \"-1\"");
+    CHECK(error_of("all:\n  hosts:\n    a: {netdiag: {speeds: {eth0: fast}}}\n") ==
+          "inv.yaml:3: speed needs INTERFACE=MBPS with MBPS > 0, not \"eth0=fast\"");
+    CHECK(error_of("all:\n  hosts:\n    a: {netdiag: {colour: red}}\n") ==
+          "inv.yaml:3: unknown key \"colour\" (expected thresholds, virtual_interfaces, speeds)");
+    CHECK(error_of("all:\n  hosts:\n    a: 22\n") == "inv.yaml:3: host \"a\" takes a mapping of vars");
+    CHECK(error_of("all:\n  children: [web]\n") == "inv.yaml:2: children must be a mapping of groups");
+    CHECK(error_of("all:\n  children:\n    web: {hosts: {a:}}\n    web:\n") == "inv.yaml:4: group \"web\" appears twice");
+    CHECK(error_of("all:\n  children:\n    all:\n") == "inv.yaml:3: \"all\" cannot be a child group");
+    CHECK(error_of("all:\n  vars: [a]\n  hosts: {a:}\n") == "inv.yaml:2: vars must be a mapping");
+    CHECK(error_of("web:\n  hosts: {a:}\n  vars: {ansible_group_priority: high}\n") ==
+          "inv.yaml:3: ansible_group_priority must be an integer");
+    CHECK(error_of("a:\n  hosts: {h:}\n  children:\n    b:\n      children:\n        a:\n") ==
+          "inv.yaml:6: group \"a\" under \"b\" makes a cycle of groups");
+    // A longer cycle blames its link written last, not the one the search happened to reach first.
+    CHECK(error_of("c:\n  children:\n    a:\na:\n  hosts: {h:}\n  children:\n    b:\n      children:\n        c:\n") ==
+          "inv.yaml:9: group \"c\" under \"b\" makes a cycle of groups");
+    CHECK(error_of("all:\n  hosts:\n") == "inv.yaml: the inventory has no hosts");
+    CHECK(error_of("just text\n") == "inv.yaml:1: the inventory must be a mapping of groups (e.g. all:)");
+}
+
+TEST_CASE("more pdsh host lists and Ansible patterns", "[inventory]") {
+    CHECK(*expand_host_list("n[8-10]") == std::vector<std::string>{"n8", "n9", "n10"});
+    CHECK(*expand_host_list("n[08-10]") == std::vector<std::string>{"n08", "n09", "n10"});
+    CHECK(*expand_host_list(" a , n[1,3-4] ,b") == std::vector<std::string>{"a", "n1", "n3", "n4", "b"});
+    CHECK(*expand_host_list("solo") == std::vector<std::string>{"solo"});
+    CHECK(expand_host_list("").error().message == "empty host name in \"\"");
+    CHECK(expand_host_list("a]b").error().message == "\"a]b\": unbalanced ']'");
+    CHECK(expand_host_list("n[1-x]").error().message == "\"n[1-x]\": bad range \"[1-x]\"");
+    CHECK(expand_host_list("n[]").error().message == "\"n[]\": bad range \"[]\"");
+    CHECK(*expand_host_pattern("web[01:05:2]") == std::vector<std::string>{"web01", "web03", "web05"});
+    CHECK(*expand_host_pattern("plain") == std::vector<std::string>{"plain"});
+    CHECK(expand_host_pattern("web[01:]").error().message == "host \"web[01:]\": bad range \"[01:]\"");
+    CHECK(expand_host_pattern("web[1:3:0]").error().message == "host \"web[1:3:0]\": bad range \"[1:3:0]\"");
+}
+
+TEST_CASE("--limit with all, wildcards over groups, and empty patterns", "[inventory]") {
+    const auto inventory = load("web: {hosts: {w1:, w2:}}\ndb: {hosts: {d1:}}\n");
+    CHECK(names(*limit_inventory(inventory, "all")) == std::vector<std::string>{"w1", "w2", "d1"});
+    CHECK(names(*limit_inventory(inventory, "*")) == std::vector<std::string>{"w1", "w2", "d1"});
+    CHECK(names(*limit_inventory(inventory, "d?")) == std::vector<std::string>{"d1"});  // group db and host d1
+    CHECK(names(*limit_inventory(inventory, "w*,!w1")) == std::vector<std::string>{"w2"});
+    CHECK(names(*limit_inventory(inventory, "web,!w1")) == std::vector<std::string>{"w2"});
+    CHECK(limit_inventory(inventory, " , ").error().message == "empty pattern");
+    CHECK(limit_inventory(inventory, "web:&db").error().message == "no host or group matches \"web:&db\"");
+}
