@@ -88,31 +88,10 @@ done
 ip netns exec "$lab-2" sh -c 'iptables -A OUTPUT -m conntrack --ctstate NEW -j ACCEPT &&
     sysctl -qw net.netfilter.nf_conntrack_udp_timeout=300'
 max=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
-ip netns exec "$lab-2" timeout 120 "$python" - "$(( max * 85 / 100 ))" <<'PY'
-import socket, sys
-want = int(sys.argv[1])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-sent = 0
-for last_octet in range(1, 255):           # bounded: 254 addresses x 64k ports
-    for port in range(1024, 65536):
-        s.sendto(b"x", (f"127.0.1.{last_octet}", port))
-        sent += 1
-        if sent >= want:
-            sys.exit(0)
-PY
+ip netns exec "$lab-2" timeout 120 "$python" "$here/load.py" udp-fill $((max * 85 / 100))
 
 # Fault on host 3: frames of an unknown ethertype into its eth0, for the whole scan.
-timeout 60 "$python" - "${lab}r3" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((sys.argv[1], 0))
-frame = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x88\xb5" + b"\x00" * 46
-end = time.time() + 60
-while time.time() < end:                  # about 500 frames/s, bounded by time
-    for _ in range(50):
-        s.send(frame)
-    time.sleep(0.1)
-PY
+timeout 60 "$python" "$here/load.py" raw-frames "${lab}r3" 60 >/dev/null &
 pids+=($!)
 
 cat >"$work/inventory.yaml" <<EOF

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Real faults, end to end: each fault is injected into a network namespace this script creates,
+# the built binary scans from inside it (`ip netns exec`), and the suite asserts the finding ids
+# and subjects a user would read. Everything is torn down on exit, pass or fail.
+set -u
+netdiag=${1:?usage: faults.sh NETDIAG_BINARY}
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/assert.sh"
+python=/usr/bin/python3
+load=$here/load.py
+
+if [ "$(id -u)" != 0 ]; then
+    echo "faults: SKIP needs root (network namespaces, iptables)"
+    exit 77
+fi
+
+prefix=ndt$$          # namespace and interface prefix, unique per run
+work=$(mktemp -d)
+namespaces=()
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+    for ns in "${namespaces[@]}"; do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+        ip netns del "$ns" 2>/dev/null
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+new_namespace() {  # new_namespace NAME: an empty namespace with loopback up
+    ip netns add "$1" && namespaces+=("$1")
+    ip -n "$1" link set lo up
+}
+
+# start_load NAME NS MODE ARGS...: runs load.py in the namespace in the background and waits,
+# bounded, until it says the fault is in place.
+start_load() {
+    local name=$1 ns=$2
+    shift 2
+    ip netns exec "$ns" timeout 120 "$python" "$load" "$@" >"$work/$name.out" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do
+        grep -q ready "$work/$name.out" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "  $name did not start: $(cat "$work/$name.out")"
+    return 1
+}
+
+# findings NS ARGS...: scans from inside NS; sets $code and $found ("check:subject" of every
+# warning and critical finding, sorted, comma-separated), and keeps the JSON in $work/last.json.
+findings() {
+    local ns=$1
+    shift
+    ip netns exec "$ns" timeout 120 "$netdiag" scan --json --no-progress "$@" >"$work/last.json" 2>"$work/last.err"
+    code=$?
+    found=$("$python" - "$work/last.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(",".join(sorted({f'{f["check"]}:{f["subject"]}' for h in d["hosts"] for f in h["findings"]
+                       if f["severity"] in ("warning", "critical")})))
+PY
+)
+    echo "  exit $code, findings: ${found:--}"
+}
+
+# A clean namespace: nothing wrong, exit 0.
+clean=$prefix-clean
+new_namespace "$clean"
+findings "$clean" --interval 1
+expect_equal "$code" 0 "a clean namespace exits 0"
+expect_equal "$found" "" "a clean namespace has no findings"
+
+# Conntrack past 80 % of nf_conntrack_max. The maximum is only writable from the initial
+# namespace, so the table is filled with unreplied UDP flows instead.
+conntrack=$prefix-ct
+new_namespace "$conntrack"
+ip netns exec "$conntrack" sh -c 'iptables -A OUTPUT -m conntrack --ctstate NEW -j ACCEPT &&
+    sysctl -qw net.netfilter.nf_conntrack_udp_timeout=300'
+max=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
+ip netns exec "$conntrack" timeout 120 "$python" "$load" udp-fill $((max * 85 / 100))
+findings "$conntrack" --interval 0
+expect_equal "$code" 1 "conntrack at 85 % is a warning"
+expect_contains ",$found," ",conntrack-fill:nf_conntrack," "the conntrack finding names the table"
+
+# Frames of an unknown ethertype sent across a veth pair: dropped by the receiving end only.
+drops=$prefix-rx
+new_namespace "$drops"
+ip -n "$drops" link add "${prefix}tx" type veth peer name "${prefix}rx"
+ip -n "$drops" link set "${prefix}tx" up
+ip -n "$drops" link set "${prefix}rx" up
+start_load frames "$drops" raw-frames "${prefix}tx" 30
+findings "$drops" --interval 2
+expect_equal "$found" "rx-drops:${prefix}rx" "rx drops are found on the receiving interface only"
+expect_equal "$(json_get "$work/last.json" '[f.get("cause") for f in d["hosts"][0]["findings"] if f["check"]=="rx-drops"]')" \
+    "['protocol']" "the drops are put down to the unknown protocol, not to CPU or ring pressure"
+
+# Packet loss under a bulk transfer: TCP retransmits. netem where the kernel has it, else random
+# drops with iptables' statistic match (the same loss, seen by TCP the same way).
+retrans=$prefix-rt
+new_namespace "$retrans"
+if ip netns exec "$retrans" tc qdisc add dev lo root netem loss 5% 2>/dev/null; then
+    echo "  loss: netem 5 %"
+else
+    echo "  loss: this kernel has no sch_netem; iptables statistic drop 5 % instead"
+    ip netns exec "$retrans" iptables -A INPUT -p tcp --dport 5001 -m statistic --mode random \
+        --probability 0.05 -j DROP
+fi
+start_load bulk "$retrans" bulk-tcp 5001 30
+findings "$retrans" --interval 3 --only tcp-retransmits
+expect_contains ",$found," ",tcp-retransmits:tcp," "lossy bulk transfer gives a retransmit finding"
+if [ "$code" = 1 ] || [ "$code" = 2 ]; then pass "retransmits raise the exit code ($code)"; else fail "retransmits exit $code"; fi
+
+# A server that never closes: the sockets its clients hung up on sit in CLOSE_WAIT on its port.
+closewait=$prefix-cw
+new_namespace "$closewait"
+start_load closewait "$closewait" close-wait 7070 150 60
+findings "$closewait" --interval 0
+expect_equal "$found" "close-wait:port 7070" "CLOSE_WAIT names the server's port"
+expect_equal "$code" 1 "150 sockets in CLOSE_WAIT is a warning"
+
+# A shrunken ephemeral port range and many short connections closed by the client: TIME_WAIT
+# holds most of the range. tcp_tw_reuse is off so loopback connections do not recycle them.
+timewait=$prefix-tw
+new_namespace "$timewait"
+ip netns exec "$timewait" sysctl -qw net.ipv4.ip_local_port_range="40000 40999" net.ipv4.tcp_tw_reuse=0
+ip netns exec "$timewait" timeout 60 "$python" "$load" short-conns 7171 950
+findings "$timewait" --interval 0
+expect_equal "$found" "time-wait:ip_local_port_range" "TIME_WAIT against the port range is found"
+expect_equal "$code" 2 "95 % of the range in TIME_WAIT is critical"
+expect_contains "$(json_get "$work/last.json" '[f["message"] for f in d["hosts"][0]["findings"] if f["check"]=="time-wait"]')" \
+    "(40000-40999)" "the finding names the range"
+
+finish faults
