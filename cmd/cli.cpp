@@ -15,6 +15,8 @@ std::unique_ptr<Cli> make_cli() {
     add_scan_command(*cli);
     add_collect_command(*cli);
     add_checks_command(*cli);
+    add_fix_command(*cli);
+    add_undo_command(*cli);
     return cli;
 }
 
@@ -32,6 +34,8 @@ int run_cli(int argc, const char* const* argv) {
         if (cli->scan_command->parsed()) return run_scan(cli->scan);
         if (cli->collect_command->parsed()) return run_collect(cli->collect);
         if (cli->checks_command->parsed()) return run_checks(cli->checks);
+        if (cli->fix_command->parsed()) return run_fix(cli->fix);
+        if (cli->undo_command->parsed()) return run_undo(cli->undo);
     } catch (const std::exception& error) {
         fmt::print(stderr, "netdiag: internal error: {}\n", error.what());
         return exit_code::kInternal;

@@ -60,12 +60,41 @@ struct ChecksOptions {
     SettingsOptions settings;
 };
 
+struct FixOptions {
+    std::optional<std::string> root;
+    double interval_seconds = 5;
+    bool dry_run = false;   // the default; the flag makes it explicit
+    bool apply = false;
+    bool yes = false;       // apply without asking
+    bool json = false;
+    bool force = false;     // plan IRQ affinity even with irqbalance running
+    std::optional<std::string> only;       // "conntrack-max,port-range"
+    std::optional<std::string> plan_file;  // apply (or show) a saved netdiag.plan/v1 instead of planning
+    int serial = 1;         // hosts changed at once
+    int max_fail = 1;       // failed hosts that stop the rollout
+    SettingsOptions settings;
+    FleetFlags fleet;
+};
+
+struct UndoOptions {
+    std::optional<std::string> root;
+    std::optional<std::string> journal;  // a journal id; default: each host's latest applied one
+    bool dry_run = false;
+    bool yes = false;
+    bool json = false;
+    FleetFlags fleet;
+};
+
 struct Cli {
     CLI::App app{"netdiag: diagnose a Linux host's network stack and say what to do about it.", "netdiag"};
     ScanOptions scan;
     CollectOptions collect;
     ChecksOptions checks;
+    FixOptions fix;
+    UndoOptions undo;
     CLI::App* scan_command = nullptr;
+    CLI::App* fix_command = nullptr;
+    CLI::App* undo_command = nullptr;
     CLI::App* collect_command = nullptr;
     CLI::App* checks_command = nullptr;
 };
@@ -75,10 +104,14 @@ std::unique_ptr<Cli> make_cli();
 void add_scan_command(Cli& cli);
 void add_collect_command(Cli& cli);
 void add_checks_command(Cli& cli);
+void add_fix_command(Cli& cli);
+void add_undo_command(Cli& cli);
 
 int run_scan(const ScanOptions& options);
 int run_collect(const CollectOptions& options);
 int run_checks(const ChecksOptions& options);
+int run_fix(const FixOptions& options);
+int run_undo(const UndoOptions& options);
 
 // Parses and runs; returns the process exit code.
 int run_cli(int argc, const char* const* argv);

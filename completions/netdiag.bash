@@ -10,15 +10,18 @@
 #     file dir   a path (any file / a directory)
 #     user       a login name
 #     checks     a comma-separated list of check ids
+#     fixes      a comma-separated list of fix ids
 #     threshold  a CHECK.LEVEL=VALUE assignment
 #     text       a free value (nothing to complete)
 #     a|b|c      one of a fixed set
 # A new subcommand is one word in _netdiag_subcommands (plus its option lines).
 
-_netdiag_subcommands="scan collect checks"
+_netdiag_subcommands="scan collect checks fix undo"
 
 _netdiag_checks="close-wait conntrack-drops conntrack-fill listen-overflows nic-errors nic-saturation
 rx-drops softnet-backlog tcp-retransmits time-wait udp-buffer-errors"
+
+_netdiag_fixes="irq-affinity conntrack-max softnet-backlog softnet-budget port-range"
 
 # The threshold keys `netdiag checks` lists (checks/settings.cpp).
 _netdiag_thresholds="close-wait.warning close-wait.critical conntrack-drops.critical
@@ -28,10 +31,10 @@ softnet-backlog.warning tcp-retransmits.warning-rate tcp-retransmits.warning tcp
 time-wait.warning-count time-wait.warning time-wait.critical udp-buffer-errors.warning"
 
 _netdiag_options=(
-    "scan,collect,checks -h,--help              -"
-    # scan and collect
-    "scan,collect        --root                 dir"
-    "scan,collect        --interval             text"
+    "scan,collect,checks,fix,undo -h,--help     -"
+    # sampling
+    "scan,collect,fix,undo --root               dir"
+    "scan,collect,fix    --interval             text"
     # scan
     "scan                --from                 file"
     "scan                --format               table|json|nagios"
@@ -44,28 +47,41 @@ _netdiag_options=(
     "collect             -o,--output            file"
     # checks
     "checks              --json                 -"
-    # settings (scan and checks)
-    "scan,checks         --config               file"
-    "scan,checks         --threshold            threshold"
-    "scan,checks         --speed                text"
-    "scan,checks         --virtual-interfaces   text"
+    # fix
+    "fix                 --dry-run              -"
+    "fix                 --apply                -"
+    "fix,undo            -y,--yes               -"
+    "fix,undo            --json                 -"
+    "fix                 --force                -"
+    "fix                 --only                 fixes"
+    "fix                 --plan                 file"
+    "fix                 --serial               text"
+    "fix                 --max-fail             text"
+    # undo
+    "undo                --journal              text"
+    "undo                --dry-run              -"
+    # settings (scan, checks and fix)
+    "scan,checks,fix     --config               file"
+    "scan,checks,fix     --threshold            threshold"
+    "scan,checks,fix     --speed                text"
+    "scan,checks,fix     --virtual-interfaces   text"
     "scan,checks         --only                 checks"
-    # fleet (scan over SSH)
-    "scan                -H,--hosts             text"
-    "scan                --limit                text"
-    "scan                -l,--user              user"
-    "scan                -i,--identity          file"
-    "scan                -f,--forks             text"
-    "scan                --host-key-checking    strict|accept-new|off"
-    "scan                --known-hosts          file"
-    "scan                --ssh-config           file"
-    "scan                --no-ssh-config        -"
-    "scan                --connect-timeout      text"
-    "scan                --command-timeout      text"
+    # fleet (over SSH)
+    "scan,fix,undo       -H,--hosts             text"
+    "scan,fix,undo       --limit                text"
+    "scan,fix,undo       -l,--user              user"
+    "scan,fix,undo       -i,--identity          file"
+    "scan,fix,undo       -f,--forks             text"
+    "scan,fix,undo       --host-key-checking    strict|accept-new|off"
+    "scan,fix,undo       --known-hosts          file"
+    "scan,fix,undo       --ssh-config           file"
+    "scan,fix,undo       --no-ssh-config        -"
+    "scan,fix,undo       --connect-timeout      text"
+    "scan,fix,undo       --command-timeout      text"
 )
 
-# Subcommands whose positional arguments are files (scan INVENTORY).
-_netdiag_file_positionals="scan"
+# Subcommands whose positional arguments are files (INVENTORY).
+_netdiag_file_positionals="scan fix undo"
 
 _netdiag_nospace() {
     type compopt &>/dev/null && compopt -o nospace 2>/dev/null
@@ -88,10 +104,11 @@ _netdiag_value() {
         file) _netdiag_files ;;
         dir) _netdiag_files -d ;;
         user) mapfile -t COMPREPLY < <(compgen -u -- "$cur") ;;
-        checks)
-            local prefix=
+        checks | fixes)
+            local prefix= ids=$_netdiag_checks
+            [[ $kind == fixes ]] && ids=$_netdiag_fixes
             [[ $cur == *,* ]] && prefix=${cur%,*},
-            COMPREPLY=($(compgen -P "$prefix" -W "$_netdiag_checks" -- "${cur##*,}"))
+            COMPREPLY=($(compgen -P "$prefix" -W "$ids" -- "${cur##*,}"))
             ;;
         threshold)
             if [[ $cur != *=* ]]; then

@@ -23,6 +23,16 @@ function __fish_netdiag_check_ids --description 'Check ids, completing the last 
         udp-buffer-errors 'UDP socket buffers full'
 end
 
+function __fish_netdiag_fix_ids --description 'Fix ids, completing the last item of a comma list'
+    set -l prefix (string replace -r '[^,]*$' '' -- (commandline -ct))
+    printf "$prefix%s\t%s\n" \
+        irq-affinity 'spread NIC queue IRQs over the NUMA node' \
+        conntrack-max 'size nf_conntrack_max and its hash' \
+        softnet-backlog 'double netdev_max_backlog' \
+        softnet-budget 'double netdev_budget' \
+        port-range 'widen ip_local_port_range'
+end
+
 function __fish_netdiag_thresholds --description 'Threshold keys, CHECK.LEVEL='
     printf '%s=\n' \
         close-wait.warning close-wait.critical \
@@ -48,16 +58,18 @@ complete -c netdiag -n __fish_use_subcommand -l version -d 'Print the version an
 complete -c netdiag -n __fish_use_subcommand -a scan -d 'Sample the host, run every check, report what is wrong'
 complete -c netdiag -n __fish_use_subcommand -a collect -d "Print the host's counters as a JSON snapshot"
 complete -c netdiag -n __fish_use_subcommand -a checks -d 'List the checks and their thresholds'
+complete -c netdiag -n __fish_use_subcommand -a fix -d 'Plan the changes that cure the findings; apply with --apply'
+complete -c netdiag -n __fish_use_subcommand -a undo -d 'Restore what netdiag fix --apply changed'
 
 # Every subcommand
-complete -c netdiag -n '__fish_seen_subcommand_from scan collect checks' -s h -l help -d 'Print help and exit'
+complete -c netdiag -n '__fish_seen_subcommand_from scan collect checks fix undo' -s h -l help -d 'Print help and exit'
 
-# scan and collect
-complete -c netdiag -n '__fish_seen_subcommand_from scan collect' -l root -x -a '(__fish_complete_directories (commandline -ct))' -d 'Read a captured tree (DIR/proc, DIR/sys)'
-complete -c netdiag -n '__fish_seen_subcommand_from scan collect' -l interval -x -d 'Seconds between the two samples'
+# sampling
+complete -c netdiag -n '__fish_seen_subcommand_from scan collect fix undo' -l root -x -a '(__fish_complete_directories (commandline -ct))' -d 'Read a captured tree (DIR/proc, DIR/sys)'
+complete -c netdiag -n '__fish_seen_subcommand_from scan collect fix' -l interval -x -d 'Seconds between the two samples'
 
 # scan
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -F -d 'Inventory (netdiag or Ansible YAML)'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -F -d 'Inventory (netdiag or Ansible YAML)'
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -l from -r -F -d 'Check saved netdiag collect output'
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -l format -x -a 'table json nagios' -d 'Output format'
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -l json -d 'Same as --format json'
@@ -72,22 +84,37 @@ complete -c netdiag -n '__fish_seen_subcommand_from collect' -s o -l output -r -
 # checks
 complete -c netdiag -n '__fish_seen_subcommand_from checks' -l json -d 'Print the catalogue as JSON'
 
-# settings: scan and checks
-complete -c netdiag -n '__fish_seen_subcommand_from scan checks' -l config -r -F -d 'YAML file with thresholds, virtual_interfaces, speeds'
-complete -c netdiag -n '__fish_seen_subcommand_from scan checks' -l threshold -x -a '(__fish_netdiag_thresholds)' -d 'Override a threshold: CHECK.LEVEL=VALUE'
-complete -c netdiag -n '__fish_seen_subcommand_from scan checks' -l speed -x -d 'Link speed: IF=MBPS'
-complete -c netdiag -n '__fish_seen_subcommand_from scan checks' -l virtual-interfaces -x -d 'Patterns left out of NIC checks'
+# fix
+complete -c netdiag -n '__fish_seen_subcommand_from fix' -l dry-run -d 'Show the plan as diffs, change nothing (the default)'
+complete -c netdiag -n '__fish_seen_subcommand_from fix' -l apply -d 'Make the changes (asks first unless --yes)'
+complete -c netdiag -n '__fish_seen_subcommand_from fix undo' -s y -l yes -d 'Do not ask first'
+complete -c netdiag -n '__fish_seen_subcommand_from fix undo' -l json -d 'Print the plan as JSON (netdiag.plan/v1)'
+complete -c netdiag -n '__fish_seen_subcommand_from fix' -l force -d 'Plan IRQ affinity even though irqbalance runs'
+complete -c netdiag -n '__fish_seen_subcommand_from fix' -l only -x -a '(__fish_netdiag_fix_ids)' -d 'Comma-separated fixes to plan'
+complete -c netdiag -n '__fish_seen_subcommand_from fix' -l plan -r -F -d 'Apply a saved plan (netdiag fix --json)'
+complete -c netdiag -n '__fish_seen_subcommand_from fix' -l serial -x -d 'Hosts changed at once'
+complete -c netdiag -n '__fish_seen_subcommand_from fix' -l max-fail -x -d 'Stop the rollout after N failed hosts'
+
+# undo
+complete -c netdiag -n '__fish_seen_subcommand_from undo' -l journal -x -d 'The journal to undo (default: the latest)'
+complete -c netdiag -n '__fish_seen_subcommand_from undo' -l dry-run -d 'Show what would be restored, change nothing'
+
+# settings: scan, checks and fix
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks fix' -l config -r -F -d 'YAML file with thresholds, virtual_interfaces, speeds'
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks fix' -l threshold -x -a '(__fish_netdiag_thresholds)' -d 'Override a threshold: CHECK.LEVEL=VALUE'
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks fix' -l speed -x -d 'Link speed: IF=MBPS'
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks fix' -l virtual-interfaces -x -d 'Patterns left out of NIC checks'
 complete -c netdiag -n '__fish_seen_subcommand_from scan checks' -l only -x -a '(__fish_netdiag_check_ids)' -d 'Comma-separated check ids to run'
 
-# fleet: scan over SSH
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -s H -l hosts -x -a '(__fish_print_hostnames)' -d 'Hosts to scan over SSH: web1,node[01-20]'
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -l limit -x -d 'Only hosts or groups matching: web,db*,!db3'
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -s l -l user -x -a '(__fish_complete_users)' -d 'Login user for hosts that name none'
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -s i -l identity -r -F -d 'Private key for hosts that name none'
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -s f -l forks -x -d 'Hosts scanned at once'
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -l host-key-checking -x -a 'strict\t"only hosts in known_hosts" accept-new\t"add unknown hosts" off\t"trust any key"' -d 'SSH host key policy'
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -l known-hosts -r -F -d 'known_hosts file instead of ~/.ssh/known_hosts'
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -l ssh-config -r -F -d 'ssh_config file instead of ~/.ssh/config'
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -l no-ssh-config -d 'Ignore ~/.ssh/config'
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -l connect-timeout -x -d 'Seconds to connect and authenticate'
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -l command-timeout -x -d 'Seconds one sample may take on a host'
+# fleet: over SSH
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -s H -l hosts -x -a '(__fish_print_hostnames)' -d 'Hosts to scan over SSH: web1,node[01-20]'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l limit -x -d 'Only hosts or groups matching: web,db*,!db3'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -s l -l user -x -a '(__fish_complete_users)' -d 'Login user for hosts that name none'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -s i -l identity -r -F -d 'Private key for hosts that name none'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -s f -l forks -x -d 'Hosts scanned at once'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l host-key-checking -x -a 'strict\t"only hosts in known_hosts" accept-new\t"add unknown hosts" off\t"trust any key"' -d 'SSH host key policy'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l known-hosts -r -F -d 'known_hosts file instead of ~/.ssh/known_hosts'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l ssh-config -r -F -d 'ssh_config file instead of ~/.ssh/config'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l no-ssh-config -d 'Ignore ~/.ssh/config'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l connect-timeout -x -d 'Seconds to connect and authenticate'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l command-timeout -x -d 'Seconds one sample may take on a host'

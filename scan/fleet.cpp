@@ -9,16 +9,6 @@
 namespace netdiag {
 namespace {
 
-// Sleeps in short slices so Ctrl-C does not wait for the interval to run out.
-void interruptible_sleep(std::chrono::milliseconds duration, const std::atomic<bool>& stop) {
-    const auto until = std::chrono::steady_clock::now() + duration;
-    while (!stop.load() && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-            std::chrono::milliseconds(50),
-            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now())));
-    }
-}
-
 HostResult failed(const std::string& host, std::string status, std::string message) {
     // The report names the host already; transports' messages start with it for use elsewhere.
     if (message.rfind(host + ": ", 0) == 0) message.erase(0, host.size() + 2);
@@ -49,6 +39,15 @@ HostResult scan_one(const FleetTarget& target, std::size_t index, const Connecto
 }
 
 }  // namespace
+
+void interruptible_sleep(std::chrono::milliseconds duration, const std::atomic<bool>& stop) {
+    const auto until = std::chrono::steady_clock::now() + duration;
+    while (!stop.load() && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+            std::chrono::milliseconds(50),
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now())));
+    }
+}
 
 std::vector<bool> run_bounded(std::size_t count, int forks, const std::atomic<bool>& stop,
                               const std::function<void(std::size_t index)>& work) {

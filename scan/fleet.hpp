@@ -36,6 +36,9 @@ struct FleetOptions {
 // Called once per host as it finishes, from the worker's thread but never concurrently.
 using HostDone = std::function<void(const HostResult& result, std::size_t done, std::size_t failed)>;
 
+// Sleeps in short slices so Ctrl-C does not wait for the interval to run out.
+void interruptible_sleep(std::chrono::milliseconds duration, const std::atomic<bool>& stop);
+
 // Runs work(i) for i in [0, count) on at most `forks` threads; stops handing out work once
 // `stop` is set. Returns which indexes ran. Exceptions from `work` are its own to catch.
 std::vector<bool> run_bounded(std::size_t count, int forks, const std::atomic<bool>& stop,

@@ -33,12 +33,14 @@ if help=$(timeout 20 "$netdiag" --help 2>&1); then
 else
     fail "netdiag --help: ${help:0:500}"
 fi
-top_flags=($(grep -oE -- '--[a-z][a-z0-9-]*' <<<"$help" | sort -u))
+# The flags a help text lists: the first long name on each option line (descriptions mention others).
+listed_flags() { grep -oE -- '^ +(-[a-zA-Z0-9],)?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u; }
+top_flags=($(listed_flags <<<"$help"))
 subcommands=($(awk '/^Subcommands:/ {on = 1; next} on && NF == 0 {on = 0} on {print $1}' <<<"$help"))
-expect_equal "${subcommands[*]:-}" "scan collect checks" "--help lists the subcommands"
+expect_equal "${subcommands[*]:-}" "scan collect checks fix undo" "--help lists the subcommands"
 for sub in "${subcommands[@]}"; do
     text=$(timeout 20 "$netdiag" "$sub" --help 2>&1)
-    help_flags[$sub]=$(grep -oE -- '--[a-z][a-z0-9-]*' <<<"$text" | sort -u | tr '\n' ' ')
+    help_flags[$sub]=$(listed_flags <<<"$text" | tr '\n' ' ')
     expect_contains " ${help_flags[$sub]}" " --help " "$sub --help lists its flags"
 done
 
@@ -140,7 +142,7 @@ offered() {
 # "LINE|lacks|TEXT" (no word contains TEXT). Paths complete in a directory with tree/ and snap.json.
 ids="close-wait conntrack-drops conntrack-fill listen-overflows nic-errors nic-saturation rx-drops softnet-backlog tcp-retransmits time-wait udp-buffer-errors"
 cases=(
-    "netdiag |equal|checks collect scan"
+    "netdiag |equal|checks collect fix scan undo"
     "netdiag co|equal|collect"
     "netdiag scan --fo|equal|--forks --format"
     "netdiag scan --form|equal|--format"
@@ -167,6 +169,13 @@ cases=(
     "netdiag checks --config sn|has|snap.json"
     "netdiag collect -o sn|has|snap.json"
     "netdiag scan sn|has|snap.json"
+    "netdiag fix --only |equal|conntrack-max irq-affinity port-range softnet-backlog softnet-budget"
+    "netdiag fix --only port-range,conn|has|conntrack-max"
+    "netdiag fix --only port-range,conn|lacks|conntrack-fill"
+    "netdiag fix --ap|equal|--apply"
+    "netdiag fix --plan sn|has|snap.json"
+    "netdiag undo --j|equal|--journal --json"
+    "netdiag undo --ap|equal|"
 )
 # The drift lines: every subcommand's flags, and the top level's.
 drift_lines=("netdiag -")
@@ -213,7 +222,7 @@ for shell in "${shells[@]}"; do
             # Without the bash-completion library: the fallback (no _init_completion, no _filedir).
             output=$(run_bash without "netdiag " "netdiag scan --format " "netdiag scan --format=j" \
                 "netdiag scan --only rx-drops,conn" "netdiag scan --root " "netdiag scan --fr")
-            expect_equal "$(offered "$output" "netdiag ")" "checks collect scan" "bash (no bash-completion): subcommands"
+            expect_equal "$(offered "$output" "netdiag ")" "checks collect fix scan undo" "bash (no bash-completion): subcommands"
             expect_equal "$(offered "$output" "netdiag scan --format ")" "json nagios table" "bash (no bash-completion): --format values"
             expect_equal "$(offered "$output" "netdiag scan --format=j")" "json" "bash (no bash-completion): --format=j"
             expect_contains "$(offered "$output" "netdiag scan --only rx-drops,conn")" "rx-drops,conntrack-fill" "bash (no bash-completion): --only list"

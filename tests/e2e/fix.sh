@@ -137,7 +137,7 @@ PidFile $work/sshd.pid
 EOF
 # The host's /etc and /var/lib stay untouched: sshd (and so netdiag's writes) sees tmpfs there.
 ip netns exec "$lab" unshare -m --propagation private sh -c "
-    for d in /etc/sysctl.d /etc/modules-load.d /etc/modprobe.d /var/lib; do mount -t tmpfs tmpfs \$d; done
+    for d in /etc/sysctl.d /etc/modules-load.d /var/lib; do mount -t tmpfs tmpfs \$d; done
     exec /usr/sbin/sshd -f $work/sshd_config -E $work/sshd.log"
 for _ in $(seq 50); do timeout 1 bash -c 'echo >/dev/tcp/10.233.1.2/22' 2>/dev/null && break; sleep 0.1; done
 echo "10.233.1.2 $(cut -d' ' -f1-2 "$work/host_key.pub")" >"$work/known_hosts"

@@ -1,0 +1,116 @@
+// netdiag undo: put back what a `netdiag fix --apply` changed, from the journal it left on each
+// host, with the same drift check and read back; --dry-run shows the diff first.
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "cmd/commands.hpp"
+#include "cmd/fleet_options.hpp"
+#include "cmd/interrupt.hpp"
+#include "cmd/remediation_common.hpp"
+#include "common/exit_codes.hpp"
+#include "remediation/diff.hpp"
+
+namespace netdiag {
+
+void add_undo_command(Cli& cli) {
+    auto& options = cli.undo;
+    auto* undo = cli.app.add_subcommand("undo", "Restore what `netdiag fix --apply` changed, from its journal on each host");
+    cli.undo_command = undo;
+    undo->add_option("--root", options.root, "Work on a copied host tree instead of this host")
+        ->type_name("DIR")
+        ->check(CLI::ExistingDirectory);
+    undo->add_option("--journal", options.journal, "The journal to undo (default: each host's latest one not undone)")
+        ->type_name("ID");
+    undo->add_flag("--dry-run", options.dry_run, "Show what would be restored, as unified diffs, and change nothing");
+    undo->add_flag("-y,--yes", options.yes, "Do not ask (needed without a terminal when restoring several hosts)");
+    undo->add_flag("--json", options.json, "With --dry-run: the undo plan as JSON (netdiag.plan/v1)");
+    add_fleet_flags(*undo, options.fleet);
+    for (const char* remote : {"inventory", "--hosts"}) undo->get_option(remote)->excludes(undo->get_option("--root"));
+    undo->footer(kRemediationExitHelp);
+}
+
+namespace {
+
+// The journal to undo on a host: the one named, or the latest whose changes may still stand;
+// nullopt when there is none of the latter.
+Result<std::optional<Journal>> pick_journal(Transport& host, const std::optional<std::string>& wanted) {
+    auto journals = read_journals(host);
+    if (!journals) return journals.error();
+    for (auto it = journals->rbegin(); it != journals->rend(); ++it) {
+        if (wanted ? it->id == *wanted : it->state == "applied" || it->state == "started") {
+            return std::optional<Journal>(*it);
+        }
+    }
+    if (wanted) return make_error(fmt::format("no journal {} on this host", *wanted));
+    return std::optional<Journal>();
+}
+
+constexpr const char* kNothingToUndo = "nothing to undo: no journal of an applied fix on this host";
+
+}  // namespace
+
+int run_undo(const UndoOptions& options) {
+    int exit_on_error = exit_code::kUsage;
+    auto hosts = HostSet::resolve(options.fleet, options.root, default_settings(), &exit_on_error);
+    if (!hosts) return report_error(hosts.error().message, exit_on_error);
+    const auto& targets = (*hosts)->targets();
+    InterruptWatch watch;
+
+    if (options.dry_run || options.json) {
+        std::vector<PlannedHost> planned(targets.size());
+        run_bounded(targets.size(), (*hosts)->forks(), watch.stop(), [&](std::size_t index) {
+            planned[index] = with_host(**hosts, index, [&](Transport& transport) {
+                auto journal = pick_journal(transport, options.journal);
+                if (!journal) return host_failure(targets[index].name, "error", journal.error().message);
+                PlannedHost result;
+                result.plan.host = targets[index].name;
+                if (!*journal) {
+                    result.plan.notes.push_back(kNothingToUndo);
+                    return result;
+                }
+                auto plan = plan_undo(transport, **journal);
+                if (!plan) return host_failure(targets[index].name, "drifted", plan.error().message);
+                result.plan = std::move(plan).value();
+                result.plan.host = targets[index].name;
+                result.plan.notes.push_back(fmt::format("undo of journal {} ({})", (*journal)->id, (*journal)->state));
+                return result;
+            });
+        });
+        if (options.json) {
+            fmt::print("{}\n", plan_document(planned, now_unix_ms()).dump(2));
+        } else {
+            for (const auto& host : planned) {
+                if (host.status != "ok") fmt::print("# host: {}: {}: {}\n", host.plan.host, host.status, host.error);
+                else fmt::print("{}", render_plan_diff(host.plan));
+            }
+        }
+        if (watch.interrupted()) return exit_code::kInterrupted;
+        return std::all_of(planned.begin(), planned.end(), [](const PlannedHost& h) { return h.status == "ok"; })
+                   ? exit_code::kOk
+                   : exit_code::kUnknown;
+    }
+
+    if ((*hosts)->remote() && targets.size() > 1 && !options.yes && ::isatty(STDIN_FILENO) != 1) {
+        return report_error(fmt::format("refusing to undo on {} hosts without a terminal to confirm on; pass --yes",
+                                        targets.size()),
+                            exit_code::kUsage);
+    }
+    std::vector<std::size_t> all(targets.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    const auto outcomes = roll_out(**hosts, all, (*hosts)->forks(), static_cast<int>(targets.size()) + 1, watch.stop(),
+                                   [&](std::size_t index, Transport& transport) {
+                                       auto journal = pick_journal(transport, options.journal);
+                                       if (!journal) {
+                                           return HostOutcome{targets[index].name, "error", "", {journal.error().message}};
+                                       }
+                                       if (!*journal) return HostOutcome{targets[index].name, "nothing_to_do", "", {kNothingToUndo}};
+                                       auto outcome = undo_journal(transport, **journal);
+                                       outcome.host = targets[index].name;
+                                       return outcome;
+                                   });
+    if (watch.interrupted()) return exit_code::kInterrupted;
+    return outcome_exit_code(outcomes, true);
+}
+
+}  // namespace netdiag

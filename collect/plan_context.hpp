@@ -1,0 +1,17 @@
+// What `netdiag fix` reads from a host beyond a snapshot: the current content of every file the
+// planners may change, and whether irqbalance or kube-proxy run there, and which IRQs the kernel
+// manages. Read through the host's transport in one round trip.
+#pragma once
+
+#include "collect/snapshot.hpp"
+#include "remediation/planners.hpp"
+#include "remote/transport.hpp"
+
+namespace netdiag {
+
+Result<PlanContext> gather_plan_context(Transport& host, const Snapshot& snapshot);
+
+// Pure: the context from what the host returned (exposed for tests).
+PlanContext plan_context_from_reads(const std::vector<FileRead>& reads);
+
+}  // namespace netdiag

@@ -1,0 +1,345 @@
+#include "remediation/planners.hpp"
+
+#include <algorithm>
+#include <bit>
+
+#include <fmt/format.h>
+
+#include "collect/parsers.hpp"
+#include "common/text.hpp"
+
+namespace netdiag {
+namespace {
+
+constexpr std::string_view kConntrackMax = "/proc/sys/net/netfilter/nf_conntrack_max";
+constexpr std::string_view kConntrackBuckets = "/proc/sys/net/netfilter/nf_conntrack_buckets";
+constexpr std::string_view kConntrackSysctlFile = "/etc/sysctl.d/60-netdiag-conntrack.conf";
+constexpr std::string_view kConntrackModuleFile = "/etc/modules-load.d/netdiag-conntrack.conf";
+constexpr std::string_view kBacklog = "/proc/sys/net/core/netdev_max_backlog";
+constexpr std::string_view kBacklogFile = "/etc/sysctl.d/60-netdiag-softnet-backlog.conf";
+constexpr std::string_view kBudget = "/proc/sys/net/core/netdev_budget";
+constexpr std::string_view kBudgetUsecs = "/proc/sys/net/core/netdev_budget_usecs";
+constexpr std::string_view kBudgetFile = "/etc/sysctl.d/60-netdiag-softnet-budget.conf";
+constexpr std::string_view kPortRange = "/proc/sys/net/ipv4/ip_local_port_range";
+constexpr std::string_view kPortRangeFile = "/etc/sysctl.d/60-netdiag-ports.conf";
+constexpr std::string_view kIrqScript = "/etc/netdiag/irq-affinity.sh";
+
+// The widest ephemeral range netdiag plans: below 10240 sit many services' well-known ports.
+constexpr int kWidestPortLow = 10240;
+constexpr int kWidestPortHigh = 65535;
+
+class PlanBuilder {
+public:
+    PlanBuilder(const PlanContext& context, HostPlan& plan) : context_(context), plan_(plan) {}
+
+    std::optional<std::string> current(std::string_view path) const {
+        const auto found = context_.files.find(std::string(path));
+        if (found == context_.files.end()) return std::nullopt;
+        return found->second;
+    }
+
+    std::optional<std::int64_t> current_int(std::string_view path) const {
+        const auto text = current(path);
+        return text ? parse_i64(trim(*text)) : std::nullopt;
+    }
+
+    // Plans `after` for `path` unless the host already holds it.
+    void change(std::string_view path, std::string after, std::string reason, std::string_view fix) {
+        auto before = current(path);
+        if (before && split_ws(trim(*before)) == split_ws(trim(after))) return;
+        plan_.changes.push_back(PlannedChange{std::string(path), std::move(before), std::move(after),
+                                              std::move(reason), std::string(fix), false});
+    }
+
+    void note(std::string text) { plan_.notes.push_back(std::move(text)); }
+
+private:
+    const PlanContext& context_;
+    HostPlan& plan_;
+};
+
+std::string sysctl_file(std::string_view fix, std::string_view why,
+                        const std::vector<std::pair<std::string, std::int64_t>>& settings) {
+    std::string text = fmt::format("# Written by `netdiag fix` ({}): {}\n# `netdiag undo` removes it.\n", fix, why);
+    for (const auto& [name, value] : settings) text += fmt::format("{} = {}\n", name, value);
+    return text;
+}
+
+std::uint64_t next_power_of_two(std::uint64_t value) { return std::bit_ceil(std::max<std::uint64_t>(value, 1)); }
+
+const Finding* finding_for(const std::vector<Finding>& findings, std::string_view fix) {
+    for (const auto& finding : findings) {
+        if (finding.fix && *finding.fix == fix) return &finding;
+    }
+    return nullptr;
+}
+
+std::string reason_of(const Finding* finding, std::string_view fallback) {
+    return finding ? fmt::format("{}: {}", finding->check, finding->message) : std::string(fallback);
+}
+
+// nf_conntrack_max: twice the larger of the observed count and the current maximum, rounded up to
+// a power of two, so the table is at most half full at the load that fired the check. The hash
+// gets as many buckets (the kernel's own ratio since 5.15), or chains grow with the table.
+void plan_conntrack(const Snapshot& snapshot, const Finding* finding, const PlanContext& context, PlanBuilder& plan) {
+    const auto current_max = plan.current_int(kConntrackMax);
+    if (!snapshot.conntrack || !current_max) {
+        plan.note("conntrack-max: nf_conntrack is not loaded here (no nf_conntrack_max); nothing to size");
+        return;
+    }
+    const auto count = static_cast<std::int64_t>(snapshot.conntrack->count.value_or(0));
+    const auto new_max = static_cast<std::int64_t>(next_power_of_two(2 * static_cast<std::uint64_t>(std::max(count, *current_max))));
+    const std::string reason = reason_of(finding, "conntrack-max was asked for with --only");
+    std::vector<std::pair<std::string, std::int64_t>> settings{{"net.netfilter.nf_conntrack_max", new_max}};
+    if (const auto buckets = plan.current_int(kConntrackBuckets); buckets && *buckets < new_max) {
+        plan.change(kConntrackBuckets, fmt::format("{}\n", new_max), reason, "conntrack-max");
+        settings.emplace_back("net.netfilter.nf_conntrack_buckets", new_max);
+    }
+    plan.change(kConntrackMax, fmt::format("{}\n", new_max), reason, "conntrack-max");
+    plan.change(kConntrackSysctlFile,
+                sysctl_file("conntrack-max",
+                            fmt::format("twice the larger of the observed {} entries and the old maximum {}", count,
+                                        *current_max),
+                            settings),
+                "keep the conntrack size across reboots", "conntrack-max");
+    // systemd-sysctl runs before the module would load on demand: without it the file fails at boot.
+    plan.change(kConntrackModuleFile,
+                "# Written by `netdiag fix` (conntrack-max): load nf_conntrack before sysctl.d applies its size.\n"
+                "nf_conntrack\n",
+                "load nf_conntrack at boot so its sysctls apply", "conntrack-max");
+    if (context.kube_proxy_running) {
+        plan.note("conntrack-max: kube-proxy runs here and sets nf_conntrack_max itself at start; set its "
+                  "--conntrack-max-per-core / --conntrack-min (conntrack.maxPerCore in its config) too, or it "
+                  "will put the old value back");
+    }
+}
+
+// A sysctl doubled, runtime and persistent.
+void plan_doubling(std::string_view fix, const std::vector<std::pair<std::string_view, std::string>>& sysctls,
+                   std::string_view persistent_file, const Finding* finding, PlanBuilder& plan) {
+    const std::string reason = reason_of(finding, fmt::format("{} was asked for with --only", fix));
+    std::vector<std::pair<std::string, std::int64_t>> settings;
+    for (const auto& [path, name] : sysctls) {
+        const auto value = plan.current_int(path);
+        if (!value) {
+            plan.note(fmt::format("{}: {} is not available on this kernel; skipped", fix, name));
+            continue;
+        }
+        plan.change(path, fmt::format("{}\n", 2 * *value), reason, fix);
+        settings.emplace_back(name, 2 * *value);
+    }
+    if (!settings.empty()) {
+        plan.change(persistent_file, sysctl_file(fix, "doubled from the values the scan saw", settings),
+                    fmt::format("keep {} across reboots", fix), fix);
+    }
+}
+
+void plan_port_range(const Finding* finding, PlanBuilder& plan) {
+    const auto text = plan.current(kPortRange);
+    auto range = text ? parse_port_range(*text, kPortRange) : Result<PortRange>(make_error("missing"));
+    if (!range) {
+        plan.note("port-range: ip_local_port_range could not be read; nothing planned");
+        return;
+    }
+    const int low = std::min(range->low, kWidestPortLow);
+    const int high = std::max(range->high, kWidestPortHigh);
+    if (low == range->low && high == range->high) {
+        plan.note(fmt::format("port-range: {}-{} is already as wide as netdiag plans; reuse connections or enable "
+                              "net.ipv4.tcp_tw_reuse instead",
+                              range->low, range->high));
+        return;
+    }
+    const std::string reason = reason_of(finding, "port-range was asked for with --only");
+    plan.change(kPortRange, fmt::format("{}\t{}\n", low, high), reason, "port-range");
+    plan.change(kPortRangeFile,
+                fmt::format("# Written by `netdiag fix` (port-range): more ephemeral ports for outgoing "
+                            "connections.\n# `netdiag undo` removes it.\nnet.ipv4.ip_local_port_range = {} {}\n",
+                            low, high),
+                "keep the port range across reboots", "port-range");
+    if (low < range->low) {
+        plan.note(fmt::format("port-range: ports {}-{} become ephemeral; list any a service listens on in "
+                              "net.ipv4.ip_local_reserved_ports",
+                              low, range->low - 1));
+    }
+}
+
+// The width the kernel prints masks in, read off a mask it printed: 4 bits per hex digit.
+int mask_bits(const std::string& mask) {
+    const auto groups = split(trim(mask), ',');
+    if (groups.empty()) return 0;
+    return static_cast<int>((groups.size() - 1) * 32 + trim(groups.front()).size() * 4);
+}
+
+// The CPUs an interface's queues should use: its NUMA node's, or all when it has none.
+std::vector<int> local_cpus(const Snapshot& snapshot, const InterfaceInfo& info) {
+    std::set<int> cpus;
+    if (info.numa_node && *info.numa_node >= 0 && info.local_cpulist) {
+        if (auto parsed = parse_cpu_list(*info.local_cpulist, "local_cpulist")) cpus = *parsed;
+    }
+    if (cpus.empty()) {
+        for (int cpu = 0; cpu < snapshot.online_cpus.value_or(0); ++cpu) cpus.insert(cpu);
+    }
+    return {cpus.begin(), cpus.end()};
+}
+
+bool has_many_queues(const InterfaceInfo& info) { return info.irqs.size() > 1; }
+
+void plan_irq_affinity(const Snapshot& snapshot, const std::vector<Finding>& findings, bool asked,
+                       const PlanContext& context, PlanBuilder& plan, std::vector<std::string>& script) {
+    // The interfaces whose drops pointed at IRQ placement; asked for by name, every physical one.
+    std::vector<std::pair<const InterfaceInfo*, std::string>> targets;
+    for (const auto& finding : findings) {
+        if (finding.fix != "irq-affinity") continue;
+        if (const auto* info = find_interface(snapshot, finding.subject)) {
+            targets.emplace_back(info, fmt::format("{}: {}", finding.check, finding.message));
+        }
+    }
+    if (targets.empty() && asked) {
+        for (const auto& info : snapshot.interfaces) {
+            if (!info.is_virtual && (!info.irqs.empty() || info.rx_queues > 0)) {
+                targets.emplace_back(&info, fmt::format("irq-affinity was asked for with --only ({})", info.name));
+            }
+        }
+    }
+    if (targets.empty()) return;
+    if (context.irqbalance_running && !context.force) {
+        plan.note("irq-affinity: irqbalance is running and rewrites IRQ affinities every 10 s, undoing any "
+                  "spread; nothing planned. Stop it (`systemctl disable --now irqbalance`), or pass --force to "
+                  "plan anyway");
+        return;
+    }
+    if (context.irqbalance_running) {
+        plan.note("irq-affinity: irqbalance is running (planned anyway, --force): it will move these IRQs again");
+    }
+    for (const auto& [info, reason] : targets) {
+        const auto cpus = local_cpus(snapshot, *info);
+        if (cpus.size() < 2) {
+            plan.note(fmt::format("irq-affinity: {} has a single CPU to use; nothing to spread", info->name));
+            continue;
+        }
+        if (!has_many_queues(*info)) {
+            // One queue, one IRQ: RPS spreads the protocol work over the node's CPUs in software.
+            const int queues = std::max(info->rx_queues, 1);
+            for (int queue = 0; queue < queues; ++queue) {
+                const auto path = fmt::format("/sys/class/net/{}/queues/rx-{}/rps_cpus", info->name, queue);
+                const auto before = plan.current(path);
+                const int bits = std::max(before ? mask_bits(*before) : 0, cpus.back() + 1);
+                plan.change(path, format_cpu_mask({cpus.begin(), cpus.end()}, bits) + "\n",
+                            reason + "; single-queue NIC: RPS instead of IRQ affinity", "irq-affinity");
+            }
+            plan.note(fmt::format("irq-affinity: {} has one receive queue; planned RPS over CPUs {}-{} of its node",
+                                  info->name, cpus.front(), cpus.back()));
+            continue;
+        }
+        std::vector<int> irqs;
+        for (const int irq : info->irqs) {
+            if (context.managed_irqs.count(irq)) {
+                plan.note(fmt::format("irq-affinity: IRQ {} of {} is kernel-managed: the kernel places it and "
+                                      "refuses other affinities; skipped",
+                                      irq, info->name));
+            } else {
+                irqs.push_back(irq);
+            }
+        }
+        for (const auto& [irq, cpu] : spread_irqs(irqs, cpus)) {
+            const auto path = fmt::format("/proc/irq/{}/smp_affinity", irq);
+            const auto before = plan.current(path);
+            const int bits = std::max(before ? mask_bits(*before) : snapshot.online_cpus.value_or(0), cpu + 1);
+            const auto mask = format_cpu_mask({cpu}, bits);
+            plan.change(path, mask + "\n", fmt::format("{}; IRQ {} of {} to CPU{}", reason, irq, info->name, cpu),
+                        "irq-affinity");
+            script.push_back(fmt::format("echo {} > {}  # {} to CPU{}", mask, path, info->name, cpu));
+        }
+    }
+}
+
+}  // namespace
+
+const std::vector<Fixer>& fixer_catalogue() {
+    static const std::vector<Fixer> catalogue{
+        {"irq-affinity", "spread a NIC's queue IRQs over its NUMA node's CPUs (RPS for a single-queue NIC)"},
+        {"conntrack-max", "size nf_conntrack_max and its hash for the observed load, persistently"},
+        {"softnet-backlog", "double net.core.netdev_max_backlog, persistently"},
+        {"softnet-budget", "double net.core.netdev_budget and netdev_budget_usecs, persistently"},
+        {"port-range", "widen net.ipv4.ip_local_port_range, persistently"},
+    };
+    return catalogue;
+}
+
+std::vector<std::string> plan_context_files(const Snapshot& snapshot) {
+    std::vector<std::string> files{std::string(kConntrackMax), std::string(kConntrackBuckets),
+                                   std::string(kConntrackSysctlFile), std::string(kConntrackModuleFile),
+                                   std::string(kBacklog), std::string(kBacklogFile), std::string(kBudget),
+                                   std::string(kBudgetUsecs), std::string(kBudgetFile), std::string(kPortRange),
+                                   std::string(kPortRangeFile), std::string(kIrqScript)};
+    for (const auto& info : snapshot.interfaces) {
+        for (const int irq : info.irqs) files.push_back(fmt::format("/proc/irq/{}/smp_affinity", irq));
+        files.push_back(fmt::format("/sys/class/net/{}/queues/rx-*/rps_cpus", info.name));
+    }
+    return files;
+}
+
+HostPlan plan_fixes(const Snapshot& snapshot, const std::vector<Finding>& findings, const PlanContext& context,
+                    const std::set<std::string>& only) {
+    HostPlan result;
+    result.host = snapshot.host;
+    PlanBuilder plan(context, result);
+    const auto wanted = [&](std::string_view id) {
+        return only.empty() ? finding_for(findings, id) != nullptr : only.count(std::string(id)) > 0;
+    };
+    std::vector<std::string> script;
+    if (wanted("irq-affinity")) plan_irq_affinity(snapshot, findings, !only.empty(), context, plan, script);
+    if (wanted("conntrack-max")) plan_conntrack(snapshot, finding_for(findings, "conntrack-max"), context, plan);
+    if (wanted("softnet-backlog")) {
+        plan_doubling("softnet-backlog", {{kBacklog, "net.core.netdev_max_backlog"}}, kBacklogFile,
+                      finding_for(findings, "softnet-backlog"), plan);
+    }
+    if (wanted("softnet-budget")) {
+        plan_doubling("softnet-budget",
+                      {{kBudget, "net.core.netdev_budget"}, {kBudgetUsecs, "net.core.netdev_budget_usecs"}},
+                      kBudgetFile, finding_for(findings, "softnet-budget"), plan);
+    }
+    if (wanted("port-range")) plan_port_range(finding_for(findings, "port-range"), plan);
+    if (!script.empty()) {
+        // IRQ affinity has no sysctl.d: offer a script to review and wire into boot, not a hidden unit.
+        std::string text =
+            "#!/bin/sh\n"
+            "# Written by `netdiag fix` (irq-affinity): the IRQ spread it applied, for reuse at boot.\n"
+            "# Nothing runs it: review it, then call it from a boot unit if you want it to persist.\n"
+            "# IRQ numbers can change with drivers and kernels: re-run `netdiag fix` after either.\n";
+        for (const auto& line : script) text += line + "\n";
+        plan.change(kIrqScript, text, "offer the IRQ spread for reuse at boot", "irq-affinity");
+        plan.note(fmt::format("irq-affinity: {} is only written, never run; wire it into boot if you want the spread "
+                              "to survive a reboot",
+                              kIrqScript));
+    }
+    return result;
+}
+
+std::string format_cpu_mask(const std::set<int>& cpus, int cpu_count) {
+    int bits = std::max(cpu_count, 1);
+    if (!cpus.empty()) bits = std::max(bits, *cpus.rbegin() + 1);
+    const int groups = (bits + 31) / 32;
+    std::string text;
+    for (int group = groups - 1; group >= 0; --group) {
+        std::uint32_t word = 0;
+        for (const int cpu : cpus) {
+            if (cpu >= group * 32 && cpu < (group + 1) * 32) word |= 1u << (cpu - group * 32);
+        }
+        // The kernel prints the top group only as wide as the CPUs it holds, the rest as 8 digits.
+        const int top_bits = bits - (groups - 1) * 32;
+        const int width = group == groups - 1 ? (top_bits + 3) / 4 : 8;
+        if (!text.empty()) text += ',';
+        text += fmt::format("{:0{}x}", word, width);
+    }
+    return text;
+}
+
+std::map<int, int> spread_irqs(const std::vector<int>& irqs, const std::vector<int>& cpus) {
+    std::map<int, int> placement;
+    if (cpus.empty()) return placement;
+    for (std::size_t i = 0; i < irqs.size(); ++i) placement[irqs[i]] = cpus[i % cpus.size()];
+    return placement;
+}
+
+}  // namespace netdiag

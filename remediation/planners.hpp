@@ -1,0 +1,53 @@
+// Fixers: pure functions from a host's findings, its snapshot and a little more of its state
+// (PlanContext) to a plan. They never read or write anything themselves; `netdiag fix` gathers the
+// context through the host's transport, and tests build it inline.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "checks/finding.hpp"
+#include "collect/snapshot.hpp"
+#include "remediation/plan.hpp"
+
+namespace netdiag {
+
+// What planning needs beyond the snapshot.
+struct PlanContext {
+    bool irqbalance_running = false;  // it would rewrite any affinity netdiag sets
+    bool kube_proxy_running = false;  // it sets nf_conntrack_max itself
+    bool force = false;               // --force: spread IRQs even with irqbalance running
+    std::set<int> managed_irqs;       // the kernel owns their affinity (debugfs "flags: ... MANAGED")
+    // Current content of every file a planner may change, as read from the host; a path that is
+    // absent here does not exist there.
+    std::map<std::string, std::string> files;
+};
+
+struct Fixer {
+    std::string id;       // "conntrack-max": what findings name in `fix` and `--only` takes
+    std::string summary;  // for --help and `netdiag fix --list`
+};
+
+const std::vector<Fixer>& fixer_catalogue();
+
+// Files PlanContext::files must hold for `snapshot`: the runtime values the planners change and
+// the persistent files they write, as ReadRequest patterns.
+std::vector<std::string> plan_context_files(const Snapshot& snapshot);
+
+// The plan for one host. A fixer runs when a finding names it, or when `only` names it (a user who
+// asks for a fix by name gets its plan even when no check fired); `only` empty means every fixer
+// that a finding names.
+HostPlan plan_fixes(const Snapshot& snapshot, const std::vector<Finding>& findings, const PlanContext& context,
+                    const std::set<std::string>& only);
+
+// A CPU set as the kernel prints smp_affinity for `cpu_count` CPUs: comma-separated 32-bit hex
+// groups, most significant first ("00000000,00000010").
+std::string format_cpu_mask(const std::set<int>& cpus, int cpu_count);
+
+// One CPU per IRQ, round robin over `cpus` (sorted), in the order the IRQs are given.
+std::map<int, int> spread_irqs(const std::vector<int>& irqs, const std::vector<int>& cpus);
+
+}  // namespace netdiag
