@@ -51,6 +51,12 @@ std::vector<std::string_view> split_ws_lines(std::string_view text) {
     return words;
 }
 
+bool refused_as_managed_irq(const std::string& path, const std::string& error) {
+    return path.rfind("/proc/irq/", 0) == 0 && path.find("/smp_affinity") != std::string::npos &&
+           (error.find("Input/output error") != std::string::npos ||
+            error.find("Operation not permitted") != std::string::npos);
+}
+
 Status restore(Transport& host, const PlannedChange& change) {
     return change.before ? host.write_file(change.path, *change.before) : host.remove_file(change.path);
 }
@@ -152,6 +158,12 @@ HostOutcome apply_plan(Transport& host, const HostPlan& plan, const std::string&
         const auto& change = plan.changes[i];
         auto written = host.write_file(change.path, change.after);
         std::optional<std::string> failure;
+        if (!written && refused_as_managed_irq(change.path, written.error().message)) {
+            // Not a failure of the host: the kernel owns this IRQ's placement (EIO before 6.12, EPERM since).
+            outcome.messages.push_back(fmt::format("{}: kernel-managed IRQ, the kernel refuses other affinities; skipped",
+                                                   change.path));
+            continue;
+        }
         if (!written) {
             failure = written.error().message;
         } else {

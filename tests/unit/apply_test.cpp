@@ -1,6 +1,8 @@
 // The fix safety protocol on an in-memory host: journal first, drift check, read back, roll back, undo.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "remediation/apply.hpp"
 #include "remote/memory_transport.hpp"
 
@@ -132,4 +134,23 @@ TEST_CASE("masks compare by CPUs, not by padding", "[apply]") {
     CHECK_FALSE(same_value("/proc/sys/net/core/netdev_budget", "300", "0300"));
     CHECK(same_value("/etc/x", std::nullopt, std::nullopt));
     CHECK_FALSE(same_value("/etc/x", std::nullopt, ""));
+}
+
+TEST_CASE("an IRQ the kernel manages is reported and skipped, not rolled back") {
+    MemoryTransport host;
+    host.files["/proc/irq/40/smp_affinity"] = "1\n";
+    host.files["/proc/irq/41/smp_affinity"] = "1\n";
+    host.write_errors["/proc/irq/40/smp_affinity"] = "/proc/irq/40/smp_affinity: write failed: Input/output error";
+    HostPlan plan;
+    plan.host = "db1";
+    plan.changes = {
+        {"/proc/irq/40/smp_affinity", "1\n", "2\n", "spread", "irq-affinity"},
+        {"/proc/irq/41/smp_affinity", "1\n", "4\n", "spread", "irq-affinity"},
+    };
+    const auto outcome = apply_plan(host, plan, "j1", 0);
+    CHECK(outcome.status == "applied");
+    CHECK(host.files["/proc/irq/40/smp_affinity"] == "1\n");
+    CHECK(host.files["/proc/irq/41/smp_affinity"] == "4\n");
+    CHECK(std::any_of(outcome.messages.begin(), outcome.messages.end(),
+                      [](const std::string& m) { return m.find("kernel-managed") != std::string::npos; }));
 }
