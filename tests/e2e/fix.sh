@@ -135,9 +135,21 @@ UsePAM no
 StrictModes no
 PidFile $work/sshd.pid
 EOF
+# Two logins that are not root, seen only inside sshd's mount namespace (copies of passwd, group,
+# shadow and sudoers bound over the host's): ndnopw may not sudo without a password, ndsudo may.
+chmod 755 "$work" && chmod 644 "$work/id_test.pub"
+cp /etc/passwd /etc/group /etc/shadow "$work/"
+for user in ndnopw:4241 ndsudo:4242; do
+    echo "${user%:*}:x:${user#*:}:${user#*:}:netdiag test:/tmp:/bin/sh" >>"$work/passwd"
+    echo "${user%:*}:x:${user#*:}:" >>"$work/group"
+    echo "${user%:*}:*:19000:0:99999:7:::" >>"$work/shadow"
+done
+printf 'root ALL=(ALL:ALL) ALL\nndnopw ALL=(ALL:ALL) ALL\nndsudo ALL=(root) NOPASSWD: ALL\n' >"$work/sudoers"
+chmod 440 "$work/sudoers"
 # The host's /etc and /var/lib stay untouched: sshd (and so netdiag's writes) sees tmpfs there.
 ip netns exec "$lab" unshare -m --propagation private sh -c "
     for d in /etc/sysctl.d /etc/modules-load.d /var/lib; do mount -t tmpfs tmpfs \$d; done
+    for f in passwd group shadow sudoers; do [ -e /etc/\$f ] && mount --bind $work/\$f /etc/\$f; done
     exec /usr/sbin/sshd -f $work/sshd_config -E $work/sshd.log"
 for _ in $(seq 50); do timeout 1 bash -c 'echo >/dev/tcp/10.233.1.2/22' 2>/dev/null && break; sleep 0.1; done
 echo "10.233.1.2 $(cut -d' ' -f1-2 "$work/host_key.pub")" >"$work/known_hosts"
@@ -165,4 +177,20 @@ applied_range=$(range)
 expect_equal "$([ "$applied_range" != "$original_range" ] && echo changed)" "changed" "the namespace's port range changed"
 expect_exit 0 "undo over SSH" -- "$netdiag" undo "${ssh_flags[@]}"
 expect_equal "$(range)" "$original_range" "undo over SSH restores the port range"
+
+# Not root: writes go through sudo -n, and a sudo that wants a password is a clear failure.
+if [ -x /usr/bin/sudo ]; then
+    user_flags=(-H 10.233.1.2 -i "$work/id_test" --no-ssh-config --known-hosts "$work/known_hosts")
+    expect_exit 2 "fix --apply as a user whose sudo needs a password" -- \
+        "$netdiag" fix "${user_flags[@]}" -l ndnopw --interval 0 --only port-range --apply --yes
+    expect_contains "$err" "sudo needs a password" "the failure says sudo wants a password"
+    expect_equal "$(range)" "$original_range" "and nothing changed"
+    expect_exit 0 "fix --apply as a user with passwordless sudo" -- \
+        "$netdiag" fix "${user_flags[@]}" -l ndsudo --interval 0 --only port-range --apply --yes
+    expect_equal "$([ "$(range)" != "$original_range" ] && echo changed)" "changed" "sudo -n wrote the port range"
+    expect_exit 0 "undo as that user" -- "$netdiag" undo "${user_flags[@]}" -l ndsudo
+    expect_equal "$(range)" "$original_range" "undo through sudo restores the port range"
+else
+    echo "fix: SKIP the sudo part: sudo is not installed (scripts/install-deps.sh --test installs it)"
+fi
 finish fix
