@@ -126,8 +126,11 @@ ip -n "$lab" addr add 10.233.1.2/24 dev eth0
 ip -n "$lab" link set eth0 up
 ip -n "$lab" link set lo up
 mkdir -p /run/sshd
+# Three addresses of the one namespace stand for three hosts in the rollout tests.
+ip -n "$lab" addr add 10.233.1.3/24 dev eth0
+ip -n "$lab" addr add 10.233.1.4/24 dev eth0
 cat >"$work/sshd_config" <<EOF
-ListenAddress 10.233.1.2
+ListenAddress 0.0.0.0
 HostKey $work/host_key
 AuthorizedKeysFile $work/id_test.pub
 PermitRootLogin prohibit-password
@@ -152,7 +155,9 @@ ip netns exec "$lab" unshare -m --propagation private sh -c "
     for f in passwd group shadow sudoers; do [ -e /etc/\$f ] && mount --bind $work/\$f /etc/\$f; done
     exec /usr/sbin/sshd -f $work/sshd_config -E $work/sshd.log"
 for _ in $(seq 50); do timeout 1 bash -c 'echo >/dev/tcp/10.233.1.2/22' 2>/dev/null && break; sleep 0.1; done
-echo "10.233.1.2 $(cut -d' ' -f1-2 "$work/host_key.pub")" >"$work/known_hosts"
+for address in 10.233.1.2 10.233.1.3 10.233.1.4; do
+    echo "$address $(cut -d' ' -f1-2 "$work/host_key.pub")" >>"$work/known_hosts"
+done
 ssh_flags=(-H 10.233.1.2 -l root -i "$work/id_test" --no-ssh-config --known-hosts "$work/known_hosts")
 range() { ip netns exec "$lab" cat /proc/sys/net/ipv4/ip_local_port_range; }
 
@@ -193,4 +198,18 @@ if [ -x /usr/bin/sudo ]; then
 else
     echo "fix: SKIP the sudo part: sudo is not installed (scripts/install-deps.sh --test installs it)"
 fi
+
+# A rollout: three hosts, one at a time, each of which drifted after the plan was saved.
+three=(-H "10.233.1.[2-4]" -l root -i "$work/id_test" --no-ssh-config --known-hosts "$work/known_hosts")
+"$netdiag" fix "${three[@]}" --interval 0 --only port-range --json >"$work/three.json"
+expect_equal "$(json_get "$work/three.json" 'len([h for h in d["hosts"] if h["changes"]])')" "3" "a plan for each of three hosts"
+ip netns exec "$lab" sysctl -qw net.ipv4.ip_local_port_range="40000 40997"
+expect_exit 2 "--serial 1 --max-fail 1 stops after the first failed host" -- \
+    "$netdiag" fix "${three[@]}" --plan "$work/three.json" --serial 1 --max-fail 1 --apply --yes
+expect_equal "$(grep -c ': drifted' <<<"$err")" "1" "only one host was tried"
+expect_contains "$err" "rollout stopped after 1 failed host(s) (--max-fail 1); 2 host(s) not started" "the stop is reported"
+expect_exit 2 "--max-fail 2 lets a second host be tried" -- \
+    "$netdiag" fix "${three[@]}" --plan "$work/three.json" --serial 1 --max-fail 2 --apply --yes
+expect_equal "$(grep -c ': drifted' <<<"$err")" "2" "two hosts were tried"
+expect_equal "$(range)" "$(printf '40000\t40997')" "drifted hosts were left as they were"
 finish fix
