@@ -103,6 +103,26 @@ std::string random_boundary() {
 
 }  // namespace
 
+std::string jump_proxy_command(const std::string& proxy_command, const SshSettings& settings) {
+    // libssh 0.10 turns `ProxyJump [user@]host[:port]` into exactly this OpenSSH command line.
+    constexpr std::string_view kGenerated = "ssh ";
+    constexpr std::string_view kForward = " -W '[%h]:%p' ";
+    if (proxy_command.rfind(kGenerated, 0) != 0 || proxy_command.find(kForward) == std::string::npos) {
+        return proxy_command;
+    }
+    // The hop is an OpenSSH client: give it netdiag's ssh_config, known_hosts, host key policy and
+    // timeout, and never let it prompt.
+    std::string options = "-o BatchMode=yes";
+    if (settings.ssh_config_file) options += " -F " + shell_quote(*settings.ssh_config_file);
+    if (settings.known_hosts_file) options += " -o UserKnownHostsFile=" + shell_quote(*settings.known_hosts_file);
+    options += fmt::format(" -o StrictHostKeyChecking={}",
+                           settings.host_key_checking == HostKeyChecking::strict       ? "yes"
+                           : settings.host_key_checking == HostKeyChecking::accept_new ? "accept-new"
+                                                                                        : "no");
+    options += fmt::format(" -o ConnectTimeout={}", settings.connect_timeout.count());
+    return fmt::format("ssh {} {}", options, proxy_command.substr(kGenerated.size()));
+}
+
 SshLibrary::SshLibrary() { ssh_init(); }
 SshLibrary::~SshLibrary() { ssh_finalize(); }
 
@@ -156,6 +176,11 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     // changed keys as known; keep it on so it tells the truth, and apply our own policy to that.
     const int strict = 1;
     ssh_options_set(s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict);
+    if (char* proxy = nullptr; ssh_options_get(s, SSH_OPTIONS_PROXYCOMMAND, &proxy) == SSH_OK && proxy != nullptr) {
+        const std::string command = jump_proxy_command(proxy, settings);
+        ssh_string_free_char(proxy);
+        ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, command.c_str());
+    }
 
     if (ssh_connect(s) != SSH_OK) {
         const std::string message = ssh_get_error(s);

@@ -51,6 +51,10 @@ struct SshError {
 
 std::string_view failure_status(SshFailure kind);  // "unreachable", "auth_failed", ...
 
+// ProxyJump, which libssh 0.10 runs as an OpenSSH `ssh -W` hop, made to use netdiag's ssh_config,
+// known_hosts, host key policy and timeout; any other ProxyCommand is left as the user wrote it.
+std::string jump_proxy_command(const std::string& proxy_command, const SshSettings& settings);
+
 class SshTransport final : public Transport {
 public:
     ~SshTransport() override;

@@ -23,7 +23,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-    for n in 1 2 3 4 5 6; do
+    for n in 1 2 3 4 5 6 7; do
         ip netns pids "$lab-$n" 2>/dev/null | xargs -r kill 2>/dev/null
         ip netns del "$lab-$n" 2>/dev/null
         ip link del "${lab}r$n" 2>/dev/null
@@ -68,6 +68,30 @@ EOF
     ip netns exec "$ns" "$sshd" -f "$work/h$n/sshd_config" -E "$work/h$n/log"
     echo "$(address "$n") $(cut -d' ' -f1-2 "$work/h$n/host_key.pub")" >>"$work/known_hosts"
 done
+# Host 7 sits behind host 1: a veth from host 1's namespace is its only link, so it is reached
+# by ProxyJump through host 1, as an ssh_config says.
+ip netns add "$lab-7"
+ip -n "$lab-1" link add j7 type veth peer name eth0 netns "$lab-7"
+ip -n "$lab-1" addr add 10.232.7.1/24 dev j7
+ip -n "$lab-1" link set j7 up
+ip -n "$lab-7" addr add 10.232.7.2/24 dev eth0
+ip -n "$lab-7" link set eth0 up
+ip -n "$lab-7" link set lo up
+mkdir -p "$work/h7"
+ssh-keygen -q -t ed25519 -N '' -f "$work/h7/host_key"
+sed -e "s|^ListenAddress .*|ListenAddress 10.232.7.2|" -e "s|$work/h1/|$work/h7/|g" "$work/h1/sshd_config" >"$work/h7/sshd_config"
+ip netns exec "$lab-7" "$sshd" -f "$work/h7/sshd_config" -E "$work/h7/log"
+echo "10.232.7.2 $(cut -d' ' -f1-2 "$work/h7/host_key.pub")" >>"$work/known_hosts"
+cat >"$work/ssh_config" <<EOF
+Host lab7
+    HostName 10.232.7.2
+    User root
+    IdentityFile $work/id_test
+    ProxyJump root@$(address 1)
+Host $(address 1)
+    IdentityFile $work/id_test
+EOF
+
 # Host 4 presents a key other than the one known_hosts has for it.
 ssh-keygen -q -t ed25519 -N '' -f "$work/h4/other_key"
 kill "$(cat "$work/h4/sshd.pid")"
@@ -167,6 +191,11 @@ expect_exit 0 "-H with a literal address" -- "$netdiag" scan -H "$(address 1)" -
     --interval 0 --only conntrack-fill
 expect_exit 64 "--limit that matches nothing is misuse" -- "$netdiag" scan "$work/inventory.yaml" \
     "${ssh_flags[@]}" --limit nosuchgroup
+
+# ProxyJump from an ssh_config: host 7 has no route from here, only through host 1.
+expect_exit 0 "a host behind a bastion, by ProxyJump" -- "$netdiag" scan -H lab7 --ssh-config "$work/ssh_config" \
+    --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --only conntrack-fill --json
+expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "ok" "the host behind the bastion was scanned"
 
 # accept-new adds an unknown host once; strict refuses it.
 grep -v "^$(address 1) " "$work/known_hosts" >"$work/known_hosts.new"
