@@ -43,6 +43,12 @@ same_tree "$work/original" "$sandbox" "a dry run changes nothing"
 expect_exit 0 "fix with neither flag is a dry run" -- "$netdiag" fix --root "$sandbox" --interval 0
 same_tree "$work/original" "$sandbox" "still nothing changed"
 
+cp -a "$tree61" "$work/calm"
+expect_exit 0 "a host with nothing to fix" -- "$netdiag" fix --root "$work/calm" --interval 0
+expect_contains "$out" "nothing to fix" "says so"
+expect_exit 64 "an unknown fix id is misuse" -- "$netdiag" fix --root "$work/calm" --interval 0 --only conntrack-fill
+expect_contains "$err" 'unknown fix "conntrack-fill"' "and names it"
+
 "$netdiag" fix --root "$sandbox" --interval 0 --json >"$work/plan.json"
 validate netdiag.plan.v1 "$work/plan.json" "the plan matches netdiag.plan/v1"
 
