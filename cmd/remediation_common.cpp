@@ -11,11 +11,6 @@
 
 namespace netdiag {
 
-std::int64_t now_unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 int report_error(const std::string& message, int exit_code) {
     fmt::print(stderr, "netdiag: {}\n", message);
     return exit_code;

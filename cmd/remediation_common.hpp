@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cmd/fleet_options.hpp"
+#include "common/clock.hpp"
 #include "remediation/apply.hpp"
 #include "remediation/plan_json.hpp"
 
@@ -18,8 +19,6 @@ inline constexpr const char* kRemediationExitHelp =
     "Exit codes: 0 done (or nothing to do), 2 a host drifted, failed or was rolled back,\n"
     "3 a host could not be reached or read, 64 command-line misuse, 65 bad input data,\n"
     "70 internal error, 130 interrupted (hosts already started are finished, no others are started).";
-
-std::int64_t now_unix_ms();
 
 // Prints "netdiag: MESSAGE" on stderr and returns `exit_code`.
 int report_error(const std::string& message, int exit_code);

@@ -11,16 +11,12 @@
 #include "cmd/interrupt.hpp"
 #include "cmd/settings_options.hpp"
 #include "collect/snapshot_json.hpp"
+#include "common/clock.hpp"
 #include "common/exit_codes.hpp"
 #include "scan/scan_host.hpp"
 
 namespace netdiag {
 namespace {
-
-std::int64_t now_unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 Result<std::vector<Snapshot>> load_samples(const std::vector<std::string>& files) {
     std::vector<Snapshot> samples;

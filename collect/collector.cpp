@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "collect/parsers.hpp"
+#include "common/clock.hpp"
 #include "common/text.hpp"
 
 namespace netdiag {
@@ -308,9 +309,7 @@ Snapshot build_snapshot(std::string host, const std::vector<FileRead>& file_read
 }
 
 Result<Snapshot> collect_sample(Transport& transport, const std::string& host) {
-    const auto taken_at = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+    const auto taken_at = now_unix_ms();
     auto reads = transport.read(sample_request());
     if (!reads) return reads.error();
     return build_snapshot(host, *reads, taken_at);
