@@ -260,4 +260,18 @@ for sub in "${subcommands[@]}"; do
     done
 done
 
+# `cmake --install` puts each script where its shell looks for it.
+build_dir=$(dirname "$netdiag")
+if [ -f "$build_dir/cmake_install.cmake" ]; then
+    DESTDIR=$work/stage cmake --install "$build_dir" --prefix /usr >/dev/null 2>&1
+    for installed in bash-completion/completions/netdiag:netdiag.bash zsh/vendor-completions/_netdiag:_netdiag \
+        fish/vendor_completions.d/netdiag.fish:netdiag.fish; do
+        if cmp -s "$work/stage/usr/share/${installed%%:*}" "$completions/${installed#*:}"; then
+            pass "cmake --install puts ${installed#*:} in /usr/share/${installed%%:*}"
+        else
+            fail "cmake --install did not put ${installed#*:} in /usr/share/${installed%%:*}"
+        fi
+    done
+fi
+
 finish completions
