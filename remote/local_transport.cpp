@@ -223,6 +223,12 @@ Status LocalTransport::write_file(const std::string& path, const std::string& co
         ::unlink(temp_path.c_str());
         return make_error(fmt::format("{}: {}", path, reason));
     }
+    // The rename itself survives a crash only once the directory is synced.
+    const int directory = ::open(std::filesystem::path(real_path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (directory >= 0) {
+        ::fsync(directory);
+        ::close(directory);
+    }
     return Ok{};
 }
 
