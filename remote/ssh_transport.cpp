@@ -286,7 +286,8 @@ Status SshTransport::write_file(const std::string& path, const std::string& cont
     const std::string script =
         kernel ? "printf %s \"$1\" > \"$2\""
                : "set -e; mkdir -p \"$(dirname \"$2\")\"; t=\"$2.netdiag-tmp\"; "
-                 "(umask 022; printf %s \"$1\" > \"$t\"); sync \"$t\" 2>/dev/null || sync; mv -f \"$t\" \"$2\"";
+                 "(umask 022; printf %s \"$1\" > \"$t\"); sync \"$t\" 2>/dev/null || sync; mv -f \"$t\" \"$2\"; "
+                 "sync \"$(dirname \"$2\")\" 2>/dev/null || true";
     return run_privileged(script, {content, path}, path);
 }
 
