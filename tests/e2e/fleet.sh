@@ -192,6 +192,13 @@ expect_exit 0 "-H with a literal address" -- "$netdiag" scan -H "$(address 1)" -
 expect_exit 64 "--limit that matches nothing is misuse" -- "$netdiag" scan "$work/inventory.yaml" \
     "${ssh_flags[@]}" --limit nosuchgroup
 
+# Agent authentication: no key named anywhere, the test key only in an ssh-agent.
+agent_socket=$work/agent.sock
+ssh-agent -a "$agent_socket" >/dev/null && pids+=("$(pgrep -f -n "ssh-agent -a $agent_socket")")
+SSH_AUTH_SOCK=$agent_socket ssh-add -q "$work/id_test" 2>/dev/null
+expect_exit 0 "a key held only by ssh-agent" -- env SSH_AUTH_SOCK="$agent_socket" HOME="$work" \
+    "$netdiag" scan -H "$(address 1)" -l root "${ssh_flags[@]}" --interval 0 --only conntrack-fill
+
 # ProxyJump from an ssh_config: host 7 has no route from here, only through host 1.
 expect_exit 0 "a host behind a bastion, by ProxyJump" -- "$netdiag" scan -H lab7 --ssh-config "$work/ssh_config" \
     --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --only conntrack-fill --json
