@@ -9,8 +9,9 @@ fuzz_seconds=${NETDIAG_FUZZ_SECONDS:-30}
 
 scripts/install-deps.sh --test
 
-echo "== build (warnings as errors)"
-cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNETDIAG_WERROR=ON >/dev/null
+echo "== build (warnings as errors, linked as released)"
+# Static, as quick start builds it: the shipped way of linking is the one the suites run.
+cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNETDIAG_WERROR=ON -DNETDIAG_STATIC=ON >/dev/null
 cmake --build build/ci -j"$jobs"
 
 echo "== tests"
