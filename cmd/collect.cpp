@@ -24,6 +24,10 @@ void add_collect_command(Cli& cli) {
         ->type_name("SECONDS")
         ->check(CLI::Range(0.0, 3600.0))
         ->capture_default_str();
+    collect->add_option("-n,--count", options.count,
+                        "Take this many samples, --interval apart (default: 1, or 2 with an interval)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 100000));
     collect->add_option("-o,--output", options.output, "Write to FILE (whole or not at all) instead of stdout")
         ->type_name("FILE");
     collect->footer(exit_code::kHelpText);
@@ -33,7 +37,8 @@ int run_collect(const CollectOptions& options) {
     const std::string host = options.root ? *options.root : "localhost";
     LocalTransport transport(options.root.value_or("/"));
     const auto interval = std::chrono::milliseconds(static_cast<std::int64_t>(options.interval_seconds * 1000));
-    auto samples = take_samples(transport, host, interval, sleep_for);
+    const int count = options.count.value_or(interval.count() > 0 ? 2 : 1);
+    auto samples = take_sample_series(transport, host, count, interval, sleep_for);
     if (!samples) {
         fmt::print(stderr, "netdiag: {}: {}\n", host, samples.error().message);
         return exit_code::kUnknown;

@@ -52,6 +52,7 @@ struct ScanOptions {
 struct CollectOptions {
     std::optional<std::string> root;
     double interval_seconds = 0;
+    std::optional<int> count;  // samples to take; default 1, or 2 with an interval
     std::optional<std::string> output;
 };
 

@@ -45,6 +45,7 @@ _netdiag_options=(
     "scan                --no-progress          -"
     # collect
     "collect             -o,--output            file"
+    "collect             -n,--count             text"
     # checks
     "checks              --json                 -"
     # fix

@@ -80,6 +80,7 @@ complete -c netdiag -n '__fish_seen_subcommand_from scan' -l no-progress -d 'No 
 
 # collect
 complete -c netdiag -n '__fish_seen_subcommand_from collect' -s o -l output -r -F -d 'Write to FILE instead of stdout'
+complete -c netdiag -n '__fish_seen_subcommand_from collect' -s n -l count -x -d 'Take this many samples, --interval apart'
 
 # checks
 complete -c netdiag -n '__fish_seen_subcommand_from checks' -l json -d 'Print the catalogue as JSON'

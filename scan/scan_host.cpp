@@ -12,15 +12,17 @@ void sleep_for(std::chrono::milliseconds duration) { std::this_thread::sleep_for
 
 Result<std::vector<Snapshot>> take_samples(Transport& transport, const std::string& host,
                                            std::chrono::milliseconds interval, const Sleeper& sleeper) {
+    return take_sample_series(transport, host, interval.count() > 0 ? 2 : 1, interval, sleeper);
+}
+
+Result<std::vector<Snapshot>> take_sample_series(Transport& transport, const std::string& host, int count,
+                                                 std::chrono::milliseconds interval, const Sleeper& sleeper) {
     std::vector<Snapshot> samples;
-    auto first = collect_sample(transport, host);
-    if (!first) return first.error();
-    samples.push_back(std::move(first).value());
-    if (interval.count() > 0) {
-        sleeper(interval);
-        auto second = collect_sample(transport, host);
-        if (!second) return second.error();
-        samples.push_back(std::move(second).value());
+    for (int i = 0; i < count; ++i) {
+        if (i > 0 && interval.count() > 0) sleeper(interval);
+        auto sample = collect_sample(transport, host);
+        if (!sample) return sample.error();
+        samples.push_back(std::move(sample).value());
     }
     return samples;
 }

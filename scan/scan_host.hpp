@@ -21,6 +21,10 @@ void sleep_for(std::chrono::milliseconds duration);
 Result<std::vector<Snapshot>> take_samples(Transport& transport, const std::string& host,
                                            std::chrono::milliseconds interval, const Sleeper& sleeper);
 
+// `count` samples, `interval` apart.
+Result<std::vector<Snapshot>> take_sample_series(Transport& transport, const std::string& host, int count,
+                                                 std::chrono::milliseconds interval, const Sleeper& sleeper);
+
 // Pure: the checks' verdict on samples already taken (first and last are compared).
 HostResult evaluate_samples(const std::vector<Snapshot>& samples, const Settings& settings);
 

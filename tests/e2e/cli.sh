@@ -78,6 +78,8 @@ expect_contains "$out" "conntrack-fill" "the saved sample gives the same finding
 
 expect_exit 0 "collect two live samples a second apart" -- "$netdiag" collect --interval 1 -o "$work/live.json"
 validate netdiag.collect.v1 "$work/live.json" "live collect output matches netdiag.collect/v1"
+expect_exit 0 "collect --count 3 takes three samples" -- "$netdiag" collect --count 3 -o "$work/three.json"
+expect_equal "$(json_get "$work/three.json" 'len(d["samples"])')" "3" "three samples in the document"
 expect_equal "$(json_get "$work/live.json" 'len(d["samples"])')" "2" "two samples"
 "$netdiag" scan --from "$work/live.json" --json >"$work/live-scan.json"
 validate netdiag.scan.v1 "$work/live-scan.json" "scan of saved live samples matches netdiag.scan/v1"

@@ -158,7 +158,7 @@ cases=(
     "netdiag scan --threshold conntrack-f|has|conntrack-fill.critical"
     "netdiag checks --threshold tcp-r|has|tcp-retransmits.warning-rate"
     "netdiag checks --threshold tcp-r|lacks|rx-drops"
-    "netdiag collect --|equal|--help --interval --output --root"
+    "netdiag collect --|equal|--count --help --interval --output --root"
     "netdiag checks --j|equal|--json"
     "netdiag collect --fo|equal|"
     "netdiag scan --verbose --json --col|equal|--color"
