@@ -3,6 +3,7 @@
 #include <libssh/libssh.h>
 
 #include <array>
+#include <fstream>
 #include <random>
 
 #include <fmt/format.h>
@@ -43,12 +44,29 @@ std::string server_fingerprint(ssh_session session) {
     return result;
 }
 
-std::string known_fingerprint(ssh_session session) {
-    ssh_knownhosts_entry* entry = nullptr;
-    ssh_session_get_known_hosts_entry(session, &entry);
-    std::string result = entry != nullptr ? fingerprint(entry->publickey) : "unknown";
-    SSH_KNOWNHOSTS_ENTRY_FREE(entry);
-    return result;
+// libssh returns no known_hosts entry for a changed key, so read the file for the host's lines.
+std::string known_fingerprint(ssh_session session, const SshTarget& target) {
+    char* file = nullptr;
+    if (ssh_options_get(session, SSH_OPTIONS_KNOWNHOSTS, &file) != SSH_OK || file == nullptr) return "unknown";
+    std::ifstream known_hosts(file);
+    ssh_string_free_char(file);
+    unsigned int port = 22;
+    ssh_options_get_port(session, &port);
+    char* host = nullptr;
+    ssh_options_get(session, SSH_OPTIONS_HOST, &host);
+    const std::string address = host != nullptr ? host : target.address;
+    ssh_string_free_char(host);
+    const std::string host_port = port == 22 ? address : fmt::format("[{}]:{}", address, port);
+    std::string result;
+    for (std::string line; std::getline(known_hosts, line);) {
+        ssh_knownhosts_entry* entry = nullptr;
+        if (ssh_known_hosts_parse_line(host_port.c_str(), line.c_str(), &entry) == SSH_OK && entry != nullptr) {
+            if (!result.empty()) result += " and ";
+            result += fingerprint(entry->publickey);
+        }
+        SSH_KNOWNHOSTS_ENTRY_FREE(entry);
+    }
+    return result.empty() ? "unknown" : result;
 }
 
 // Implements the policy ourselves (FACTS.md): libssh's own StrictHostKeyChecking is not enough.
@@ -63,7 +81,7 @@ std::optional<SshError> check_host_key(ssh_session session, const SshTarget& tar
             return SshError{SshFailure::host_key_changed,
                             fmt::format("{}: HOST KEY CHANGED: known_hosts has {}, the host offers {}; if the host "
                                         "was reinstalled, remove the old key with `ssh-keygen -R {}`",
-                                        target.label, known_fingerprint(session), server_fingerprint(session),
+                                        target.label, known_fingerprint(session, target), server_fingerprint(session),
                                         target.address)};
         case SSH_KNOWN_HOSTS_NOT_FOUND:
         case SSH_KNOWN_HOSTS_UNKNOWN:
