@@ -38,7 +38,8 @@ Result<std::optional<Journal>> pick_journal(Transport& host, const std::optional
     auto journals = read_journals(host);
     if (!journals) return journals.error();
     for (auto it = journals->rbegin(); it != journals->rend(); ++it) {
-        if (wanted ? it->id == *wanted : it->state == "applied" || it->state == "started") {
+        if (wanted ? it->id == *wanted
+                   : it->state == "applied" || it->state == "started" || it->state == "rollback_failed") {
             return std::optional<Journal>(*it);
         }
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -104,6 +105,8 @@ Result<Journal> parse_journal(std::string_view text, std::string_view file) {
         return journal;
     } catch (const nlohmann::json::exception& error) {
         return make_error(fmt::format("{}: not a valid journal: {}", file, error.what()));
+    } catch (const std::invalid_argument& error) {
+        return make_error(fmt::format("{}: not a valid journal: {}", file, error.what()));
     }
 }
 
@@ -153,38 +156,45 @@ HostOutcome apply_plan(Transport& host, const HostPlan& plan, const std::string&
         return outcome;
     }
 
-    // 3. Write and read back, one change at a time.
-    for (std::size_t i = 0; i < plan.changes.size(); ++i) {
-        const auto& change = plan.changes[i];
-        auto written = host.write_file(change.path, change.after);
-        std::optional<std::string> failure;
-        if (!written && refused_as_managed_irq(change.path, written.error().message)) {
+    // 3. Write and read back, one change at a time. `written` is what really changed, in order: the
+    // only changes a rollback restores and the final journal keeps.
+    std::vector<PlannedChange> written;
+    for (const auto& change : plan.changes) {
+        const std::optional<std::string> expected = change.remove ? std::nullopt : std::optional(change.after);
+        auto status = change.remove ? host.remove_file(change.path) : host.write_file(change.path, change.after);
+        if (!status && refused_as_managed_irq(change.path, status.error().message)) {
             // Not a failure of the host: the kernel owns this IRQ's placement (EIO before 6.12, EPERM since).
             outcome.messages.push_back(fmt::format("{}: kernel-managed IRQ, the kernel refuses other affinities; skipped",
                                                    change.path));
             continue;
         }
-        if (!written) {
-            failure = written.error().message;
+        written.push_back(change);  // a failed write may have partly taken: restore it too
+        std::optional<std::string> failure;
+        if (!status) {
+            failure = status.error().message;
         } else {
             auto back = read_current(host, {change});
             if (!back) {
                 failure = back.error().message;
-            } else if (!same_value(change.path, back->at(change.path), change.after)) {
+            } else if (!same_value(change.path, back->at(change.path), expected)) {
                 failure = fmt::format("{} reads back {} after writing {}", change.path, shown(back->at(change.path)),
-                                      shown(change.after));
+                                      shown(expected));
             }
         }
         if (failure) {
             outcome.status = "rolled_back";
             outcome.messages.push_back(*failure);
-            // The failed write may have partly taken: restore it too.
-            for (auto& problem : roll_back(host, plan.changes, i + 1)) outcome.messages.push_back(problem);
-            (void)write_journal(host, journal, "rolled_back");
+            const auto problems = roll_back(host, written, written.size());
+            for (const auto& problem : problems) outcome.messages.push_back(problem);
+            // Whatever could not be restored stays in a journal undo still picks up.
+            journal.changes = written;
+            (void)write_journal(host, journal, problems.empty() ? "rolled_back" : "rollback_failed");
+            if (!problems.empty()) outcome.messages.push_back("`netdiag undo` retries what could not be restored");
             return outcome;
         }
-        outcome.messages.push_back(fmt::format("{}: {} -> {}", change.path, shown(change.before), shown(change.after)));
+        outcome.messages.push_back(fmt::format("{}: {} -> {}", change.path, shown(change.before), shown(expected)));
     }
+    journal.changes = written;
     if (auto status = write_journal(host, journal, "applied"); !status) {
         outcome.messages.push_back("applied, but the journal could not be updated: " + status.error().message);
     }

@@ -21,7 +21,9 @@ inline constexpr std::string_view kJournalDirectory = "/var/lib/netdiag/journal"
 struct Journal {
     std::string id;     // "20261125T030512Z-web1": sortable, unique per host and run
     std::string host;
-    std::string state;  // "started", "applied", "rolled_back", "aborted", "undone"
+    // "started", "applied", "rolled_back", "rollback_failed" (some writes could not be put back),
+    // "aborted" (drifted, nothing written), "undone".
+    std::string state;
     std::int64_t created_at_unix_ms = 0;
     std::vector<PlannedChange> changes;
 };

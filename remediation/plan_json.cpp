@@ -1,6 +1,10 @@
 #include "remediation/plan_json.hpp"
 
+#include <stdexcept>
+
 #include <fmt/format.h>
+
+#include "remediation/planners.hpp"
 
 namespace netdiag {
 
@@ -9,7 +13,8 @@ nlohmann::json change_to_json(const PlannedChange& change) {
             {"before", change.before ? nlohmann::json(*change.before) : nlohmann::json()},
             {"after", change.after},
             {"reason", change.reason},
-            {"fix", change.fix}};
+            {"fix", change.fix},
+            {"remove", change.remove}};
 }
 
 PlannedChange change_from_json(const nlohmann::json& json) {
@@ -19,6 +24,10 @@ PlannedChange change_from_json(const nlohmann::json& json) {
     change.after = json.at("after").get<std::string>();
     change.reason = json.value("reason", "");
     change.fix = json.value("fix", "");
+    change.remove = json.value("remove", false);
+    if (!plannable_path(change.path)) {
+        throw std::invalid_argument(fmt::format("{} is not a path netdiag plans changes to", change.path));
+    }
     return change;
 }
 
@@ -53,6 +62,8 @@ Result<std::vector<HostPlan>> parse_plan_document(std::string_view text, std::st
         }
         return plans;
     } catch (const nlohmann::json::exception& error) {
+        return make_error(fmt::format("{}: not a valid plan: {}", file, error.what()));
+    } catch (const std::invalid_argument& error) {
         return make_error(fmt::format("{}: not a valid plan: {}", file, error.what()));
     }
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -314,6 +315,20 @@ HostPlan plan_fixes(const Snapshot& snapshot, const std::vector<Finding>& findin
                               kIrqScript));
     }
     return result;
+}
+
+bool plannable_path(const std::string& path) {
+    if (path.find("/../") != std::string::npos || path.find("/./") != std::string::npos ||
+        path.find("//") != std::string::npos || path.ends_with("/..") || path.ends_with("/.")) {
+        return false;
+    }
+    for (const auto fixed : {kConntrackMax, kConntrackBuckets, kConntrackSysctlFile, kConntrackModuleFile, kBacklog,
+                             kBacklogFile, kBudget, kBudgetUsecs, kBudgetFile, kPortRange, kPortRangeFile, kIrqScript}) {
+        if (path == fixed) return true;
+    }
+    static const std::regex irq_mask(R"(/proc/irq/[0-9]+/smp_affinity)");
+    static const std::regex rps_mask(R"(/sys/class/net/[^/]+/queues/rx-[0-9]+/rps_cpus)");
+    return std::regex_match(path, irq_mask) || std::regex_match(path, rps_mask);
 }
 
 std::string format_cpu_mask(const std::set<int>& cpus, int cpu_count) {

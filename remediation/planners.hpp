@@ -43,6 +43,11 @@ std::vector<std::string> plan_context_files(const Snapshot& snapshot);
 HostPlan plan_fixes(const Snapshot& snapshot, const std::vector<Finding>& findings, const PlanContext& context,
                     const std::set<std::string>& only);
 
+// Whether `path` is one netdiag's planners write: the sysctls and files they plan, IRQ masks, RPS
+// masks. Plans and journals read from files are held to this, so no file can make netdiag write
+// elsewhere.
+bool plannable_path(const std::string& path);
+
 // A CPU set as the kernel prints smp_affinity for `cpu_count` CPUs: comma-separated 32-bit hex
 // groups, most significant first ("00000000,00000010").
 std::string format_cpu_mask(const std::set<int>& cpus, int cpu_count);

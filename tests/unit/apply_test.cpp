@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "remediation/apply.hpp"
+#include "remediation/plan_json.hpp"
 #include "remote/memory_transport.hpp"
 
 using namespace netdiag;
@@ -153,4 +154,27 @@ TEST_CASE("an IRQ the kernel manages is reported and skipped, not rolled back") 
     CHECK(host.files["/proc/irq/41/smp_affinity"] == "4\n");
     CHECK(std::any_of(outcome.messages.begin(), outcome.messages.end(),
                       [](const std::string& m) { return m.find("kernel-managed") != std::string::npos; }));
+}
+
+TEST_CASE("a plan file that names a path no fixer writes is refused") {
+    const std::string text = R"({"schema": "netdiag.plan/v1", "generated_at_unix_ms": 0, "hosts": [
+        {"host": "web1", "status": "ok", "error": null, "notes": [], "changes": [
+          {"path": "/etc/passwd", "before": null, "after": "x", "reason": "", "fix": "port-range"}]}]})";
+    const auto plans = parse_plan_document(text, "plan.json");
+    REQUIRE_FALSE(plans);
+    CHECK(plans.error().message == "plan.json: not a valid plan: /etc/passwd is not a path netdiag plans changes to");
+}
+
+TEST_CASE("a rolled-back journal holds only the changes that were written") {
+    MemoryTransport host = host_with_conntrack();
+    host.ignored_writes[kBuckets] = "65536\n";  // the kernel keeps its value: the read back fails
+    const auto plan = conntrack_plan();  // max, then buckets (which does not take), then the file
+    const auto outcome = apply_plan(host, plan, "j1", 0);
+    CHECK(outcome.status == "rolled_back");
+    auto journals = read_journals(host);
+    REQUIRE(journals);
+    REQUIRE(journals->size() == 1);
+    CHECK(journals->front().state == "rolled_back");
+    CHECK(journals->front().changes.size() == 2);  // only what was written, not the persistent file
+    CHECK(host.files[kMax] == "262144\n");
 }

@@ -257,3 +257,16 @@ TEST_CASE("unified diffs read as diff -u prints them") {
           "@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n"
           "@@ -13,7 +13,7 @@\n 13\n 14\n 15\n-16\n+sixteen\n 17\n 18\n 19\n");
 }
+
+TEST_CASE("only paths the planners write are accepted from plan files and journals") {
+    CHECK(plannable_path("/proc/sys/net/netfilter/nf_conntrack_max"));
+    CHECK(plannable_path("/etc/sysctl.d/60-netdiag-ports.conf"));
+    CHECK(plannable_path("/proc/irq/41/smp_affinity"));
+    CHECK(plannable_path("/sys/class/net/eth0/queues/rx-0/rps_cpus"));
+    CHECK_FALSE(plannable_path("/etc/passwd"));
+    CHECK_FALSE(plannable_path("/proc/sys/../../etc/shadow"));
+    CHECK_FALSE(plannable_path("/proc/irq/41/../../../etc/smp_affinity"));
+    CHECK_FALSE(plannable_path("/proc/irq/1/x/smp_affinity"));
+    CHECK_FALSE(plannable_path("/sys/class/net/../queues/rx-0/rps_cpus"));
+    CHECK_FALSE(plannable_path("/proc/sys/net/core/somaxconn"));  // not a path any fixer plans
+}
