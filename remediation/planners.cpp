@@ -192,7 +192,9 @@ void plan_irq_affinity(const Snapshot& snapshot, const std::vector<Finding>& fin
     for (const auto& finding : findings) {
         if (finding.fix != "irq-affinity") continue;
         if (const auto* info = find_interface(snapshot, finding.subject)) {
-            targets.emplace_back(info, fmt::format("{}: {}", finding.check, finding.message));
+            // Short: every IRQ's change carries it, into the journal too.
+            targets.emplace_back(info, fmt::format("{} on {} ({})", finding.check, info->name,
+                                                   finding.cause.value_or("irq placement")));
         }
     }
     if (targets.empty() && asked) {

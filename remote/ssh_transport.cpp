@@ -302,7 +302,9 @@ Status SshTransport::write_file(const std::string& path, const std::string& cont
     const bool kernel = path.rfind("/proc/", 0) == 0 || path.rfind("/sys/", 0) == 0;
     // Kernel files take one write in place; other files go through a synced temp file and rename.
     const std::string script =
-        kernel ? "printf %s \"$1\" > \"$2\""
+        // tee, not a shell redirection: dash reports any write error as "I/O error", losing the errno
+        // that tells a kernel-managed IRQ (EIO, EPERM) from a real failure.
+        kernel ? "printf %s \"$1\" | tee \"$2\" >/dev/null"
                : "set -e; mkdir -p \"$(dirname \"$2\")\"; t=\"$2.netdiag-tmp\"; "
                  "(umask 022; printf %s \"$1\" > \"$t\"); sync \"$t\" 2>/dev/null || sync; mv -f \"$t\" \"$2\"; "
                  "sync \"$(dirname \"$2\")\" 2>/dev/null || true";
