@@ -195,11 +195,28 @@ Result<CommandOutput> LocalTransport::run(const std::string& command, std::chron
     return output;
 }
 
+Status LocalTransport::inside_root(const std::string& path) const {
+    if (root_.empty()) return Ok{};
+    // A copied tree may hold symlinks pointing out of it (sosreport keeps them): a write must not
+    // follow one onto the machine netdiag runs on.
+    std::error_code error;
+    const auto root = std::filesystem::canonical(root_, error);
+    if (error) return make_error(fmt::format("{}: {}", root_, error.message()));
+    const auto parent = std::filesystem::weakly_canonical(std::filesystem::path(resolve(path)).parent_path(), error);
+    if (error) return make_error(fmt::format("{}: {}", path, error.message()));
+    const auto relative = parent.lexically_relative(root);
+    if (relative.empty() || *relative.begin() == "..") {
+        return make_error(fmt::format("{}: leads out of {} (through a symlink); not written", path, root_));
+    }
+    return Ok{};
+}
+
 Status LocalTransport::write_file(const std::string& path, const std::string& content) {
+    if (auto inside = inside_root(path); !inside) return inside;
     const std::string real_path = resolve(path);
     if (is_kernel_path(path)) {
         // Kernel files take one write in place; a temp file and rename would not reach the kernel.
-        const int fd = ::open(real_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+        const int fd = ::open(real_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
         auto written = write_all(fd, content, path);
         if (::close(fd) != 0 && written.ok()) {
@@ -211,7 +228,7 @@ Status LocalTransport::write_file(const std::string& path, const std::string& co
     std::error_code ignored;
     std::filesystem::create_directories(std::filesystem::path(real_path).parent_path(), ignored);
     const std::string temp_path = real_path + ".netdiag-tmp";
-    const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) return make_error(fmt::format("{}: {}", temp_path, std::strerror(errno)));
     auto written = write_all(fd, content, temp_path);
     if (written.ok() && ::fsync(fd) != 0) {
@@ -234,6 +251,7 @@ Status LocalTransport::write_file(const std::string& path, const std::string& co
 
 Status LocalTransport::remove_file(const std::string& path) {
     if (is_kernel_path(path)) return make_error(fmt::format("{}: kernel files cannot be removed", path));
+    if (auto inside = inside_root(path); !inside) return inside;
     if (::unlink(resolve(path).c_str()) != 0 && errno != ENOENT) {
         return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
     }

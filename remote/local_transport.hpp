@@ -19,6 +19,7 @@ public:
 
     // The real path of a host path under the root.
     std::string resolve(const std::string& path) const;
+    Status inside_root(const std::string& path) const;  // refuses paths that leave the tree
 
 private:
     std::string root_;  // without a trailing slash; empty for the live host
