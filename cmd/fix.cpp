@@ -127,13 +127,6 @@ Result<std::vector<PlannedHost>> plans_from_file(const std::string& file, const 
     return result;
 }
 
-bool confirm(std::size_t hosts, std::size_t changes) {
-    fmt::print(stderr, "Apply {} change(s) to {} host(s)? [y/N] ", changes, hosts);
-    std::fflush(stderr);
-    char answer[16] = {};
-    if (std::fgets(answer, sizeof answer, stdin) == nullptr) return false;
-    return answer[0] == 'y' || answer[0] == 'Y';
-}
 
 }  // namespace
 
@@ -204,7 +197,7 @@ int run_fix(const FixOptions& options) {
         fmt::print(stderr, "netdiag: nothing to apply\n");
         return all_planned ? exit_code::kOk : exit_code::kUnknown;
     }
-    if (!options.yes && !confirm(to_change.size(), changes)) {
+    if (!options.yes && !confirm(fmt::format("Apply {} change(s) to {} host(s)?", changes, to_change.size()))) {
         return report_error("not applied", exit_code::kOk);
     }
 

@@ -1,6 +1,7 @@
 #include "cmd/remediation_common.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <mutex>
 
@@ -14,6 +15,14 @@ namespace netdiag {
 int report_error(const std::string& message, int exit_code) {
     fmt::print(stderr, "netdiag: {}\n", message);
     return exit_code;
+}
+
+bool confirm(const std::string& question) {
+    fmt::print(stderr, "{} [y/N] ", question);
+    std::fflush(stderr);
+    char answer[16] = {};
+    if (std::fgets(answer, sizeof answer, stdin) == nullptr) return false;
+    return answer[0] == 'y' || answer[0] == 'Y';
 }
 
 PlannedHost host_failure(const std::string& host, std::string status, std::string message) {

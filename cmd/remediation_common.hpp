@@ -23,6 +23,9 @@ inline constexpr const char* kRemediationExitHelp =
 // Prints "netdiag: MESSAGE" on stderr and returns `exit_code`.
 int report_error(const std::string& message, int exit_code);
 
+// Asks QUESTION on stderr and reads the answer from stdin: true only for "y" or "yes".
+bool confirm(const std::string& question);
+
 PlannedHost host_failure(const std::string& host, std::string status, std::string message);
 
 // Connects to host `index` and runs `work` on it; a host that cannot be reached becomes a failure.

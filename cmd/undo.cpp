@@ -56,9 +56,9 @@ int run_undo(const UndoOptions& options) {
     auto hosts = HostSet::resolve(options.fleet, options.root, default_settings(), &exit_on_error);
     if (!hosts) return report_error(hosts.error().message, exit_on_error);
     const auto& targets = (*hosts)->targets();
-    InterruptWatch watch;
 
     if (options.dry_run || options.json) {
+        InterruptWatch watch;
         std::vector<PlannedHost> planned(targets.size());
         run_bounded(targets.size(), (*hosts)->forks(), watch.stop(), [&](std::size_t index) {
             planned[index] = with_host(**hosts, index, [&](Transport& transport) {
@@ -78,6 +78,9 @@ int run_undo(const UndoOptions& options) {
                 return result;
             });
         });
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+            if (planned[i].plan.host.empty()) planned[i] = host_failure(targets[i].name, "error", "interrupted before it finished");
+        }
         if (options.json) {
             fmt::print("{}\n", plan_document(planned, now_unix_ms()).dump(2));
         } else {
@@ -87,16 +90,25 @@ int run_undo(const UndoOptions& options) {
             }
         }
         if (watch.interrupted()) return exit_code::kInterrupted;
-        return std::all_of(planned.begin(), planned.end(), [](const PlannedHost& h) { return h.status == "ok"; })
-                   ? exit_code::kOk
-                   : exit_code::kUnknown;
+        int code = exit_code::kOk;
+        for (const auto& host : planned) {
+            if (host.status == "drifted" || host.status == "error") code = exit_code::kCritical;
+            else if (host.status != "ok" && code == exit_code::kOk) code = exit_code::kUnknown;
+        }
+        return code;
     }
 
-    if ((*hosts)->remote() && targets.size() > 1 && !options.yes && ::isatty(STDIN_FILENO) != 1) {
+    if (!options.yes && ::isatty(STDIN_FILENO) == 1) {
+        const auto what = options.journal ? "journal " + *options.journal : std::string("the latest applied fix");
+        if (!confirm(fmt::format("Undo {} on {} host(s)? (--dry-run shows what it restores)", what, targets.size()))) {
+            return report_error("not undone", exit_code::kOk);
+        }
+    } else if ((*hosts)->remote() && targets.size() > 1 && !options.yes) {
         return report_error(fmt::format("refusing to undo on {} hosts without a terminal to confirm on; pass --yes",
                                         targets.size()),
                             exit_code::kUsage);
     }
+    InterruptWatch watch;  // from here Ctrl-C lets started hosts finish and starts no more
     std::vector<std::size_t> all(targets.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     const auto outcomes = roll_out(**hosts, all, (*hosts)->forks(), static_cast<int>(targets.size()) + 1, watch.stop(),
