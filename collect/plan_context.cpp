@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "collect/parsers.hpp"
 #include "common/text.hpp"
 
 namespace netdiag {
@@ -12,6 +13,7 @@ constexpr std::string_view kProcessNames = "/proc/[0-9]*/comm";
 // kernel owns (writes to their smp_affinity fail). Without debugfs mounted this stays unknown and
 // the applier reports the kernel's refusal instead.
 constexpr std::string_view kIrqDebug = "/sys/kernel/debug/irq/irqs/";
+constexpr std::string_view kIsolatedCpus = "/sys/devices/system/cpu/isolated";
 
 bool is_process_name(const std::string& path) {
     return starts_with(path, "/proc/") && path.size() > 11 && path.compare(path.size() - 5, 5, "/comm") == 0;
@@ -33,6 +35,8 @@ PlanContext plan_context_from_reads(const std::vector<FileRead>& reads) {
                     context.managed_irqs.insert(static_cast<int>(*irq));
                 }
             }
+        } else if (read.path == kIsolatedCpus) {
+            if (auto isolated = parse_cpu_list(*read.content, read.path)) context.isolated_cpus = *isolated;
         } else {
             context.files[read.path] = *read.content;
         }

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "collect/parsers.hpp"
 #include "common/text.hpp"
@@ -24,6 +25,10 @@ constexpr std::string_view kBudgetFile = "/etc/sysctl.d/60-netdiag-softnet-budge
 constexpr std::string_view kPortRange = "/proc/sys/net/ipv4/ip_local_port_range";
 constexpr std::string_view kPortRangeFile = "/etc/sysctl.d/60-netdiag-ports.conf";
 constexpr std::string_view kIrqScript = "/etc/netdiag/irq-affinity.sh";
+constexpr std::string_view kIsolatedCpus = "/sys/devices/system/cpu/isolated";
+
+// The kernel keeps nf_conntrack_max in an int; the largest power of two below that.
+constexpr std::int64_t kConntrackCeiling = std::int64_t{1} << 30;
 
 // The widest ephemeral range netdiag plans: below 10240 sit many services' well-known ports.
 constexpr int kWidestPortLow = 10240;
@@ -88,8 +93,19 @@ void plan_conntrack(const Snapshot& snapshot, const Finding* finding, const Plan
         plan.note("conntrack-max: nf_conntrack is not loaded here (no nf_conntrack_max); nothing to size");
         return;
     }
-    const auto count = static_cast<std::int64_t>(snapshot.conntrack->count.value_or(0));
-    const auto new_max = static_cast<std::int64_t>(next_power_of_two(2 * static_cast<std::uint64_t>(std::max(count, *current_max))));
+    const auto count = static_cast<std::int64_t>(std::min<std::uint64_t>(snapshot.conntrack->count.value_or(0), kConntrackCeiling));
+    if (!finding && count < *current_max / 2) {
+        plan.note(fmt::format("conntrack-max: the table holds {} of {} entries; no need to grow it", count, *current_max));
+        return;
+    }
+    if (*current_max >= kConntrackCeiling) {
+        plan.note(fmt::format("conntrack-max: nf_conntrack_max is {} already; netdiag plans at most {}", *current_max,
+                              kConntrackCeiling));
+        return;
+    }
+    const auto new_max = std::min<std::int64_t>(
+        static_cast<std::int64_t>(next_power_of_two(2 * static_cast<std::uint64_t>(std::max(count, *current_max)))),
+        kConntrackCeiling);
     const std::string reason = reason_of(finding, "conntrack-max was asked for with --only");
     std::vector<std::pair<std::string, std::int64_t>> settings{{"net.netfilter.nf_conntrack_max", new_max}};
     if (const auto buckets = plan.current_int(kConntrackBuckets); buckets && *buckets < new_max) {
@@ -171,19 +187,56 @@ int mask_bits(const std::string& mask) {
     return static_cast<int>((groups.size() - 1) * 32 + trim(groups.front()).size() * 4);
 }
 
-// The CPUs an interface's queues should use: its NUMA node's, or all when it has none.
-std::vector<int> local_cpus(const Snapshot& snapshot, const InterfaceInfo& info) {
+// The online CPUs (those /proc/stat lists), less the ones isolated for latency-critical work.
+std::set<int> usable_cpus(const Snapshot& snapshot, const PlanContext& context) {
     std::set<int> cpus;
-    if (info.numa_node && *info.numa_node >= 0 && info.local_cpulist) {
-        if (auto parsed = parse_cpu_list(*info.local_cpulist, "local_cpulist")) cpus = *parsed;
+    if (snapshot.cpu_times) {
+        for (const auto& cpu : *snapshot.cpu_times) {
+            if (cpu.cpu.size() > 3 && cpu.cpu.compare(0, 3, "cpu") == 0) {
+                if (const auto number = parse_i64(std::string_view(cpu.cpu).substr(3))) cpus.insert(static_cast<int>(*number));
+            }
+        }
     }
     if (cpus.empty()) {
         for (int cpu = 0; cpu < snapshot.online_cpus.value_or(0); ++cpu) cpus.insert(cpu);
     }
+    for (const int cpu : context.isolated_cpus) cpus.erase(cpu);
+    return cpus;
+}
+
+// The CPUs an interface's queues should use: its NUMA node's usable ones, or all usable ones when
+// it has no node.
+std::vector<int> local_cpus(const Snapshot& snapshot, const InterfaceInfo& info, const PlanContext& context) {
+    const auto usable = usable_cpus(snapshot, context);
+    std::set<int> cpus;
+    if (info.numa_node && *info.numa_node >= 0 && info.local_cpulist) {
+        if (auto parsed = parse_cpu_list(*info.local_cpulist, "local_cpulist")) {
+            for (const int cpu : *parsed) {
+                if (usable.count(cpu)) cpus.insert(cpu);
+            }
+        }
+    }
+    if (cpus.empty()) cpus = usable;
     return {cpus.begin(), cpus.end()};
 }
 
-bool has_many_queues(const InterfaceInfo& info) { return info.irqs.size() > 1; }
+// Several receive queues (or, where sysfs shows none, several vectors).
+bool has_many_queues(const InterfaceInfo& info) {
+    return info.rx_queues > 1 || (info.rx_queues == 0 && info.irqs.size() > 1);
+}
+
+// Vectors that carry no queue: virtio's config interrupt, vmxnet3's event one, the misc vector
+// Intel drivers name after the interface alone.
+bool is_queue_vector(const Snapshot& snapshot, const InterfaceInfo& info, int irq) {
+    if (!snapshot.interrupts) return true;
+    for (const auto& line : *snapshot.interrupts) {
+        if (line.irq != irq) continue;
+        const auto& action = line.action;
+        return action != info.name && action.find("-config") == std::string::npos &&
+               action.find("-event") == std::string::npos;
+    }
+    return true;
+}
 
 void plan_irq_affinity(const Snapshot& snapshot, const std::vector<Finding>& findings, bool asked,
                        const PlanContext& context, PlanBuilder& plan, std::vector<std::string>& script) {
@@ -215,7 +268,7 @@ void plan_irq_affinity(const Snapshot& snapshot, const std::vector<Finding>& fin
         plan.note("irq-affinity: irqbalance is running (planned anyway, --force): it will move these IRQs again");
     }
     for (const auto& [info, reason] : targets) {
-        const auto cpus = local_cpus(snapshot, *info);
+        const auto cpus = local_cpus(snapshot, *info, context);
         if (cpus.size() < 2) {
             plan.note(fmt::format("irq-affinity: {} has a single CPU to use; nothing to spread", info->name));
             continue;
@@ -230,12 +283,14 @@ void plan_irq_affinity(const Snapshot& snapshot, const std::vector<Finding>& fin
                 plan.change(path, format_cpu_mask({cpus.begin(), cpus.end()}, bits) + "\n",
                             reason + "; single-queue NIC: RPS instead of IRQ affinity", "irq-affinity");
             }
-            plan.note(fmt::format("irq-affinity: {} has one receive queue; planned RPS over CPUs {}-{} of its node",
-                                  info->name, cpus.front(), cpus.back()));
+            plan.note(fmt::format("irq-affinity: {} has one receive queue: planned RPS (receive packet steering) "
+                                  "over CPUs {} instead of moving its IRQ",
+                                  info->name, fmt::join(cpus, ",")));
             continue;
         }
         std::vector<int> irqs;
         for (const int irq : info->irqs) {
+            if (!is_queue_vector(snapshot, *info, irq)) continue;
             if (context.managed_irqs.count(irq)) {
                 plan.note(fmt::format("irq-affinity: IRQ {} of {} is kernel-managed: the kernel places it and "
                                       "refuses other affinities; skipped",
@@ -274,7 +329,8 @@ std::vector<std::string> plan_context_files(const Snapshot& snapshot) {
                                    std::string(kConntrackSysctlFile), std::string(kConntrackModuleFile),
                                    std::string(kBacklog), std::string(kBacklogFile), std::string(kBudget),
                                    std::string(kBudgetUsecs), std::string(kBudgetFile), std::string(kPortRange),
-                                   std::string(kPortRangeFile), std::string(kIrqScript)};
+                                   std::string(kPortRangeFile), std::string(kIrqScript),
+                                   std::string(kIsolatedCpus)};
     for (const auto& info : snapshot.interfaces) {
         for (const int irq : info.irqs) files.push_back(fmt::format("/proc/irq/{}/smp_affinity", irq));
         files.push_back(fmt::format("/sys/class/net/{}/queues/rx-*/rps_cpus", info.name));

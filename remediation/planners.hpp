@@ -21,6 +21,7 @@ struct PlanContext {
     bool kube_proxy_running = false;  // it sets nf_conntrack_max itself
     bool force = false;               // --force: spread IRQs even with irqbalance running
     std::set<int> managed_irqs;       // the kernel owns their affinity (debugfs "flags: ... MANAGED")
+    std::set<int> isolated_cpus;      // isolcpus / nohz_full: no IRQs go there
     // Current content of every file a planner may change, as read from the host; a path that is
     // absent here does not exist there.
     std::map<std::string, std::string> files;

@@ -270,3 +270,55 @@ TEST_CASE("only paths the planners write are accepted from plan files and journa
     CHECK_FALSE(plannable_path("/sys/class/net/../queues/rx-0/rps_cpus"));
     CHECK_FALSE(plannable_path("/proc/sys/net/core/somaxconn"));  // not a path any fixer plans
 }
+
+TEST_CASE("a single-queue virtio NIC with config and output vectors still gets RPS") {
+    Snapshot s = nic_host(4, 1);
+    s.interfaces.front().irqs = {24, 25, 26};
+    s.interrupts = std::vector<InterruptLine>{{24, {}, "", "virtio0-config"}, {25, {}, "", "virtio0-input.0"},
+                                              {26, {}, "", "virtio0-output.0"}};
+    PlanContext context;
+    context.files["/sys/class/net/eth0/queues/rx-0/rps_cpus"] = "0\n";
+    const auto plan = plan_fixes(s, {finding("rx-drops", "eth0", "irq-affinity")}, context, {});
+    CHECK(change_at(plan, "/sys/class/net/eth0/queues/rx-0/rps_cpus"));
+    CHECK(change_at(plan, "/proc/irq/25/smp_affinity") == nullptr);
+}
+
+TEST_CASE("IRQs are spread over online CPUs that are not isolated, skipping non-queue vectors") {
+    Snapshot s = nic_host(6, 4);
+    s.interfaces.front().irqs = {40, 41, 42, 43, 44};
+    s.interrupts = std::vector<InterruptLine>{{40, {}, "", "eth0-rxtx-0"}, {41, {}, "", "eth0-rxtx-1"},
+                                              {42, {}, "", "eth0-rxtx-2"}, {43, {}, "", "eth0-rxtx-3"},
+                                              {44, {}, "", "eth0-event-4"}};
+    // CPU2 is offline (absent from /proc/stat), CPU1 is isolated.
+    s.cpu_times = std::vector<CpuTimes>{};
+    for (const char* cpu : {"cpu", "cpu0", "cpu1", "cpu3", "cpu4", "cpu5"}) s.cpu_times->push_back(CpuTimes{cpu});
+    auto context = irqs_on_cpu0(s, "3f");
+    context.isolated_cpus = {1};
+    const auto plan = plan_fixes(s, {finding("rx-drops", "eth0", "irq-affinity")}, context, {});
+    CHECK(change_at(plan, "/proc/irq/40/smp_affinity")->after == "01\n");  // CPU0
+    CHECK(change_at(plan, "/proc/irq/41/smp_affinity")->after == "08\n");  // CPU3
+    CHECK(change_at(plan, "/proc/irq/42/smp_affinity")->after == "10\n");  // CPU4
+    CHECK(change_at(plan, "/proc/irq/43/smp_affinity")->after == "20\n");  // CPU5
+    CHECK(change_at(plan, "/proc/irq/44/smp_affinity") == nullptr);        // the event vector stays
+}
+
+TEST_CASE("conntrack-max stays within the kernel's int and does not grow a quiet table on request") {
+    Snapshot s;
+    s.conntrack = Conntrack{};
+    s.conntrack->count = 900000000;
+    PlanContext context;
+    context.files["/proc/sys/net/netfilter/nf_conntrack_max"] = "1073741824\n";
+    const auto capped = plan_fixes(s, {finding("conntrack-fill", "nf_conntrack", "conntrack-max")}, context, {});
+    CHECK(capped.changes.empty());
+    CHECK(has_note(capped, "at most 1073741824"));
+
+    context.files["/proc/sys/net/netfilter/nf_conntrack_max"] = "600000000\n";
+    const auto grown = plan_fixes(s, {finding("conntrack-fill", "nf_conntrack", "conntrack-max")}, context, {});
+    CHECK(change_at(grown, "/proc/sys/net/netfilter/nf_conntrack_max")->after == "1073741824\n");
+
+    s.conntrack->count = 100;
+    context.files["/proc/sys/net/netfilter/nf_conntrack_max"] = "262144\n";
+    const auto quiet = plan_fixes(s, {}, context, {"conntrack-max"});
+    CHECK(quiet.changes.empty());
+    CHECK(has_note(quiet, "no need to grow it"));
+}
