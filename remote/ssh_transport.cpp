@@ -217,6 +217,11 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
 }
 
 Result<CommandOutput> SshTransport::run(const std::string& command, std::chrono::milliseconds timeout) {
+    return run_with_input(command, "", timeout);
+}
+
+Result<CommandOutput> SshTransport::run_with_input(const std::string& command, const std::string& input,
+                                                   std::chrono::milliseconds timeout) {
     ssh_session s = session_->handle;
     ssh_channel channel = ssh_channel_new(s);
     if (channel == nullptr) return make_error(fmt::format("{}: cannot open a channel: {}", label_, ssh_get_error(s)));
@@ -233,6 +238,19 @@ Result<CommandOutput> SshTransport::run(const std::string& command, std::chrono:
         last_failure_ = SshFailure::error;
         return make_error(fmt::format("{}: cannot run a command: {}", label_, message));
     }
+    // Content goes on stdin, not in argv: one argument may not exceed 128 KiB on Linux.
+    for (std::size_t sent = 0; sent < input.size();) {
+        const int n = ssh_channel_write(channel, input.data() + sent,
+                                        static_cast<std::uint32_t>(std::min<std::size_t>(input.size() - sent, 32768)));
+        if (n == SSH_ERROR) {
+            const std::string message = ssh_get_error(s);
+            close_channel();
+            last_failure_ = SshFailure::error;
+            return make_error(fmt::format("{}: connection lost: {}", label_, message));
+        }
+        sent += static_cast<std::size_t>(n);
+    }
+    ssh_channel_send_eof(channel);
     CommandOutput output;
     std::array<char, 65536> buffer{};
     const auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(2);
@@ -258,7 +276,6 @@ Result<CommandOutput> SshTransport::run(const std::string& command, std::chrono:
             output.err.append(buffer.data(), static_cast<std::size_t>(e));
         }
     }
-    ssh_channel_send_eof(channel);
     output.exit_status = ssh_channel_get_exit_status(channel);
     close_channel();
     return output;
@@ -281,12 +298,12 @@ Result<std::string> SshTransport::privilege_prefix() {
 }
 
 Status SshTransport::run_privileged(const std::string& script, const std::vector<std::string>& args,
-                                    const std::string& path) {
+                                    const std::string& path, const std::string& input) {
     auto prefix = privilege_prefix();
     if (!prefix) return prefix.error();
     std::string command = *prefix + "sh -c " + shell_quote(script) + " sh";
     for (const auto& arg : args) command += " " + shell_quote(arg);
-    auto output = run(command, command_timeout_);
+    auto output = run_with_input(command, input, command_timeout_);
     if (!output) return output.error();
     if (output->exit_status == 0) return Ok{};
     if (output->err.find("password is required") != std::string::npos) {
@@ -304,15 +321,17 @@ Status SshTransport::write_file(const std::string& path, const std::string& cont
     const std::string script =
         // tee, not a shell redirection: dash reports any write error as "I/O error", losing the errno
         // that tells a kernel-managed IRQ (EIO, EPERM) from a real failure.
+        // Kernel values are small and must arrive in one write(): from argv. Files come on stdin.
         kernel ? "printf %s \"$1\" | tee \"$2\" >/dev/null"
                : "set -e; mkdir -p \"$(dirname \"$2\")\"; t=\"$2.netdiag-tmp\"; "
-                 "(umask 022; printf %s \"$1\" > \"$t\"); sync \"$t\" 2>/dev/null || sync; mv -f \"$t\" \"$2\"; "
+                 "(umask 022; cat > \"$t\"); sync \"$t\" 2>/dev/null || sync; mv -f \"$t\" \"$2\"; "
                  "sync \"$(dirname \"$2\")\" 2>/dev/null || true";
-    return run_privileged(script, {content, path}, path);
+    if (kernel) return run_privileged(script, {content, path}, path, "");
+    return run_privileged(script, {"-", path}, path, content);
 }
 
 Status SshTransport::remove_file(const std::string& path) {
-    return run_privileged("rm -f -- \"$1\"", {path}, path);
+    return run_privileged("rm -f -- \"$1\"", {path}, path, "");
 }
 
 }  // namespace netdiag

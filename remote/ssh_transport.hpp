@@ -85,7 +85,11 @@ private:
     std::optional<std::string> privilege_prefix_;  // "" as root, "sudo -n " otherwise
 
     Result<std::string> privilege_prefix();
-    Status run_privileged(const std::string& script, const std::vector<std::string>& args, const std::string& path);
+    Status run_privileged(const std::string& script, const std::vector<std::string>& args, const std::string& path,
+                          const std::string& input);
+    // run() with `input` sent on the command's stdin.
+    Result<CommandOutput> run_with_input(const std::string& command, const std::string& input,
+                                         std::chrono::milliseconds timeout);
 };
 
 }  // namespace netdiag

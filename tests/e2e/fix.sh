@@ -205,6 +205,24 @@ else
     echo "fix: SKIP the sudo part: sudo is not installed (scripts/install-deps.sh --test installs it)"
 fi
 
+# A file larger than one command-line argument may be (128 KiB) goes over SSH whole, and its
+# journal too: content travels on stdin.
+in_sshd() { nsenter -t "$(cat "$work/sshd.pid")" -m "$@"; }
+"$python" - "$work/big-plan.json" <<'PY'
+import json, sys
+after = "".join(f"# line {i} of a large reviewed file\n" for i in range(6000)) + "net.ipv4.ip_local_port_range = 40000 40999\n"
+json.dump({"schema": "netdiag.plan/v1", "generated_at_unix_ms": 0, "hosts": [
+    {"host": "10.233.1.2", "status": "ok", "error": None, "notes": [], "changes": [
+        {"path": "/etc/sysctl.d/60-netdiag-ports.conf", "before": None, "after": after, "reason": "size test",
+         "fix": "port-range"}]}]}, open(sys.argv[1], "w"))
+PY
+expect_exit 0 "a 200 KB file applied over SSH" -- "$netdiag" fix "${ssh_flags[@]}" --plan "$work/big-plan.json" --apply --yes
+expect_equal "$(in_sshd sha256sum /etc/sysctl.d/60-netdiag-ports.conf | cut -d' ' -f1)" \
+    "$(json_get "$work/big-plan.json" 'd["hosts"][0]["changes"][0]["after"]' | head -c -1 | sha256sum | cut -d' ' -f1)" \
+    "it arrived byte for byte"
+expect_exit 0 "and undone" -- "$netdiag" undo "${ssh_flags[@]}"
+expect_equal "$(in_sshd ls /etc/sysctl.d)" "" "undo removed it"
+
 # A rollout: three hosts, one at a time, each of which drifted after the plan was saved.
 three=(-H "10.233.1.[2-4]" -l root -i "$work/id_test" --no-ssh-config --known-hosts "$work/known_hosts")
 "$netdiag" fix "${three[@]}" --interval 0 --only port-range --json >"$work/three.json"
