@@ -38,10 +38,17 @@ Result<std::optional<Journal>> pick_journal(Transport& host, const std::optional
     auto journals = read_journals(host);
     if (!journals) return journals.error();
     for (auto it = journals->rbegin(); it != journals->rend(); ++it) {
-        if (wanted ? it->id == *wanted
-                   : it->state == "applied" || it->state == "started" || it->state == "rollback_failed") {
-            return std::optional<Journal>(*it);
+        if (wanted) {
+            if (it->id == *wanted) return std::optional<Journal>(*it);
+            continue;
         }
+        if (it->state != "applied" && it->state != "started" && it->state != "rollback_failed") continue;
+        // A run killed before its first write leaves a "started" journal with nothing to undo:
+        // look past it to the fix before.
+        if (it->state == "started") {
+            if (auto plan = plan_undo(host, *it); plan && plan->changes.empty()) continue;
+        }
+        return std::optional<Journal>(*it);
     }
     if (wanted) return make_error(fmt::format("no journal {} on this host", *wanted));
     return std::optional<Journal>();

@@ -77,11 +77,22 @@ PY
 expect_equal "$(sort -u "$work/apply-check.txt")" "after" "apply changed exactly what the plan showed"
 expect_equal "$(ls "$sandbox/var/lib/netdiag/journal" | wc -l)" "1" "apply left one journal on the host"
 
+# A later run killed before its first write left a "started" journal with nothing to undo: undo
+# looks past it to the fix that was applied.
+"$python" - "$sandbox/var/lib/netdiag/journal" <<'PY'
+import glob, json, os, sys
+applied = json.load(open(glob.glob(os.path.join(sys.argv[1], "*.json"))[0]))
+stale = dict(applied, id="99991231T000000.000Z-stale", state="started",
+             changes=[dict(c, before=c["after"], after="1\n") for c in applied["changes"]])
+json.dump(stale, open(os.path.join(sys.argv[1], stale["id"] + ".json"), "w"))
+PY
 expect_exit 0 "undo --dry-run shows what it would restore" -- "$netdiag" undo --root "$sandbox" --dry-run
 expect_contains "$out" "+6144" "the undo diff restores the old value"
 cp -a "$sandbox" "$work/applied"
 same_tree "$work/applied" "$sandbox" "undo --dry-run changes nothing"
 expect_exit 0 "undo" -- "$netdiag" undo --root "$sandbox"
+expect_contains "$err" "sandbox: undone (journal 2" "the applied fix was undone"
+expect_not_contains "$err" "stale" "past the stale journal"
 rm -rf "$sandbox/var"
 same_tree "$work/original" "$sandbox" "undo restores every file byte for byte"
 
