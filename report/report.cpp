@@ -182,10 +182,16 @@ std::string render_table(const ScanReport& report, const TableOptions& options) 
     if (findings.empty()) {
         out += counts.failed_hosts > 0 ? "\nNo findings on the hosts that were checked.\n" : "\nNo findings: all clear.\n";
     } else if (fleet) {
-        out += "\n" + fleet_summary(findings, options.color);
-        if (options.detail) out += "\n" + findings_table(findings, options.color);
+        // Appended piecewise: GCC 12 at -O3 warns falsely (-Wrestrict) on "literal" + std::string&&.
+        out += '\n';
+        out += fleet_summary(findings, options.color);
+        if (options.detail) {
+            out += '\n';
+            out += findings_table(findings, options.color);
+        }
     } else {
-        out += "\n" + findings_table(findings, options.color);
+        out += '\n';
+        out += findings_table(findings, options.color);
     }
     if (options.verbose) {
         for (const auto& host : report.hosts) {
