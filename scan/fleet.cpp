@@ -4,6 +4,7 @@
 #include <mutex>
 #include <thread>
 
+#include "collect/collector.hpp"
 #include "scan/scan_host.hpp"
 
 namespace netdiag {
@@ -19,24 +20,18 @@ HostResult failed(const std::string& host, std::string status, std::string messa
     return result;
 }
 
-HostResult scan_one(const FleetTarget& target, std::size_t index, const Connector& connect,
-                    const FleetOptions& options, const std::atomic<bool>& stop) {
-    auto connected = connect(index);
-    if (auto* failure = std::get_if<ConnectFailure>(&connected)) {
-        return failed(target.name, failure->status, failure->message);
-    }
-    auto& transport = *std::get<std::unique_ptr<Transport>>(connected);
-    auto samples = take_samples(transport, target.name, options.interval,
-                                [&](std::chrono::milliseconds wait) { interruptible_sleep(wait, stop); });
-    if (stop.load()) return failed(target.name, "error", "interrupted before it finished");
-    if (!samples) {
-        const bool timed_out = samples.error().message.find("timed out") != std::string::npos;
-        return failed(target.name, timed_out ? "timeout" : "error", samples.error().message);
-    }
-    HostResult result = evaluate_samples(*samples, target.settings);
-    result.host = target.name;
-    return result;
+ConnectFailure sample_failure(const Error& error) {
+    const bool timed_out = error.message.find("timed out") != std::string::npos;
+    return ConnectFailure{timed_out ? "timeout" : "error", error.message};
 }
+
+// One host between its samples: the session stays open for the second.
+struct PendingHost {
+    std::unique_ptr<Transport> transport;
+    FleetSample sample;
+    std::chrono::steady_clock::time_point due;
+    bool finished = false;
+};
 
 }  // namespace
 
@@ -69,17 +64,96 @@ std::vector<bool> run_bounded(std::size_t count, int forks, const std::atomic<bo
     return std::vector<bool>(ran.begin(), ran.end());
 }
 
+std::vector<bool> sample_fleet(const std::vector<std::string>& names, const Connector& connect, int forks,
+                               std::chrono::milliseconds interval, const std::atomic<bool>& stop,
+                               const OnSampled& on_sampled) {
+    std::vector<PendingHost> hosts(names.size());
+    const auto finish = [&](std::size_t index) {
+        auto& host = hosts[index];
+        host.sample.transport = host.transport.get();
+        on_sampled(index, host.sample);
+        host.sample = FleetSample{};
+        host.transport.reset();  // the session closes as soon as its host is done
+        host.finished = true;
+    };
+    // A worker that threw leaves its host with a failure, never the pool without a worker.
+    const auto guarded = [&](std::size_t index, const std::function<void()>& step) {
+        try {
+            step();
+        } catch (const std::exception& error) {
+            hosts[index].sample.failure = ConnectFailure{"error", std::string("internal error: ") + error.what()};
+        }
+    };
+
+    // First samples: every host, `forks` at a time. A host that fails, or needs no second sample,
+    // is done here.
+    run_bounded(names.size(), forks, stop, [&](std::size_t index) {
+        auto& host = hosts[index];
+        guarded(index, [&] {
+            auto connected = connect(index);
+            if (auto* failure = std::get_if<ConnectFailure>(&connected)) {
+                host.sample.failure = *failure;
+                return;
+            }
+            host.transport = std::move(std::get<std::unique_ptr<Transport>>(connected));
+            auto first = collect_sample(*host.transport, names[index]);
+            if (!first) {
+                host.sample.failure = sample_failure(first.error());
+                return;
+            }
+            host.sample.samples.push_back(std::move(first).value());
+            host.due = std::chrono::steady_clock::now() + interval;
+        });
+        if (host.sample.failure || interval.count() == 0) finish(index);
+    });
+
+    // Second samples, in the order the hosts fell due: no worker holds a pool slot through a
+    // host's interval, so many hosts take about one interval, not one per round of `forks`.
+    std::vector<std::size_t> waiting;
+    for (std::size_t i = 0; i < hosts.size(); ++i) {
+        if (!hosts[i].finished && hosts[i].transport) waiting.push_back(i);
+    }
+    std::sort(waiting.begin(), waiting.end(), [&](std::size_t a, std::size_t b) { return hosts[a].due < hosts[b].due; });
+    run_bounded(waiting.size(), forks, stop, [&](std::size_t slot) {
+        const std::size_t index = waiting[slot];
+        auto& host = hosts[index];
+        interruptible_sleep(std::chrono::duration_cast<std::chrono::milliseconds>(host.due - std::chrono::steady_clock::now()),
+                            stop);
+        if (stop.load()) return;
+        guarded(index, [&] {
+            auto second = collect_sample(*host.transport, names[index]);
+            if (!second) {
+                host.sample.failure = sample_failure(second.error());
+                return;
+            }
+            host.sample.samples.push_back(std::move(second).value());
+        });
+        finish(index);
+    });
+    std::vector<bool> done(hosts.size());
+    for (std::size_t i = 0; i < hosts.size(); ++i) done[i] = hosts[i].finished;
+    return done;
+}
+
 std::vector<HostResult> scan_fleet(const std::vector<FleetTarget>& targets, const Connector& connect,
                                    const FleetOptions& options, const std::atomic<bool>& stop, const HostDone& done) {
     std::vector<HostResult> results(targets.size());
+    std::vector<std::string> names;
+    for (const auto& target : targets) names.push_back(target.name);
     std::mutex report_lock;
     std::size_t done_count = 0, failed_count = 0;
-    const auto finished = run_bounded(targets.size(), options.forks, stop, [&](std::size_t index) {
+    const auto finished = sample_fleet(names, connect, options.forks, options.interval, stop,
+                                       [&](std::size_t index, const FleetSample& sample) {
         HostResult result;
-        try {
-            result = scan_one(targets[index], index, connect, options, stop);
-        } catch (const std::exception& error) {  // a bug for one host must not take down the rest
-            result = failed(targets[index].name, "error", std::string("internal error: ") + error.what());
+        if (sample.failure) {
+            result = failed(targets[index].name, sample.failure->status, sample.failure->message);
+        } else {
+            try {
+                result = evaluate_samples(sample.samples, targets[index].settings);
+                result.host = targets[index].name;
+            } catch (const std::exception& error) {  // a bug for one host must not take down the rest
+                result = failed(targets[index].name, "error", std::string("internal error: ") + error.what());
+            }
         }
         const std::lock_guard lock(report_lock);
         ++done_count;

@@ -5,11 +5,13 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "checks/settings.hpp"
+#include "collect/snapshot.hpp"
 #include "remote/transport.hpp"
 #include "report/report.hpp"
 
@@ -43,6 +45,24 @@ void interruptible_sleep(std::chrono::milliseconds duration, const std::atomic<b
 // `stop` is set. Returns which indexes ran. Exceptions from `work` are its own to catch.
 std::vector<bool> run_bounded(std::size_t count, int forks, const std::atomic<bool>& stop,
                               const std::function<void(std::size_t index)>& work);
+
+// What sampling one host of a fleet came to: its samples, read through `transport` (still open,
+// for a caller that reads more, as `netdiag fix` does), or why there are none.
+struct FleetSample {
+    Transport* transport = nullptr;
+    std::vector<Snapshot> samples;
+    std::optional<ConnectFailure> failure;
+};
+// Called once per host as it finishes, from a worker thread, possibly concurrently.
+using OnSampled = std::function<void(std::size_t index, const FleetSample& sample)>;
+
+// Samples every host: one session each, held from the first sample to the second `interval`
+// later (interval 0: one sample). First samples run `forks` at a time, then the second ones in
+// the order hosts fall due, so a fleet takes about one interval rather than one per round of
+// `forks`. Returns which hosts finished (all of them unless `stop` was set).
+std::vector<bool> sample_fleet(const std::vector<std::string>& names, const Connector& connect, int forks,
+                               std::chrono::milliseconds interval, const std::atomic<bool>& stop,
+                               const OnSampled& on_sampled);
 
 // Every target gets a HostResult, in target order: hosts not finished when `stop` is set are
 // reported as "error: interrupted". No host can stop the others.
