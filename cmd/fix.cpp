@@ -82,23 +82,16 @@ Result<std::set<std::string>> parse_only(const std::optional<std::string>& only)
     return ids;
 }
 
-PlannedHost plan_one(const FleetTarget& target, Transport& transport, std::chrono::milliseconds interval,
-                     const std::set<std::string>& only, bool force, const std::atomic<bool>& stop) {
-    PlannedHost planned;
-    planned.plan.host = target.name;
-    auto samples = take_samples(transport, target.name, interval, [&](std::chrono::milliseconds wait) {
-        interruptible_sleep(wait, stop);
-    });
-    if (stop.load()) return host_failure(target.name, "error", "interrupted before it finished");
-    if (!samples) {
-        const bool timed_out = samples.error().message.find("timed out") != std::string::npos;
-        return host_failure(target.name, timed_out ? "timeout" : "error", samples.error().message);
-    }
-    const HostResult result = evaluate_samples(*samples, target.settings);
-    auto context = gather_plan_context(transport, samples->back());
+// The plan for one sampled host, made through the session its samples came by.
+PlannedHost plan_one(const FleetTarget& target, const FleetSample& sample, const std::set<std::string>& only,
+                     bool force) {
+    if (sample.failure) return host_failure(target.name, sample.failure->status, sample.failure->message);
+    const HostResult result = evaluate_samples(sample.samples, target.settings);
+    auto context = gather_plan_context(*sample.transport, sample.samples.back());
     if (!context) return host_failure(target.name, "error", context.error().message);
     context->force = force;
-    planned.plan = plan_fixes(samples->back(), result.findings, *context, only);
+    PlannedHost planned;
+    planned.plan = plan_fixes(sample.samples.back(), result.findings, *context, only);
     planned.plan.host = target.name;
     return planned;
 }
@@ -153,11 +146,16 @@ int run_fix(const FixOptions& options) {
     } else {
         const auto interval = std::chrono::milliseconds(static_cast<std::int64_t>(options.interval_seconds * 1000));
         InterruptWatch watch;
-        run_bounded(targets.size(), (*hosts)->forks(), watch.stop(), [&](std::size_t index) {
-            planned[index] = with_host(**hosts, index, [&](Transport& transport) {
-                return plan_one(targets[index], transport, interval, *only, options.force, watch.stop());
-            });
-        });
+        std::vector<std::string> names;
+        for (const auto& target : targets) names.push_back(target.name);
+        sample_fleet(names, (*hosts)->connector(), (*hosts)->forks(), interval, watch.stop(),
+                     [&](std::size_t index, const FleetSample& sample) {
+                         try {
+                             planned[index] = plan_one(targets[index], sample, *only, options.force);
+                         } catch (const std::exception& error) {
+                             planned[index] = host_failure(targets[index].name, "error", error.what());
+                         }
+                     });
         interrupted = watch.interrupted();
         for (std::size_t i = 0; i < targets.size(); ++i) {
             if (planned[i].plan.host.empty()) planned[i] = host_failure(targets[i].name, "error", "interrupted before it finished");
