@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <mutex>
+
 namespace netdiag {
 namespace {
 
@@ -14,9 +16,18 @@ sigset_t watched_signals() {
     return set;
 }
 
+// A child forked while the signals are blocked would keep them blocked through exec: libssh's
+// ProxyJump hop (`ssh -W`) would then ignore the SIGTERM libssh ends it with, and hang the scan.
+void unblock_in_child() {
+    const sigset_t set = watched_signals();
+    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
 }  // namespace
 
 InterruptWatch::InterruptWatch() {
+    static std::once_flag registered;
+    std::call_once(registered, [] { pthread_atfork(nullptr, nullptr, unblock_in_child); });
     const sigset_t set = watched_signals();
     pthread_sigmask(SIG_BLOCK, &set, &old_mask_);
     waiter_ = std::thread([this, set] {

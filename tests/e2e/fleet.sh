@@ -88,9 +88,30 @@ Host lab7
     User root
     IdentityFile $work/id_test
     ProxyJump root@$(address 1)
+Host lab7mute
+    HostName 10.232.7.2
+    Port 2222
+    User root
+    IdentityFile $work/id_test
+    ProxyJump root@$(address 1)
 Host $(address 1)
     IdentityFile $work/id_test
 EOF
+# Behind the bastion too: a port that accepts connections and never says a word.
+ip netns exec "$lab-7" timeout 120 "$python" -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.232.7.2", 2222)); s.listen(8)
+held = []
+end = time.time() + 120
+while time.time() < end:
+    s.settimeout(max(0.1, end - time.time()))
+    try:
+        held.append(s.accept()[0])
+    except OSError:
+        break
+' &
+pids+=($!)
 
 # Host 4 presents a key other than the one known_hosts has for it.
 ssh-keygen -q -t ed25519 -N '' -f "$work/h4/other_key"
@@ -203,6 +224,11 @@ expect_exit 0 "a key held only by ssh-agent" -- env SSH_AUTH_SOCK="$agent_socket
 expect_exit 0 "a host behind a bastion, by ProxyJump" -- "$netdiag" scan -H lab7 --ssh-config "$work/ssh_config" \
     --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --only conntrack-fill --json
 expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "ok" "the host behind the bastion was scanned"
+
+started=$SECONDS
+expect_exit 3 "a mute host behind the bastion times out" -- "$netdiag" scan -H lab7mute --ssh-config "$work/ssh_config" \
+    --known-hosts "$work/known_hosts" --connect-timeout 3 --interval 0 --json
+expect_equal "$(( SECONDS - started < 20 ))" "1" "and the scan ends (the hop is stopped, not waited for)"
 
 # accept-new adds an unknown host once; strict refuses it.
 grep -v "^$(address 1) " "$work/known_hosts" >"$work/known_hosts.new"
