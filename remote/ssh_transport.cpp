@@ -3,6 +3,7 @@
 #include <libssh/libssh.h>
 
 #include <array>
+#include <cctype>
 #include <fstream>
 #include <random>
 
@@ -44,23 +45,34 @@ std::string server_fingerprint(ssh_session session) {
     return result;
 }
 
-// libssh returns no known_hosts entry for a changed key, so read the file for the host's lines.
-std::string known_fingerprint(ssh_session session, const SshTarget& target) {
-    char* file = nullptr;
-    if (ssh_options_get(session, SSH_OPTIONS_KNOWNHOSTS, &file) != SSH_OK || file == nullptr) return "unknown";
-    std::ifstream known_hosts(file);
-    ssh_string_free_char(file);
+// The name known_hosts files use for the session's host: "host", or "[host]:port" off port 22.
+std::string known_hosts_name(ssh_session session, const SshTarget& target) {
     unsigned int port = 22;
     ssh_options_get_port(session, &port);
     char* host = nullptr;
     ssh_options_get(session, SSH_OPTIONS_HOST, &host);
-    const std::string address = host != nullptr ? host : target.address;
+    std::string address = host != nullptr ? host : target.address;
     ssh_string_free_char(host);
-    const std::string host_port = port == 22 ? address : fmt::format("[{}]:{}", address, port);
+    for (auto& c : address) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return port == 22 ? address : fmt::format("[{}]:{}", address, port);
+}
+
+std::string known_hosts_file(ssh_session session) {
+    char* file = nullptr;
+    if (ssh_options_get(session, SSH_OPTIONS_KNOWNHOSTS, &file) != SSH_OK || file == nullptr) return "";
+    std::string result = file;
+    ssh_string_free_char(file);
+    return result;
+}
+
+// libssh returns no known_hosts entry for a changed key, so read the file for the host's lines.
+std::string known_fingerprint(ssh_session session, const SshTarget& target) {
+    std::ifstream known_hosts(known_hosts_file(session));
+    const std::string name = known_hosts_name(session, target);
     std::string result;
     for (std::string line; std::getline(known_hosts, line);) {
         ssh_knownhosts_entry* entry = nullptr;
-        if (ssh_known_hosts_parse_line(host_port.c_str(), line.c_str(), &entry) == SSH_OK && entry != nullptr) {
+        if (ssh_known_hosts_parse_line(name.c_str(), line.c_str(), &entry) == SSH_OK && entry != nullptr) {
             if (!result.empty()) result += " and ";
             result += fingerprint(entry->publickey);
         }
@@ -69,10 +81,22 @@ std::string known_fingerprint(ssh_session session, const SshTarget& target) {
     return result.empty() ? "unknown" : result;
 }
 
+// The command that forgets the old key, as the user would type it.
+std::string forget_key_command(ssh_session session, const SshTarget& target, const SshSettings& settings) {
+    std::string command = "ssh-keygen -R " + shell_quote(known_hosts_name(session, target));
+    if (settings.known_hosts_file) command += " -f " + shell_quote(*settings.known_hosts_file);
+    return command;
+}
+
 // Implements the policy ourselves (FACTS.md): libssh's own StrictHostKeyChecking is not enough.
 std::optional<SshError> check_host_key(ssh_session session, const SshTarget& target, const SshSettings& settings) {
-    if (settings.host_key_checking == HostKeyChecking::off) return std::nullopt;
-    switch (ssh_session_is_known_server(session)) {
+    const auto known = ssh_session_is_known_server(session);
+    // "off" trusts keys it has never seen, never a key that differs from the one on record.
+    if (settings.host_key_checking == HostKeyChecking::off && known != SSH_KNOWN_HOSTS_CHANGED &&
+        known != SSH_KNOWN_HOSTS_OTHER) {
+        return std::nullopt;
+    }
+    switch (known) {
         case SSH_KNOWN_HOSTS_OK:
             return std::nullopt;
         case SSH_KNOWN_HOSTS_CHANGED:
@@ -80,9 +104,9 @@ std::optional<SshError> check_host_key(ssh_session session, const SshTarget& tar
             // Always refused, whatever the policy: this is what a man in the middle looks like.
             return SshError{SshFailure::host_key_changed,
                             fmt::format("{}: HOST KEY CHANGED: known_hosts has {}, the host offers {}; if the host "
-                                        "was reinstalled, remove the old key with `ssh-keygen -R {}`",
+                                        "was reinstalled, remove the old key with `{}`",
                                         target.label, known_fingerprint(session, target), server_fingerprint(session),
-                                        target.address)};
+                                        forget_key_command(session, target, settings))};
         case SSH_KNOWN_HOSTS_NOT_FOUND:
         case SSH_KNOWN_HOSTS_UNKNOWN:
             if (settings.host_key_checking == HostKeyChecking::accept_new) {

@@ -182,6 +182,11 @@ expect_equal "$(line lab5)" "lab5 auth_failed -" "a host without the test key fa
 expect_contains "$(line lab6)" "lab6 timeout" "an address that answers nothing times out"
 errors=$("$python" -c 'import json,sys; [print(h["host"], h["error"]) for h in json.load(open(sys.argv[1]))["hosts"] if h["error"]]' "$work/scan.json")
 expect_equal "$(grep '^lab4 ' <<<"$errors" | grep -o 'SHA256:' | wc -l)" "2" "the changed key's error shows both fingerprints"
+expect_contains "$(grep '^lab4 ' <<<"$errors")" "ssh-keygen -R '$(address 4)' -f '$work/known_hosts'" \
+    "and the command that forgets the old key, for the known_hosts in use"
+expect_exit 3 "--host-key-checking off still refuses a changed key" -- "$netdiag" scan "$work/inventory.yaml" \
+    "${ssh_flags[@]}" --limit lab4 --host-key-checking off --interval 0 --json
+expect_contains "$out" '"status": "host_key_changed"' "as host_key_changed"
 
 # The table: a summary across hosts, worst first.
 expect_exit 3 "the fleet table" -- "$netdiag" scan "$work/inventory.yaml" "${ssh_flags[@]}" --interval 0 \
