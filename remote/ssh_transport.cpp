@@ -1,5 +1,6 @@
 #include "remote/ssh_transport.hpp"
 
+#include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
 #include <array>
@@ -15,6 +16,7 @@ namespace netdiag {
 
 struct SshTransport::Session {
     ssh_session handle = nullptr;
+    ssh_callbacks_struct callbacks{};  // must outlive the session that points at it
     ~Session() {
         if (handle != nullptr) {
             ssh_disconnect(handle);
@@ -191,6 +193,11 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     session->handle = ssh_new();
     if (session->handle == nullptr) return SshError{SshFailure::error, target.label + ": cannot create an SSH session"};
     ssh_session s = session->handle;
+    // A passphrase-protected key must never prompt on the terminal (OpenSSL would, and block the
+    // worker): it is skipped, as ssh -o BatchMode=yes skips it. The agent can hold it unlocked.
+    session->callbacks.auth_function = [](const char*, char*, std::size_t, int, int, void*) { return -1; };
+    ssh_callbacks_init(&session->callbacks);
+    ssh_set_callbacks(s, &session->callbacks);
     const auto fail = [&](SshFailure kind, std::string_view what) {
         return SshError{kind, fmt::format("{}: {}: {}", target.label, what, ssh_get_error(s))};
     };
@@ -263,9 +270,15 @@ Result<CommandOutput> SshTransport::run_with_input(const std::string& command, c
         return make_error(fmt::format("{}: cannot run a command: {}", label_, message));
     }
     // Content goes on stdin, not in argv: one argument may not exceed 128 KiB on Linux.
+    const auto write_deadline = std::chrono::steady_clock::now() + timeout;
     for (std::size_t sent = 0; sent < input.size();) {
         const int n = ssh_channel_write(channel, input.data() + sent,
                                         static_cast<std::uint32_t>(std::min<std::size_t>(input.size() - sent, 32768)));
+        if (n == 0 && std::chrono::steady_clock::now() >= write_deadline) {  // the host stopped taking data
+            close_channel();
+            last_failure_ = SshFailure::timeout;
+            return make_error(fmt::format("{}: command timed out after {} s while sending its input", label_, seconds));
+        }
         if (n == SSH_ERROR) {
             const std::string message = ssh_get_error(s);
             close_channel();

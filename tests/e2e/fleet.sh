@@ -225,6 +225,16 @@ SSH_AUTH_SOCK=$agent_socket ssh-add -q "$work/id_test" 2>/dev/null
 expect_exit 0 "a key held only by ssh-agent" -- env SSH_AUTH_SOCK="$agent_socket" HOME="$work" \
     "$netdiag" scan -H "$(address 1)" -l root "${ssh_flags[@]}" --interval 0 --only conntrack-fill
 
+# A passphrase-protected key, on a terminal, with no agent: skipped, never a prompt that blocks.
+ssh-keygen -q -t rsa -b 2048 -m PEM -N 'not typed' -f "$work/id_locked"
+rm -f "$work/id_locked.pub"
+script -qec "timeout 60 '$netdiag' scan -H $(address 1) -l root -i '$work/id_locked' --no-ssh-config \
+    --known-hosts '$work/known_hosts' --interval 0 --json >'$work/locked.json' 2>/dev/null" /dev/null \
+    </dev/null >"$work/terminal.txt"
+expect_equal "$(json_get "$work/locked.json" 'd["hosts"][0]["status"]' 2>&1)" "auth_failed" \
+    "a locked key on a terminal is skipped, not prompted for"
+expect_not_contains "$(cat "$work/terminal.txt")" "pass phrase" "no passphrase prompt on the terminal"
+
 # ProxyJump from an ssh_config: host 7 has no route from here, only through host 1.
 expect_exit 0 "a host behind a bastion, by ProxyJump" -- "$netdiag" scan -H lab7 --ssh-config "$work/ssh_config" \
     --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --only conntrack-fill --json
