@@ -146,6 +146,7 @@ int run_fix(const FixOptions& options) {
     } else {
         const auto interval = std::chrono::milliseconds(static_cast<std::int64_t>(options.interval_seconds * 1000));
         InterruptWatch watch;
+        (*hosts)->stop_on(&watch.stop());
         std::vector<std::string> names;
         for (const auto& target : targets) names.push_back(target.name);
         sample_fleet(names, (*hosts)->connector(), (*hosts)->forks(), interval, watch.stop(),
@@ -157,6 +158,7 @@ int run_fix(const FixOptions& options) {
                          }
                      });
         interrupted = watch.interrupted();
+        (*hosts)->stop_on(nullptr);  // applying finishes what it starts
         for (std::size_t i = 0; i < targets.size(); ++i) {
             if (planned[i].plan.host.empty()) planned[i] = host_failure(targets[i].name, "error", "interrupted before it finished");
         }

@@ -40,6 +40,11 @@ public:
     bool remote() const { return fleet_.has_value(); }
     int forks() const { return fleet_ ? fleet_->options.forks : 1; }
     std::variant<std::unique_ptr<Transport>, ConnectFailure> connect(std::size_t index) const;
+    // Ctrl-C: commands running on hosts are abandoned once *stop is set; nullptr (before `stop`
+    // goes away) lets them finish again.
+    void stop_on(const std::atomic<bool>* stop) {
+        if (fleet_) fleet_->ssh.stop = stop;
+    }
     Connector connector() const {
         return [this](std::size_t index) { return connect(index); };
     }

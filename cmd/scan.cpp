@@ -140,11 +140,13 @@ int run_scan(const ScanOptions& options) {
         {
             Progress progress(terminal, targets.size(), (*hosts)->remote());
             InterruptWatch watch;
+            (*hosts)->stop_on(&watch.stop());
             report.hosts = scan_fleet(targets, (*hosts)->connector(), fleet_options, watch.stop(),
                                       [&](const HostResult&, std::size_t done, std::size_t failed) {
                                           progress.update(done, failed);
                                       });
             interrupted = watch.interrupted();
+            (*hosts)->stop_on(nullptr);
         }
         if (options.root && report.hosts.back().status != "ok") {
             fmt::print(stderr, "netdiag: {}: not a captured host tree: {}\n", *options.root,

@@ -182,8 +182,9 @@ std::string_view failure_status(SshFailure kind) {
     return "error";
 }
 
-SshTransport::SshTransport(std::unique_ptr<Session> session, std::string label, std::chrono::seconds command_timeout)
-    : session_(std::move(session)), label_(std::move(label)), command_timeout_(command_timeout) {}
+SshTransport::SshTransport(std::unique_ptr<Session> session, std::string label, std::chrono::seconds command_timeout,
+                           const std::atomic<bool>* stop)
+    : session_(std::move(session)), label_(std::move(label)), command_timeout_(command_timeout), stop_(stop) {}
 
 SshTransport::~SshTransport() = default;
 
@@ -244,7 +245,7 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
         return SshError{SshFailure::auth_failed,
                         fmt::format("{}: no key was accepted (agent, IdentityFile, ~/.ssh/id_*)", target.label)};
     }
-    return std::unique_ptr<SshTransport>(new SshTransport(std::move(session), target.label, settings.command_timeout));
+    return std::unique_ptr<SshTransport>(new SshTransport(std::move(session), target.label, settings.command_timeout, settings.stop));
 }
 
 Result<CommandOutput> SshTransport::run(const std::string& command, std::chrono::milliseconds timeout) {
@@ -293,6 +294,11 @@ Result<CommandOutput> SshTransport::run_with_input(const std::string& command, c
     const auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(2);
     while (!ssh_channel_is_eof(channel)) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (stop_ != nullptr && stop_->load()) {
+            close_channel();
+            last_failure_ = SshFailure::error;
+            return make_error(fmt::format("{}: interrupted before it finished", label_));
+        }
         if (left.count() <= 0) {
             close_channel();
             last_failure_ = SshFailure::timeout;

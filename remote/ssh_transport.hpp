@@ -1,6 +1,7 @@
 // A host reached over SSH with libssh, in process. The only code that includes libssh.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,7 @@ struct SshSettings {
     std::chrono::seconds connect_timeout{10};       // pdsh's default
     std::chrono::seconds command_timeout{30};
     std::mutex* known_hosts_lock = nullptr;         // serialises accept-new appends across threads
+    const std::atomic<bool>* stop = nullptr;        // Ctrl-C: a running command is abandoned
 };
 
 // Why a host could not be used: maps to the per-host status of a fleet scan.
@@ -76,11 +78,13 @@ public:
 
 private:
     struct Session;
-    explicit SshTransport(std::unique_ptr<Session> session, std::string label, std::chrono::seconds command_timeout);
+    explicit SshTransport(std::unique_ptr<Session> session, std::string label, std::chrono::seconds command_timeout,
+                          const std::atomic<bool>* stop);
 
     std::unique_ptr<Session> session_;
     std::string label_;
     std::chrono::seconds command_timeout_;
+    const std::atomic<bool>* stop_;
     std::optional<SshFailure> last_failure_;
     std::optional<std::string> privilege_prefix_;  // "" as root, "sudo -n " otherwise
 

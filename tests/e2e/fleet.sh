@@ -94,9 +94,19 @@ Host lab7mute
     User root
     IdentityFile $work/id_test
     ProxyJump root@$(address 1)
+Host lab1stuck
+    HostName $(address 1)
+    Port 2200
+    User root
+    IdentityFile $work/id_test
 Host $(address 1)
     IdentityFile $work/id_test
 EOF
+# Host 1 again on port 2200, where every command hangs (ForceCommand).
+sed -e "s|^Port 22|Port 2200|" -e "s|$work/h1/sshd.pid|$work/h1/stuck.pid|" "$work/h1/sshd_config" >"$work/h1/stuck_config"
+echo "ForceCommand sleep 100" >>"$work/h1/stuck_config"
+ip netns exec "$lab-1" "$sshd" -f "$work/h1/stuck_config" -E "$work/h1/stuck.log"
+echo "[$(address 1)]:2200 $(cut -d' ' -f1-2 "$work/h1/host_key.pub")" >>"$work/known_hosts"
 # Behind the bastion too: a port that accepts connections and never says a word.
 ip netns exec "$lab-7" timeout 120 "$python" -c '
 import socket, time
@@ -245,6 +255,19 @@ expect_exit 3 "a mute host behind the bastion times out" -- "$netdiag" scan -H l
     --known-hosts "$work/known_hosts" --connect-timeout 3 --interval 0 --json
 expect_equal "$(( SECONDS - started < 20 ))" "1" "and the scan ends (the hop is stopped, not waited for)"
 
+# Ctrl-C while a host's command hangs: the scan ends at once, not at the command timeout.
+"$netdiag" scan -H lab1stuck --ssh-config "$work/ssh_config" --known-hosts "$work/known_hosts" \
+    --command-timeout 60 --interval 0 --json >"$work/stuck.json" 2>/dev/null &
+scan_pid=$!
+sleep 3
+kill -INT "$scan_pid"
+started=$SECONDS
+wait "$scan_pid"
+expect_equal "$?" "130" "Ctrl-C during a hung command exits 130"
+expect_equal "$(( SECONDS - started < 5 ))" "1" "without waiting for the command timeout"
+expect_equal "$(json_get "$work/stuck.json" 'd["hosts"][0]["error"]')" "interrupted before it finished" \
+    "the host is reported as interrupted"
+
 # accept-new adds an unknown host once; strict refuses it.
 grep -v "^$(address 1) " "$work/known_hosts" >"$work/known_hosts.new"
 expect_exit 3 "strict refuses a host missing from known_hosts" -- "$netdiag" scan -H "$(address 1)" -l root -i "$work/id_test" \
@@ -255,6 +278,6 @@ for run in 1 2; do
         --no-ssh-config --known-hosts "$work/known_hosts.new" --host-key-checking accept-new --interval 0 \
         --only conntrack-fill
 done
-expect_equal "$(grep -c "$(address 1)" "$work/known_hosts.new")" "1" "accept-new added the host to known_hosts once"
+expect_equal "$(grep -c "^$(address 1) " "$work/known_hosts.new")" "1" "accept-new added the host to known_hosts once"
 
 finish fleet
