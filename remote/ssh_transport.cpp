@@ -238,8 +238,13 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     }
     if (auto refused = check_host_key(s, target, settings)) return *refused;
 
+    const auto stalled = [&] {
+        return SshError{SshFailure::timeout, fmt::format("{}: timed out during authentication", target.label)};
+    };
     int auth = ssh_userauth_none(s, nullptr);
+    if (auth == SSH_AUTH_AGAIN) return stalled();
     if (auth != SSH_AUTH_SUCCESS) auth = ssh_userauth_publickey_auto(s, nullptr, nullptr);
+    if (auth == SSH_AUTH_AGAIN) return stalled();
     if (auth == SSH_AUTH_ERROR) return fail(SshFailure::error, "authentication failed");
     if (auth != SSH_AUTH_SUCCESS) {
         return SshError{SshFailure::auth_failed,
@@ -328,6 +333,10 @@ Result<std::vector<FileRead>> SshTransport::read(const ReadRequest& request) {
     const std::string boundary = random_boundary();
     auto output = run(make_read_script(request, boundary), command_timeout_);
     if (!output) return output.error();
+    if (output->exit_status == 124) {  // the host's own `timeout` ended a read that hung there
+        last_failure_ = SshFailure::timeout;
+        return make_error(fmt::format("{}: command timed out after {} s on the host", label_, command_timeout_.count()));
+    }
     return parse_read_script_output(output->out, boundary, label_);
 }
 

@@ -268,6 +268,10 @@ expect_equal "$(( SECONDS - started < 5 ))" "1" "without waiting for the command
 expect_equal "$(json_get "$work/stuck.json" 'd["hosts"][0]["error"]')" "interrupted before it finished" \
     "the host is reported as interrupted"
 
+expect_exit 3 "a host whose command hangs past --command-timeout" -- "$netdiag" scan -H lab1stuck \
+    --ssh-config "$work/ssh_config" --known-hosts "$work/known_hosts" --command-timeout 2 --interval 0 --json
+expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "timeout" "is reported as timeout"
+
 # accept-new adds an unknown host once; strict refuses it.
 grep -v "^$(address 1) " "$work/known_hosts" >"$work/known_hosts.new"
 expect_exit 3 "strict refuses a host missing from known_hosts" -- "$netdiag" scan -H "$(address 1)" -l root -i "$work/id_test" \
