@@ -70,6 +70,7 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
             host.name = name;
             host.address = name;
             host.settings = base;
+            host.groups = {"all"};  // as Ansible puts ad-hoc hosts: --limit 'all:!web3' works
             inventory.hosts.push_back(std::move(host));
         }
     }

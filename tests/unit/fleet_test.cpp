@@ -5,6 +5,7 @@
 #include <set>
 
 #include "remote/memory_transport.hpp"
+#include "cmd/fleet_options.hpp"
 #include "scan/fleet.hpp"
 
 using namespace netdiag;
@@ -97,4 +98,16 @@ TEST_CASE("hosts not finished when the scan is stopped are reported as interrupt
         CHECK(result.status == "error");
         CHECK(result.error == "interrupted before it finished");
     }
+}
+
+TEST_CASE("-H hosts are in the group all, so --limit can subtract from them") {
+    FleetFlags flags;
+    flags.hosts = "h[1-3]";
+    flags.limit = "all:!h2";
+    int exit_code = 0;
+    const auto plan = build_fleet_plan(flags, default_settings(), &exit_code);
+    REQUIRE(plan);
+    std::vector<std::string> names;
+    for (const auto& target : plan->targets) names.push_back(target.name);
+    CHECK(names == std::vector<std::string>{"h1", "h3"});
 }
