@@ -467,10 +467,23 @@ Result<Inventory> parse_inventory(std::string_view yaml_text, std::string_view f
     return inventory;
 }
 
+namespace {
+
+// "2001:db8::1" or "!fe80::2": an IPv6 address, whose colons are not Ansible's ':' separator.
+bool looks_like_ipv6(std::string_view item) {
+    item = trim(item);
+    if (!item.empty() && (item[0] == '!' || item[0] == '&')) item.remove_prefix(1);
+    if (std::count(item.begin(), item.end(), ':') < 2) return false;
+    return std::all_of(item.begin(), item.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.'; });
+}
+
+}  // namespace
+
 Result<Inventory> limit_inventory(const Inventory& inventory, std::string_view pattern) {
     std::vector<std::string_view> include, intersect, exclude;
     for (auto item : split(pattern, ',')) {
-        for (auto part : split(item, ':')) {
+        const auto parts = looks_like_ipv6(item) ? std::vector<std::string_view>{item} : split(item, ':');
+        for (auto part : parts) {
             part = trim(part);
             if (part.empty()) continue;
             if (part[0] == '!') {

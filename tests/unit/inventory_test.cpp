@@ -309,3 +309,19 @@ TEST_CASE("--limit with all, wildcards over groups, and empty patterns", "[inven
     CHECK(limit_inventory(inventory, " , ").error().message == "empty pattern");
     CHECK(limit_inventory(inventory, "web:&db").error().message == "no host or group matches \"web:&db\"");
 }
+
+TEST_CASE("--limit takes IPv6 addresses whole, not split at their colons") {
+    const std::string yaml = "all:\n  hosts:\n    2001:db8::1: {}\n    2001:db8::2: {}\n    web1: {}\n";
+    const auto inventory = parse_inventory(yaml, "inv.yaml", default_settings());
+    REQUIRE(inventory);
+    const auto one = limit_inventory(*inventory, "2001:db8::1");
+    REQUIRE(one);
+    REQUIRE(one->hosts.size() == 1);
+    CHECK(one->hosts[0].name == "2001:db8::1");
+    const auto others = limit_inventory(*inventory, "all,!2001:db8::2");
+    REQUIRE(others);
+    CHECK(others->hosts.size() == 2);
+    const auto groups = limit_inventory(*inventory, "all:!web1");  // still Ansible's separator elsewhere
+    REQUIRE(groups);
+    CHECK(groups->hosts.size() == 2);
+}
