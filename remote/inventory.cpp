@@ -158,9 +158,14 @@ public:
         if (!parent.empty()) info.parents.emplace(parent, parent_mark);
         if (node.IsNull()) return std::nullopt;
         if (!node.IsMap()) return at(file_, node.Mark()) + fmt::format("group \"{}\" must be a mapping", name);
+        std::set<std::string> keys;
         for (const auto& entry : node) {
             const std::string key = entry.first.Scalar();
             const YAML::Node& value = entry.second;
+            // YAML parsers differ on a repeated key (Ansible keeps the last): say so rather than guess.
+            if (!keys.insert(key).second) {
+                return at(file_, entry.first.Mark()) + fmt::format("\"{}\" appears twice in group \"{}\"", key, name);
+            }
             if (key == "hosts") {
                 if (auto error = hosts(name, value)) return error;
             } else if (key == "children") {

@@ -325,3 +325,10 @@ TEST_CASE("--limit takes IPv6 addresses whole, not split at their colons") {
     REQUIRE(groups);
     CHECK(groups->hosts.size() == 2);
 }
+
+TEST_CASE("a key repeated in one group is an error, not a merge") {
+    const std::string yaml = "all:\n  children:\n    web:\n      hosts:\n        web1: {}\n      hosts:\n        web2: {}\n";
+    const auto inventory = parse_inventory(yaml, "inv.yaml", default_settings());
+    REQUIRE_FALSE(inventory);
+    CHECK(inventory.error().message == "inv.yaml:6: \"hosts\" appears twice in group \"web\"");
+}
