@@ -120,7 +120,6 @@ Result<std::vector<PlannedHost>> plans_from_file(const std::string& file, const 
     return result;
 }
 
-
 }  // namespace
 
 int run_fix(const FixOptions& options) {
