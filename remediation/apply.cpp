@@ -77,7 +77,26 @@ Status write_journal(Transport& host, Journal& journal, std::string_view state) 
     return host.write_file(journal_path(journal.id), journal_to_text(journal));
 }
 
+// How long a "started" journal with nothing written yet counts as a run in progress.
+constexpr std::int64_t kRunInProgressMs = 15 * 60 * 1000;
+
 }  // namespace
+
+std::optional<std::string> unfinished_run(Transport& host, const std::string& own_id, std::int64_t now_unix_ms) {
+    auto journals = read_journals(host);
+    if (!journals) return "cannot read the journals: " + journals.error().message;
+    for (const auto& other : *journals) {
+        if (other.id == own_id || other.state != "started") continue;
+        const bool recent = now_unix_ms - other.created_at_unix_ms < kRunInProgressMs;
+        auto pending = plan_undo(host, other);
+        if (recent || !pending || !pending->changes.empty()) {
+            return fmt::format("another netdiag run has not finished here (journal {}); if it was killed, "
+                               "`netdiag undo --journal {}` completes it; nothing written",
+                               other.id, other.id);
+        }
+    }
+    return std::nullopt;
+}
 
 std::string journal_path(const std::string& id) { return fmt::format("{}/{}.json", kJournalDirectory, id); }
 
@@ -132,6 +151,15 @@ HostOutcome apply_plan(Transport& host, const HostPlan& plan, const std::string&
     if (auto status = write_journal(host, journal, "started"); !status) {
         outcome.status = "error";
         outcome.messages.push_back("cannot write the journal: " + status.error().message);
+        return outcome;
+    }
+
+    // Another run that has not finished: one in progress now, or one killed with writes standing.
+    // Two runs writing the same files at once would each trust a drift check the other breaks.
+    if (auto busy = unfinished_run(host, journal_id, now_unix_ms)) {
+        outcome.status = "error";
+        outcome.messages.push_back(*busy);
+        (void)write_journal(host, journal, "aborted");
         return outcome;
     }
 

@@ -44,6 +44,10 @@ struct HostOutcome {
 // Two readings of one file agree: trimmed text, or the same CPUs for masks.
 bool same_value(const std::string& path, const std::optional<std::string>& a, const std::optional<std::string>& b);
 
+// Why a new run must not start on `host`: another run's "started" journal (not `own_id`) that is
+// recent or still has writes standing. nullopt when there is none.
+std::optional<std::string> unfinished_run(Transport& host, const std::string& own_id, std::int64_t now_unix_ms);
+
 HostOutcome apply_plan(Transport& host, const HostPlan& plan, const std::string& journal_id, std::int64_t now_unix_ms);
 
 // The journals on a host, oldest first.

@@ -178,3 +178,30 @@ TEST_CASE("a rolled-back journal holds only the changes that were written") {
     CHECK(journals->front().changes.size() == 2);  // only what was written, not the persistent file
     CHECK(host.files[kMax] == "262144\n");
 }
+
+TEST_CASE("a run does not start while another has not finished on the host") {
+    MemoryTransport host = host_with_conntrack();
+    const auto plan = conntrack_plan();
+    const std::int64_t minute = 60 * 1000, now = 1'000'000'000;
+
+    // A run in progress: its journal is a minute old and nothing is written yet.
+    Journal running{"j-running", "web1", "started", now - minute, plan.changes};
+    host.files[journal_path(running.id)] = journal_to_text(running);
+    auto outcome = apply_plan(host, plan, "j-new", now);
+    CHECK(outcome.status == "error");
+    REQUIRE_FALSE(outcome.messages.empty());
+    CHECK(outcome.messages[0].find("another netdiag run has not finished here (journal j-running)") != std::string::npos);
+    CHECK(host.files[kMax] == "262144\n");
+
+    // The same journal an hour later with nothing written: a run killed before its first write.
+    running.created_at_unix_ms = now - 60 * minute;
+    host.files[journal_path(running.id)] = journal_to_text(running);
+    CHECK(apply_plan(host, plan, "j-newer", now).status == "applied");
+
+    // A killed run whose writes still stand blocks, however old, until undo completes it.
+    MemoryTransport killed = host_with_conntrack();
+    killed.files[kMax] = "524288\n";
+    Journal half{"j-half", "web1", "started", now - 60 * minute, plan.changes};
+    killed.files[journal_path(half.id)] = journal_to_text(half);
+    CHECK(apply_plan(killed, plan, "j-next", now).status == "error");
+}
