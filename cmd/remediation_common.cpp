@@ -1,5 +1,6 @@
 #include "cmd/remediation_common.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
