@@ -48,6 +48,7 @@ Result<PlanContext> gather_plan_context(Transport& host, const Snapshot& snapsho
     ReadRequest request;
     request.files = plan_context_files(snapshot);
     request.files.emplace_back(kProcessNames);
+    request.files.emplace_back(kIsolatedCpus);
     for (const auto& info : snapshot.interfaces) {
         for (const int irq : info.irqs) request.files.push_back(fmt::format("{}{}", kIrqDebug, irq));
     }

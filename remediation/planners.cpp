@@ -25,7 +25,11 @@ constexpr std::string_view kBudgetFile = "/etc/sysctl.d/60-netdiag-softnet-budge
 constexpr std::string_view kPortRange = "/proc/sys/net/ipv4/ip_local_port_range";
 constexpr std::string_view kPortRangeFile = "/etc/sysctl.d/60-netdiag-ports.conf";
 constexpr std::string_view kIrqScript = "/etc/netdiag/irq-affinity.sh";
-constexpr std::string_view kIsolatedCpus = "/sys/devices/system/cpu/isolated";
+
+// Every fixed path a fixer may change: what planning reads first and what a plan file may name.
+constexpr std::string_view kFixedPaths[] = {kConntrackMax, kConntrackBuckets, kConntrackSysctlFile,
+                                            kConntrackModuleFile, kBacklog, kBacklogFile, kBudget, kBudgetUsecs,
+                                            kBudgetFile, kPortRange, kPortRangeFile, kIrqScript};
 
 // The kernel keeps nf_conntrack_max in an int; the largest power of two below that.
 constexpr std::int64_t kConntrackCeiling = std::int64_t{1} << 30;
@@ -325,12 +329,7 @@ const std::vector<Fixer>& fixer_catalogue() {
 }
 
 std::vector<std::string> plan_context_files(const Snapshot& snapshot) {
-    std::vector<std::string> files{std::string(kConntrackMax), std::string(kConntrackBuckets),
-                                   std::string(kConntrackSysctlFile), std::string(kConntrackModuleFile),
-                                   std::string(kBacklog), std::string(kBacklogFile), std::string(kBudget),
-                                   std::string(kBudgetUsecs), std::string(kBudgetFile), std::string(kPortRange),
-                                   std::string(kPortRangeFile), std::string(kIrqScript),
-                                   std::string(kIsolatedCpus)};
+    std::vector<std::string> files(std::begin(kFixedPaths), std::end(kFixedPaths));
     for (const auto& info : snapshot.interfaces) {
         for (const int irq : info.irqs) files.push_back(fmt::format("/proc/irq/{}/smp_affinity", irq));
         files.push_back(fmt::format("/sys/class/net/{}/queues/rx-*/rps_cpus", info.name));
@@ -380,10 +379,7 @@ bool plannable_path(const std::string& path) {
         path.find("//") != std::string::npos || path.ends_with("/..") || path.ends_with("/.")) {
         return false;
     }
-    for (const auto fixed : {kConntrackMax, kConntrackBuckets, kConntrackSysctlFile, kConntrackModuleFile, kBacklog,
-                             kBacklogFile, kBudget, kBudgetUsecs, kBudgetFile, kPortRange, kPortRangeFile, kIrqScript}) {
-        if (path == fixed) return true;
-    }
+    if (std::find(std::begin(kFixedPaths), std::end(kFixedPaths), path) != std::end(kFixedPaths)) return true;
     static const std::regex irq_mask(R"(/proc/irq/[0-9]+/smp_affinity)");
     static const std::regex rps_mask(R"(/sys/class/net/[^/]+/queues/rx-[0-9]+/rps_cpus)");
     return std::regex_match(path, irq_mask) || std::regex_match(path, rps_mask);
