@@ -4,8 +4,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <map>
-#include <mutex>
 
 #include <fmt/format.h>
 
@@ -146,9 +144,7 @@ int run_fix(const FixOptions& options) {
         const auto interval = std::chrono::milliseconds(static_cast<std::int64_t>(options.interval_seconds * 1000));
         InterruptWatch watch;
         (*hosts)->stop_on(&watch.stop());
-        std::vector<std::string> names;
-        for (const auto& target : targets) names.push_back(target.name);
-        sample_fleet(names, (*hosts)->connector(), (*hosts)->forks(), interval, watch.stop(),
+        sample_fleet(targets, (*hosts)->connector(), (*hosts)->forks(), interval, watch.stop(),
                      [&](std::size_t index, const FleetSample& sample) {
                          try {
                              planned[index] = plan_one(targets[index], sample, *only, options.force);

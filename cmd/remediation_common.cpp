@@ -27,11 +27,10 @@ bool confirm(const std::string& question) {
 }
 
 PlannedHost host_failure(const std::string& host, std::string status, std::string message) {
-    if (message.rfind(host + ": ", 0) == 0) message.erase(0, host.size() + 2);
     PlannedHost failed;
     failed.plan.host = host;
     failed.status = std::move(status);
-    failed.error = std::move(message);
+    failed.error = without_host_prefix(host, std::move(message));
     return failed;
 }
 

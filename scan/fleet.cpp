@@ -11,8 +11,7 @@ namespace netdiag {
 namespace {
 
 HostResult failed(const std::string& host, std::string status, std::string message) {
-    // The report names the host already; transports' messages start with it for use elsewhere.
-    if (message.rfind(host + ": ", 0) == 0) message.erase(0, host.size() + 2);
+    message = without_host_prefix(host, std::move(message));
     HostResult result;
     result.host = host;
     result.status = std::move(status);
@@ -34,6 +33,11 @@ struct PendingHost {
 };
 
 }  // namespace
+
+std::string without_host_prefix(const std::string& host, std::string message) {
+    if (message.rfind(host + ": ", 0) == 0) message.erase(0, host.size() + 2);
+    return message;
+}
 
 void interruptible_sleep(std::chrono::milliseconds duration, const std::atomic<bool>& stop) {
     const auto until = std::chrono::steady_clock::now() + duration;
@@ -64,10 +68,10 @@ std::vector<bool> run_bounded(std::size_t count, int forks, const std::atomic<bo
     return std::vector<bool>(ran.begin(), ran.end());
 }
 
-std::vector<bool> sample_fleet(const std::vector<std::string>& names, const Connector& connect, int forks,
+std::vector<bool> sample_fleet(const std::vector<FleetTarget>& targets, const Connector& connect, int forks,
                                std::chrono::milliseconds interval, const std::atomic<bool>& stop,
                                const OnSampled& on_sampled) {
-    std::vector<PendingHost> hosts(names.size());
+    std::vector<PendingHost> hosts(targets.size());
     const auto finish = [&](std::size_t index) {
         auto& host = hosts[index];
         host.sample.transport = host.transport.get();
@@ -87,7 +91,7 @@ std::vector<bool> sample_fleet(const std::vector<std::string>& names, const Conn
 
     // First samples: every host, `forks` at a time. A host that fails, or needs no second sample,
     // is done here.
-    run_bounded(names.size(), forks, stop, [&](std::size_t index) {
+    run_bounded(targets.size(), forks, stop, [&](std::size_t index) {
         auto& host = hosts[index];
         guarded(index, [&] {
             auto connected = connect(index);
@@ -96,7 +100,7 @@ std::vector<bool> sample_fleet(const std::vector<std::string>& names, const Conn
                 return;
             }
             host.transport = std::move(std::get<std::unique_ptr<Transport>>(connected));
-            auto first = collect_sample(*host.transport, names[index]);
+            auto first = collect_sample(*host.transport, targets[index].name);
             if (!first) {
                 host.sample.failure = sample_failure(first.error());
                 return;
@@ -121,7 +125,7 @@ std::vector<bool> sample_fleet(const std::vector<std::string>& names, const Conn
                             stop);
         if (stop.load()) return;
         guarded(index, [&] {
-            auto second = collect_sample(*host.transport, names[index]);
+            auto second = collect_sample(*host.transport, targets[index].name);
             if (!second) {
                 host.sample.failure = sample_failure(second.error());
                 return;
@@ -138,11 +142,9 @@ std::vector<bool> sample_fleet(const std::vector<std::string>& names, const Conn
 std::vector<HostResult> scan_fleet(const std::vector<FleetTarget>& targets, const Connector& connect,
                                    const FleetOptions& options, const std::atomic<bool>& stop, const HostDone& done) {
     std::vector<HostResult> results(targets.size());
-    std::vector<std::string> names;
-    for (const auto& target : targets) names.push_back(target.name);
     std::mutex report_lock;
     std::size_t done_count = 0, failed_count = 0;
-    const auto finished = sample_fleet(names, connect, options.forks, options.interval, stop,
+    const auto finished = sample_fleet(targets, connect, options.forks, options.interval, stop,
                                        [&](std::size_t index, const FleetSample& sample) {
         HostResult result;
         if (sample.failure) {

@@ -38,6 +38,9 @@ struct FleetOptions {
 // Called once per host as it finishes, from the worker's thread but never concurrently.
 using HostDone = std::function<void(const HostResult& result, std::size_t done, std::size_t failed)>;
 
+// A transport's message without the "host: " it starts with, for reports that name the host already.
+std::string without_host_prefix(const std::string& host, std::string message);
+
 // Sleeps in short slices so Ctrl-C does not wait for the interval to run out.
 void interruptible_sleep(std::chrono::milliseconds duration, const std::atomic<bool>& stop);
 
@@ -60,7 +63,7 @@ using OnSampled = std::function<void(std::size_t index, const FleetSample& sampl
 // later (interval 0: one sample). First samples run `forks` at a time, then the second ones in
 // the order hosts fall due, so a fleet takes about one interval rather than one per round of
 // `forks`. Returns which hosts finished (all of them unless `stop` was set).
-std::vector<bool> sample_fleet(const std::vector<std::string>& names, const Connector& connect, int forks,
+std::vector<bool> sample_fleet(const std::vector<FleetTarget>& targets, const Connector& connect, int forks,
                                std::chrono::milliseconds interval, const std::atomic<bool>& stop,
                                const OnSampled& on_sampled);
 

@@ -10,11 +10,6 @@ namespace netdiag {
 
 void sleep_for(std::chrono::milliseconds duration) { std::this_thread::sleep_for(duration); }
 
-Result<std::vector<Snapshot>> take_samples(Transport& transport, const std::string& host,
-                                           std::chrono::milliseconds interval, const Sleeper& sleeper) {
-    return take_sample_series(transport, host, interval.count() > 0 ? 2 : 1, interval, sleeper);
-}
-
 Result<std::vector<Snapshot>> take_sample_series(Transport& transport, const std::string& host, int count,
                                                  std::chrono::milliseconds interval, const Sleeper& sleeper) {
     std::vector<Snapshot> samples;

@@ -17,10 +17,6 @@ namespace netdiag {
 using Sleeper = std::function<void(std::chrono::milliseconds)>;
 void sleep_for(std::chrono::milliseconds duration);
 
-// One sample, or two `interval` apart (interval 0: one).
-Result<std::vector<Snapshot>> take_samples(Transport& transport, const std::string& host,
-                                           std::chrono::milliseconds interval, const Sleeper& sleeper);
-
 // `count` samples, `interval` apart.
 Result<std::vector<Snapshot>> take_sample_series(Transport& transport, const std::string& host, int count,
                                                  std::chrono::milliseconds interval, const Sleeper& sleeper);

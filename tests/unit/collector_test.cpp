@@ -149,7 +149,7 @@ TEST_CASE("a scan of saved samples reproduces the findings", "[collector]") {
     host.files["/proc/sys/net/netfilter/nf_conntrack_max"] = "1000\n";
     host.files["/proc/net/sockstat"] = "sockets: used 5\nTCP: inuse 1 orphan 0 tw 0 alloc 1 mem 0\n";
     int sleeps = 0;
-    auto samples = take_samples(host, "db1", std::chrono::milliseconds(2000), [&](std::chrono::milliseconds wait) {
+    auto samples = take_sample_series(host, "db1", 2, std::chrono::milliseconds(2000), [&](std::chrono::milliseconds wait) {
         ++sleeps;
         CHECK(wait.count() == 2000);
         host.files["/proc/uptime"] = "102.00 1.00\n";
