@@ -225,8 +225,9 @@ Status LocalTransport::write_file(const std::string& path, const std::string& co
         return written;
     }
     // /etc/sysctl.d and friends may not exist yet (always so in a sandbox root).
+    const auto directory_path = std::filesystem::path(real_path).parent_path();
     std::error_code ignored;
-    std::filesystem::create_directories(std::filesystem::path(real_path).parent_path(), ignored);
+    std::filesystem::create_directories(directory_path, ignored);
     const std::string temp_path = real_path + ".netdiag-tmp";
     const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) return make_error(fmt::format("{}: {}", temp_path, std::strerror(errno)));
@@ -241,7 +242,7 @@ Status LocalTransport::write_file(const std::string& path, const std::string& co
         return make_error(fmt::format("{}: {}", path, reason));
     }
     // The rename itself survives a crash only once the directory is synced.
-    const int directory = ::open(std::filesystem::path(real_path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int directory = ::open(directory_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (directory >= 0) {
         ::fsync(directory);
         ::close(directory);

@@ -369,17 +369,17 @@ Status SshTransport::run_privileged(const std::string& script, const std::vector
 
 Status SshTransport::write_file(const std::string& path, const std::string& content) {
     const bool kernel = path.rfind("/proc/", 0) == 0 || path.rfind("/sys/", 0) == 0;
-    // Kernel files take one write in place; other files go through a synced temp file and rename.
-    const std::string script =
-        // tee, not a shell redirection: dash reports any write error as "I/O error", losing the errno
-        // that tells a kernel-managed IRQ (EIO, EPERM) from a real failure.
-        // Kernel values are small and must arrive in one write(): from argv. Files come on stdin.
-        kernel ? "printf %s \"$1\" | tee \"$2\" >/dev/null"
-               : "set -e; mkdir -p \"$(dirname \"$2\")\"; t=\"$2.netdiag-tmp\"; "
-                 "(umask 022; cat > \"$t\"); sync \"$t\" 2>/dev/null || sync; mv -f \"$t\" \"$2\"; "
-                 "sync \"$(dirname \"$2\")\" 2>/dev/null || true";
-    if (kernel) return run_privileged(script, {content, path}, path, "");
-    return run_privileged(script, {"-", path}, path, content);
+    if (kernel) {
+        // Kernel values are small and must arrive in one write(): from argv. tee, not a shell
+        // redirection: dash reports any write error as "I/O error", losing the errno that tells a
+        // kernel-managed IRQ (EIO, EPERM) from a real failure.
+        return run_privileged("printf %s \"$1\" | tee \"$2\" >/dev/null", {content, path}, path, "");
+    }
+    // Files come on stdin (argv is capped at 128 KiB) into a synced temp file, renamed into place.
+    return run_privileged("set -e; mkdir -p \"$(dirname \"$1\")\"; t=\"$1.netdiag-tmp\"; "
+                          "(umask 022; cat > \"$t\"); sync \"$t\" 2>/dev/null || sync; mv -f \"$t\" \"$1\"; "
+                          "sync \"$(dirname \"$1\")\" 2>/dev/null || true",
+                          {path}, path, content);
 }
 
 Status SshTransport::remove_file(const std::string& path) {
