@@ -206,7 +206,7 @@ void fill_irq_affinity(const Reads& reads, Snapshot& snapshot) {
 
 }  // namespace
 
-ReadRequest sample_request() {
+ReadRequest sample_request(bool with_tcp_tables) {
     ReadRequest request;
     request.files = {
         "/proc/uptime",
@@ -229,18 +229,18 @@ ReadRequest sample_request() {
         "/proc/net/stat/nf_conntrack",
         "/sys/module/nf_conntrack/parameters/hashsize",
         "/proc/sys/net/ipv4/ip_local_port_range",
-        "/proc/net/tcp",
-        "/proc/net/tcp6",
         "/proc/irq/*/smp_affinity",
         "/proc/irq/*/effective_affinity",
     };
+    if (with_tcp_tables) request.files.insert(request.files.end(), {"/proc/net/tcp", "/proc/net/tcp6"});
     for (const auto sysctl : kSysctls) request.files.emplace_back(sysctl);
     for (const auto file : kInterfaceFiles) request.files.push_back(std::string(kNetClass) + "*/" + std::string(file));
     request.links = {std::string(kNetClass) + "*/device"};
     return request;
 }
 
-Snapshot build_snapshot(std::string host, const std::vector<FileRead>& file_reads, std::int64_t taken_at_unix_ms) {
+Snapshot build_snapshot(std::string host, const std::vector<FileRead>& file_reads, std::int64_t taken_at_unix_ms,
+                        std::optional<TcpSockets> dumped_tcp) {
     const Reads reads(file_reads);
     Snapshot snapshot;
     snapshot.host = std::move(host);
@@ -289,8 +289,12 @@ Snapshot build_snapshot(std::string host, const std::vector<FileRead>& file_read
 
     // TCP sockets from both families; either file alone is still a useful answer.
     std::optional<TcpSockets> tcp4, tcp6;
-    parse_into(reads, "/proc/net/tcp", snapshot, tcp4, parse_proc_net_tcp);
-    parse_into(reads, "/proc/net/tcp6", snapshot, tcp6, parse_proc_net_tcp);
+    if (dumped_tcp) {
+        snapshot.tcp = std::move(dumped_tcp);
+    } else {
+        parse_into(reads, "/proc/net/tcp", snapshot, tcp4, parse_proc_net_tcp);
+        parse_into(reads, "/proc/net/tcp6", snapshot, tcp6, parse_proc_net_tcp);
+    }
     if (tcp4 || tcp6) {
         TcpSockets sockets;
         if (tcp4) merge_tcp(sockets, *tcp4);
@@ -310,9 +314,15 @@ Snapshot build_snapshot(std::string host, const std::vector<FileRead>& file_read
 
 Result<Snapshot> collect_sample(Transport& transport, const std::string& host) {
     const auto taken_at = now_unix_ms();
-    auto reads = transport.read(sample_request());
+    // The socket table straight from the kernel where the transport can ask it; where it cannot, or
+    // the dump fails, the same counts come from /proc/net/tcp and tcp6.
+    TcpSockets dumped;
+    const auto dump = transport.stream_tcp_sockets(
+        [&](std::string_view datagram) { return add_sock_diag_datagram(datagram, dumped, "sock_diag"); });
+    const bool have_dump = dump && dump->ok();
+    auto reads = transport.read(sample_request(!have_dump));
     if (!reads) return reads.error();
-    return build_snapshot(host, *reads, taken_at);
+    return build_snapshot(host, *reads, taken_at, have_dump ? std::optional(std::move(dumped)) : std::nullopt);
 }
 
 }  // namespace netdiag

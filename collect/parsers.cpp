@@ -1,6 +1,13 @@
 #include "collect/parsers.hpp"
 
+#include <algorithm>
 #include <cstring>
+
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/tcp.h>
 
 #include <fmt/format.h>
 
@@ -395,6 +402,17 @@ std::string_view tcp_state_name(unsigned state) {
     return state < std::size(kNames) ? kNames[state] : "UNKNOWN";
 }
 
+namespace {
+
+// One socket of either source, /proc/net/tcp or a sock_diag dump; `state` is the kernel's number.
+void count_tcp_socket(TcpSockets& sockets, unsigned state, int local_port, int remote_port) {
+    sockets.states[std::string(tcp_state_name(state))] += 1;
+    if (state == TCP_CLOSE_WAIT) sockets.close_wait_by_local_port[local_port] += 1;
+    if (state == TCP_TIME_WAIT) sockets.time_wait_by_remote_port[remote_port] += 1;
+}
+
+}  // namespace
+
 Result<TcpSockets> parse_proc_net_tcp(std::string_view text, std::string_view file) {
     if (is_blank(text)) return empty_file(file);
     TcpSockets sockets;
@@ -427,13 +445,46 @@ Result<TcpSockets> parse_proc_net_tcp(std::string_view text, std::string_view fi
             return at(file, number, fmt::format("bad address in {}", quoted(trim(line))));
         }
         if (!state || *state == 0 || *state > 12) return at(file, number, fmt::format("bad state {}", quoted(fields[3])));
-        sockets.states[std::string(tcp_state_name(static_cast<unsigned>(*state)))] += 1;
-        if (*state == 8) sockets.close_wait_by_local_port[static_cast<int>(*local_port)] += 1;
-        if (*state == 6) sockets.time_wait_by_remote_port[static_cast<int>(*remote_port)] += 1;
+        count_tcp_socket(sockets, static_cast<unsigned>(*state), static_cast<int>(*local_port),
+                         static_cast<int>(*remote_port));
         return std::nullopt;
     });
     if (error) return *error;
     return sockets;
+}
+
+Result<bool> add_sock_diag_datagram(std::string_view datagram, TcpSockets& into, std::string_view source) {
+    // Messages are copied out before use: a datagram's bytes carry no alignment promise.
+    std::size_t index = 0;
+    while (!datagram.empty()) {
+        ++index;
+        nlmsghdr header{};
+        if (datagram.size() < sizeof header) return at(source, index, "truncated netlink header");
+        std::memcpy(&header, datagram.data(), sizeof header);
+        if (header.nlmsg_len < sizeof header || header.nlmsg_len > datagram.size()) {
+            return at(source, index, fmt::format("netlink message length {} out of bounds", header.nlmsg_len));
+        }
+        const auto payload = datagram.substr(sizeof header, header.nlmsg_len - sizeof header);
+        if (header.nlmsg_type == NLMSG_DONE) return true;
+        if (header.nlmsg_type == NLMSG_ERROR) {
+            nlmsgerr error{};
+            if (payload.size() < sizeof error) return at(source, index, "truncated netlink error");
+            std::memcpy(&error, payload.data(), sizeof error);
+            return at(source, index, fmt::format("the kernel refused the dump: {}", std::strerror(-error.error)));
+        }
+        if (header.nlmsg_type != TCPDIAG_GETSOCK && header.nlmsg_type != SOCK_DIAG_BY_FAMILY) {
+            return at(source, index, fmt::format("unexpected netlink message type {}", header.nlmsg_type));
+        }
+        inet_diag_msg socket{};
+        if (payload.size() < sizeof socket) return at(source, index, "truncated socket message");
+        std::memcpy(&socket, payload.data(), sizeof socket);
+        if (socket.idiag_state == 0 || socket.idiag_state > 12) {
+            return at(source, index, fmt::format("bad state {}", socket.idiag_state));
+        }
+        count_tcp_socket(into, socket.idiag_state, ntohs(socket.id.idiag_sport), ntohs(socket.id.idiag_dport));
+        datagram.remove_prefix(std::min<std::size_t>(NLMSG_ALIGN(header.nlmsg_len), datagram.size()));
+    }
+    return false;
 }
 
 void merge_tcp(TcpSockets& into, const TcpSockets& from) {

@@ -36,6 +36,10 @@ Result<PortRange> parse_port_range(std::string_view text, std::string_view file)
 // /proc/net/tcp or /proc/net/tcp6; add the results of both with merge_tcp.
 Result<TcpSockets> parse_proc_net_tcp(std::string_view text, std::string_view file);
 void merge_tcp(TcpSockets& into, const TcpSockets& from);
+// One datagram of a sock_diag dump of TCP sockets (netlink messages holding struct inet_diag_msg),
+// added to `into`. Returns whether the dump is complete (NLMSG_DONE). A kernel error or a truncated
+// message is an error naming `source` and the message's position in the datagram.
+Result<bool> add_sock_diag_datagram(std::string_view datagram, TcpSockets& into, std::string_view source);
 // A file holding one integer ("1000\n", "-1\n").
 Result<std::int64_t> parse_single_int(std::string_view text, std::string_view file);
 Result<std::string> parse_single_word(std::string_view text, std::string_view file);

@@ -13,6 +13,9 @@ public:
     explicit LocalTransport(std::string root = "/");
 
     Result<std::vector<FileRead>> read(const ReadRequest& request) override;
+    // The live host only: a captured tree has no kernel to ask.
+    std::optional<Status> stream_tcp_sockets(
+        const std::function<Result<bool>(std::string_view datagram)>& consume) override;
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
     Status write_file(const std::string& path, const std::string& content) override;
     Status remove_file(const std::string& path) override;

@@ -37,6 +37,17 @@ void expand(const std::map<std::string, std::string>& entries, const std::vector
 
 }  // namespace
 
+std::optional<Status> MemoryTransport::stream_tcp_sockets(
+    const std::function<Result<bool>(std::string_view datagram)>& consume) {
+    if (!tcp_dump && !tcp_dump_error) return std::nullopt;
+    for (const auto& datagram : tcp_dump.value_or(std::vector<std::string>{})) {
+        auto done = consume(datagram);
+        if (!done) return done.error();
+        if (*done) return Ok{};
+    }
+    return make_error(tcp_dump_error.value_or("sock_diag: the dump ended without NLMSG_DONE"));
+}
+
 Result<std::vector<FileRead>> MemoryTransport::read(const ReadRequest& request) {
     ++read_round_trips;
     std::vector<FileRead> reads;

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "remote/transport.hpp"
@@ -19,8 +20,13 @@ public:
     std::map<std::string, std::string> write_errors;
     std::map<std::string, std::string> ignored_writes;  // path -> the value it keeps instead
     int read_round_trips = 0;
+    // A kernel to ask for the socket table: its sock_diag datagrams, or why the dump fails.
+    std::optional<std::vector<std::string>> tcp_dump;
+    std::optional<std::string> tcp_dump_error;
 
     Result<std::vector<FileRead>> read(const ReadRequest& request) override;
+    std::optional<Status> stream_tcp_sockets(
+        const std::function<Result<bool>(std::string_view datagram)>& consume) override;
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
     Status write_file(const std::string& path, const std::string& content) override;
     Status remove_file(const std::string& path) override;

@@ -42,6 +42,11 @@ inline const std::vector<ParserEntry>& parser_table() {
         {"snmp", "proc/net/snmp", [](std::string_view t) { return message_of(parse_snmp(t, "F")); }},
         {"snmp6", "proc/net/snmp6", [](std::string_view t) { return message_of(parse_snmp6(t, "F")); }},
         {"sockstat", "proc/net/sockstat", [](std::string_view t) { return message_of(parse_sockstat(t, "F")); }},
+        {"sock_diag", "netlink/sock_diag_tcp",
+         [](std::string_view t) {
+             TcpSockets sockets;
+             return message_of(add_sock_diag_datagram(t, sockets, "F"));
+         }},
         {"softirqs", "proc/softirqs", [](std::string_view t) { return message_of(parse_softirqs(t, "F")); }},
         {"softnet_stat", "proc/net/softnet_stat", [](std::string_view t) { return message_of(parse_softnet_stat(t, "F")); }},
         {"uptime", "proc/uptime", [](std::string_view t) { return message_of(parse_uptime(t, "F")); }},

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "collect/collector.hpp"
@@ -163,4 +164,48 @@ TEST_CASE("a scan of saved samples reproduces the findings", "[collector]") {
     REQUIRE(result.findings.size() == 1);
     CHECK(result.findings[0].check == "conntrack-fill");
     CHECK(result.findings[0].host == "db1");
+}
+
+TEST_CASE("a host that can dump its socket table is not asked for /proc/net/tcp", "[collector]") {
+    // Three sockets as the kernel's sock_diag reports them (nlmsghdr + inet_diag_msg), then DONE.
+    auto socket_message = [](std::uint8_t state, std::uint16_t local_port, std::uint16_t remote_port) {
+        std::string message(16 + 72, '\0');
+        const std::uint32_t length = 16 + 72;
+        const std::uint16_t type = 18;  // TCPDIAG_GETSOCK
+        std::memcpy(message.data(), &length, 4);
+        std::memcpy(message.data() + 4, &type, 2);
+        message[16] = 2;  // AF_INET
+        message[17] = static_cast<char>(state);
+        message[20] = static_cast<char>(local_port >> 8);  // ports in network byte order
+        message[21] = static_cast<char>(local_port & 0xff);
+        message[22] = static_cast<char>(remote_port >> 8);
+        message[23] = static_cast<char>(remote_port & 0xff);
+        return message;
+    };
+    std::string done(20, '\0');
+    done[0] = 20;
+    done[4] = 3;  // NLMSG_DONE
+    MemoryTransport host;
+    host.files["/proc/net/tcp"] = "garbage that must not be read\n";
+    host.tcp_dump = std::vector<std::string>{socket_message(10, 8080, 0) + socket_message(8, 8080, 40000),
+                                             socket_message(6, 41000, 443) + done};
+    auto snapshot = collect_sample(host, "web1");
+    REQUIRE(snapshot.ok());
+    REQUIRE(snapshot->tcp);
+    CHECK(snapshot->tcp->states == std::map<std::string, std::uint64_t>{{"CLOSE_WAIT", 1}, {"LISTEN", 1}, {"TIME_WAIT", 1}});
+    CHECK(snapshot->tcp->close_wait_by_local_port.at(8080) == 1);
+    CHECK(snapshot->tcp->time_wait_by_remote_port.at(443) == 1);
+    CHECK(snapshot->unavailable.count("/proc/net/tcp") == 0);
+    CHECK(snapshot->unavailable.count("/proc/net/tcp6") == 0);
+
+    // A dump that fails half way is dropped whole: the files answer instead.
+    host.tcp_dump = std::vector<std::string>{socket_message(8, 8080, 40000)};
+    host.tcp_dump_error = "sock_diag: Operation not permitted";
+    host.files["/proc/net/tcp"] =
+        "  sl  local_address rem_address   st\n   0: 0100007F:1F90 0100007F:A000 0A 00000000:00000000\n";
+    host.files["/proc/net/tcp6"] = "  sl  local_address remote_address st\n";
+    snapshot = collect_sample(host, "web1");
+    REQUIRE(snapshot.ok());
+    REQUIRE(snapshot->tcp);
+    CHECK(snapshot->tcp->states == std::map<std::string, std::uint64_t>{{"LISTEN", 1}});
 }

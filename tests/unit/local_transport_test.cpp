@@ -1,11 +1,18 @@
-// Writes into a captured tree stay inside it, whatever symlinks the copy holds.
+// Writes into a captured tree stay inside it, whatever symlinks the copy holds; the live host's
+// socket table comes from the kernel by sock_diag.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <utility>
 
+#include "collect/parsers.hpp"
 #include "remote/local_transport.hpp"
 
 using namespace netdiag;
@@ -49,4 +56,106 @@ TEST_CASE("a write through a symlink out of the tree is refused") {
     CHECK(host.write_file("/var/lib/netdiag/journal/j.json", "{}\n"));
     CHECK(std::filesystem::exists(tree / "var/lib/netdiag/journal/j.json"));
     std::filesystem::remove_all(base);
+}
+
+namespace {
+
+// A TCP socket of the test's own on loopback, closed when the test ends.
+struct TestSocket {
+    int fd = -1;
+    static TestSocket open(int family) { return TestSocket(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)); }
+    static TestSocket accept_on(const TestSocket& listener) { return TestSocket(::accept(listener.fd, nullptr, nullptr)); }
+    explicit TestSocket(int descriptor) : fd(descriptor) { REQUIRE(fd >= 0); }
+    TestSocket(TestSocket&& other) noexcept : fd(std::exchange(other.fd, -1)) {}
+    ~TestSocket() {
+        if (fd >= 0) ::close(fd);
+    }
+    void close() { ::close(std::exchange(fd, -1)); }
+};
+
+sockaddr_in6 loopback6(std::uint16_t port) {
+    sockaddr_in6 address{};
+    address.sin6_family = AF_INET6;
+    address.sin6_addr = in6addr_loopback;
+    address.sin6_port = htons(port);
+    return address;
+}
+
+sockaddr_in loopback4(std::uint16_t port) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    return address;
+}
+
+std::uint16_t port_of(const sockaddr_in& address) { return ntohs(address.sin_port); }
+std::uint16_t port_of(const sockaddr_in6& address) { return ntohs(address.sin6_port); }
+
+template <class Address>
+std::uint16_t listen_on_any_port(const TestSocket& socket, Address address) {
+    REQUIRE(::bind(socket.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(socket.fd, 8) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(socket.fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    return port_of(address);
+}
+
+template <class Address>
+void connect_to(const TestSocket& socket, Address address) {
+    REQUIRE(::connect(socket.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("the live socket table by sock_diag counts what /proc/net/tcp and tcp6 list") {
+    // Both families: a CLOSE_WAIT on an IPv4 listener, a TIME_WAIT towards an IPv6 one.
+    auto listener4 = TestSocket::open(AF_INET), listener6 = TestSocket::open(AF_INET6);
+    const auto port4 = listen_on_any_port(listener4, loopback4(0));
+    const auto port6 = listen_on_any_port(listener6, loopback6(0));
+    auto closing = TestSocket::open(AF_INET), leaving = TestSocket::open(AF_INET6);
+    connect_to(closing, loopback4(port4));
+    const auto stuck = TestSocket::accept_on(listener4);
+    connect_to(leaving, loopback6(port6));
+    auto accepted = TestSocket::accept_on(listener6);
+    closing.close();  // stuck: CLOSE_WAIT on port4
+    leaving.close();
+    ::usleep(50 * 1000);
+    accepted.close();  // leaving: TIME_WAIT towards port6
+    ::usleep(100 * 1000);
+
+    TcpSockets dumped;
+    std::size_t datagrams = 0;
+    LocalTransport host;
+    const auto streamed = host.stream_tcp_sockets([&](std::string_view datagram) {
+        ++datagrams;
+        return add_sock_diag_datagram(datagram, dumped, "sock_diag");
+    });
+    REQUIRE(streamed);
+    REQUIRE(streamed->ok());
+    CHECK(datagrams >= 1);
+    auto v4 = parse_proc_net_tcp(read_text("/proc/net/tcp"), "/proc/net/tcp");
+    auto v6 = parse_proc_net_tcp(read_text("/proc/net/tcp6"), "/proc/net/tcp6");
+    REQUIRE(v4.ok());
+    REQUIRE(v6.ok());
+    TcpSockets listed = *v4;
+    merge_tcp(listed, *v6);
+    // Other sockets on the host may come and go between the two reads; the test's own may not.
+    for (const auto* sockets : {&dumped, &listed}) {
+        CHECK(sockets->close_wait_by_local_port.count(port4) == 1);
+        CHECK(sockets->close_wait_by_local_port.at(port4) == 1);
+        CHECK(sockets->time_wait_by_remote_port.count(port6) == 1);
+        CHECK(sockets->states.at("LISTEN") >= 2);
+    }
+
+    // A captured tree has no kernel to ask.
+    LocalTransport tree(fresh_directory("no-kernel").string());
+    CHECK_FALSE(tree.stream_tcp_sockets([](std::string_view) -> Result<bool> { return true; }).has_value());
 }

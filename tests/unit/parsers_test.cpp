@@ -286,6 +286,53 @@ TEST_CASE("TCP sockets by state from tcp and tcp6", "[parsers]") {
     CHECK(none->states.empty());
 }
 
+// The dump tests/fixtures/capture-sock-diag.sh took in a namespace of its own; its .txt holds the same
+// sockets as /proc/net/tcp and tcp6 showed them.
+TEST_CASE("TCP sockets from a sock_diag dump match the tcp and tcp6 files", "[parsers]") {
+    const std::string dump_path = kFixtures + "/linux-6.18-firecracker-virtio-2cpu/netlink/sock_diag_tcp";
+    const auto dump = slurp(dump_path);
+    TcpSockets dumped;
+    auto done = add_sock_diag_datagram(dump, dumped, "sock_diag");
+    REQUIRE(done.ok());
+    CHECK(*done);
+    CHECK(dumped.states == std::map<std::string, std::uint64_t>{
+                               {"LISTEN", 2}, {"ESTABLISHED", 2}, {"CLOSE_WAIT", 1}, {"FIN_WAIT2", 1}, {"TIME_WAIT", 1}});
+    CHECK(dumped.close_wait_by_local_port == std::map<int, std::uint64_t>{{7070, 1}});
+    CHECK(dumped.time_wait_by_remote_port == std::map<int, std::uint64_t>{{7070, 1}});
+
+    // The same sockets as the files listed them at the moment of the dump.
+    const auto listing = slurp(dump_path + ".txt");
+    const auto tcp6_header = listing.find("  sl  local_address                         remote_address");
+    REQUIRE(tcp6_header != std::string::npos);
+    const auto first_line_end = listing.find('\n') + 1;
+    auto v4 = parse_proc_net_tcp(std::string_view(listing).substr(first_line_end, tcp6_header - first_line_end), "tcp");
+    auto v6 = parse_proc_net_tcp(std::string_view(listing).substr(tcp6_header), "tcp6");
+    REQUIRE(v4.ok());
+    REQUIRE(v6.ok());
+    TcpSockets from_files = *v4;
+    merge_tcp(from_files, *v6);
+    CHECK(from_files.states == dumped.states);
+    CHECK(from_files.close_wait_by_local_port == dumped.close_wait_by_local_port);
+    CHECK(from_files.time_wait_by_remote_port == dumped.time_wait_by_remote_port);
+
+    // A datagram cut anywhere is an error or an unfinished dump, never a miscount or a crash.
+    for (std::size_t cut = 0; cut < dump.size(); ++cut) {
+        TcpSockets partial;
+        auto result = add_sock_diag_datagram(std::string_view(dump).substr(0, cut), partial, "sock_diag");
+        if (result.ok()) CHECK_FALSE(*result);
+    }
+    TcpSockets none;
+    CHECK(error_of(add_sock_diag_datagram(std::string_view(dump).substr(0, 20), none, "sock_diag")) ==
+          "sock_diag:1: netlink message length 132 out of bounds");
+    CHECK(error_of(add_sock_diag_datagram(std::string_view(dump).substr(0, 10), none, "sock_diag")) ==
+          "sock_diag:1: truncated netlink header");
+    // The kernel's answer to a request it refuses: NLMSG_ERROR with -errno.
+    const std::uint32_t refused[] = {36, 2 /* NLMSG_ERROR */, 0, 0, static_cast<std::uint32_t>(-95), 0, 0, 0, 0};
+    CHECK(error_of(add_sock_diag_datagram(std::string_view(reinterpret_cast<const char*>(refused), sizeof refused),
+                                          none, "sock_diag")) ==
+          "sock_diag:1: the kernel refused the dump: Operation not supported");
+}
+
 TEST_CASE("one-value files", "[parsers]") {
     CHECK(*parse_single_int("1000\n", "f") == 1000);
     CHECK(*parse_single_int("-1\n", "f") == -1);
