@@ -159,3 +159,30 @@ TEST_CASE("the live socket table by sock_diag counts what /proc/net/tcp and tcp6
     LocalTransport tree(fresh_directory("no-kernel").string());
     CHECK_FALSE(tree.stream_tcp_sockets([](std::string_view) -> Result<bool> { return true; }).has_value());
 }
+
+TEST_CASE("wildcards in a read match as the shell's glob would") {
+    const auto tree = fresh_directory("glob");
+    for (const auto* name : {"eth1", "eth0", ".hidden", "lo"}) {
+        std::filesystem::create_directories(tree / "sys/class/net" / name);
+    }
+    std::ofstream(tree / "sys/class/net/eth0/speed") << "1000\n";
+    std::ofstream(tree / "sys/class/net/eth1/speed") << "10000\n";
+    std::ofstream(tree / "sys/class/net/.hidden/speed") << "1\n";
+    std::filesystem::create_directories(tree / "sys/class/net/eth0/queues/rx-0");
+    std::filesystem::create_directories(tree / "sys/class/net/eth0/queues/tx-0");
+    std::ofstream(tree / "sys/class/net/eth0/queues/rx-0/rps_cpus") << "0\n";
+
+    LocalTransport host(tree.string());
+    ReadRequest request;
+    request.files = {"/sys/class/net/*/speed", "/sys/class/net/*/queues/rx-*/rps_cpus", "/sys/class/net/lo/speed",
+                     "/nothing/*/here"};
+    auto reads = host.read(request);
+    REQUIRE(reads.ok());
+    std::vector<std::string> paths;
+    for (const auto& read : *reads) paths.push_back(read.path + (read.content ? "=" + *read.content : " " + read.error));
+    // Sorted, no dot-directory, lo (no speed file) not a match, the literal path's absence reported.
+    CHECK(paths == std::vector<std::string>{"/sys/class/net/eth0/speed=1000\n", "/sys/class/net/eth1/speed=10000\n",
+                                            "/sys/class/net/eth0/queues/rx-0/rps_cpus=0\n",
+                                            "/sys/class/net/lo/speed missing"});
+    std::filesystem::remove_all(tree);
+}
