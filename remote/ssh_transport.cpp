@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "common/text.hpp"
 #include "remote/read_script.hpp"
 
 namespace netdiag {
@@ -83,6 +84,42 @@ std::string known_fingerprint(ssh_session session, const SshTarget& target) {
     return result.empty() ? "unknown" : result;
 }
 
+// OpenSSH never accepts a key a known_hosts line marks "@revoked" for the host; libssh skips such
+// lines (it reads the marker as a host name), so a revoked key on record would pass as known and
+// accept-new would add one. Returns "FILE:LINE" of the line that revokes the offered key.
+std::optional<std::string> revoking_line(ssh_session session, const SshTarget& target) {
+    ssh_key offered = nullptr;
+    if (ssh_get_server_publickey(session, &offered) != SSH_OK) return std::nullopt;
+    const std::string name = known_hosts_name(session, target);
+    std::optional<std::string> found;
+    for (const auto option : {SSH_OPTIONS_KNOWNHOSTS, SSH_OPTIONS_GLOBAL_KNOWNHOSTS}) {
+        char* file = nullptr;
+        if (ssh_options_get(session, option, &file) != SSH_OK || file == nullptr) continue;
+        const std::string path = file;
+        ssh_string_free_char(file);
+        std::ifstream known_hosts(path);
+        std::size_t number = 0;
+        for (std::string line; !found && std::getline(known_hosts, line);) {
+            ++number;
+            const auto text = trim(line);
+            constexpr std::string_view marker = "@revoked";
+            if (text.substr(0, marker.size()) != marker || text.size() == marker.size() ||
+                (text[marker.size()] != ' ' && text[marker.size()] != '\t')) {
+                continue;
+            }
+            const std::string rest(trim(text.substr(marker.size())));
+            ssh_knownhosts_entry* entry = nullptr;
+            if (ssh_known_hosts_parse_line(name.c_str(), rest.c_str(), &entry) == SSH_OK && entry != nullptr &&
+                ssh_key_cmp(entry->publickey, offered, SSH_KEY_CMP_PUBLIC) == 0) {
+                found = fmt::format("{}:{}", path, number);
+            }
+            SSH_KNOWNHOSTS_ENTRY_FREE(entry);
+        }
+    }
+    ssh_key_free(offered);
+    return found;
+}
+
 // The command that forgets the old key, as the user would type it.
 std::string forget_key_command(ssh_session session, const SshTarget& target, const SshSettings& settings) {
     std::string command = "ssh-keygen -R " + shell_quote(known_hosts_name(session, target));
@@ -92,6 +129,12 @@ std::string forget_key_command(ssh_session session, const SshTarget& target, con
 
 // Implements the policy ourselves (FACTS.md): libssh's own StrictHostKeyChecking is not enough.
 std::optional<SshError> check_host_key(ssh_session session, const SshTarget& target, const SshSettings& settings) {
+    // Refused under every policy, like a changed key.
+    if (const auto line = revoking_line(session, target)) {
+        return SshError{SshFailure::host_key_changed,
+                        fmt::format("{}: HOST KEY REVOKED: the host offers {}, which {} marks @revoked", target.label,
+                                    server_fingerprint(session), *line)};
+    }
     const auto known = ssh_session_is_known_server(session);
     // "off" trusts keys it has never seen, never a key that differs from the one on record.
     if (settings.host_key_checking == HostKeyChecking::off && known != SSH_KNOWN_HOSTS_CHANGED &&

@@ -284,4 +284,25 @@ for run in 1 2; do
 done
 expect_equal "$(grep -c "^$(address 1) " "$work/known_hosts.new")" "1" "accept-new added the host to known_hosts once"
 
+# A key that a known_hosts line marks @revoked is refused under every policy, as OpenSSH does,
+# whether or not a plain line lists it too; accept-new does not add it.
+revoked_line="@revoked * $(cut -d' ' -f1-2 "$work/h1/host_key.pub")"
+{ cat "$work/known_hosts"; echo "$revoked_line"; } >"$work/known_hosts.revoked"
+{ grep -v "^$(address 1) " "$work/known_hosts"; echo "$revoked_line"; } >"$work/known_hosts.revoked-only"
+revoked_at="$work/known_hosts.revoked:$(wc -l <"$work/known_hosts.revoked")"
+for policy in strict accept-new off; do
+    for file in known_hosts.revoked known_hosts.revoked-only; do
+        expect_exit 3 "a revoked host key is refused ($policy, $file)" -- "$netdiag" scan -H "$(address 1)" -l root \
+            -i "$work/id_test" --no-ssh-config --known-hosts "$work/$file" --host-key-checking "$policy" \
+            --interval 0 --json
+        expect_contains "$out" '"status": "host_key_changed"' "as host_key_changed"
+    done
+done
+expect_exit 3 "the revoked key's error" -- "$netdiag" scan -H "$(address 1)" -l root -i "$work/id_test" \
+    --no-ssh-config --known-hosts "$work/known_hosts.revoked" --interval 0 --json
+expect_contains "$out" "HOST KEY REVOKED" "says the key is revoked"
+expect_contains "$out" "marks @revoked" "and names the line"
+expect_contains "$out" "$revoked_at" "by file and number"
+expect_equal "$(grep -c "^$(address 1) " "$work/known_hosts.revoked-only")" "0" "accept-new did not add a revoked key"
+
 finish fleet
