@@ -40,6 +40,7 @@ struct ScanOptions {
     double interval_seconds = 5;
     std::vector<std::string> from_files;
     std::string format = "table";
+    std::optional<std::string> output;
     bool json = false;
     std::string color = "auto";
     bool verbose = false;

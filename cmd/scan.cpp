@@ -57,9 +57,12 @@ void add_scan_command(Cli& cli) {
                      ->type_name("FILE")
                      ->expected(1, 2)
                      ->check(CLI::ExistingFile);
-    scan->add_option("--format", options.format, "Output format")
-        ->check(CLI::IsMember({"table", "json", "nagios"}))
+    scan->add_option("--format", options.format,
+                     "Output format; prometheus is text for node_exporter's textfile collector")
+        ->check(CLI::IsMember({"table", "json", "nagios", "prometheus"}))
         ->capture_default_str();
+    scan->add_option("-o,--output", options.output, "Write the report to FILE (whole or not at all) instead of stdout")
+        ->type_name("FILE");
     scan->add_flag("--json", options.json, "Same as --format json");
     scan->add_option("--color", options.color, "Color the table")
         ->check(CLI::IsMember({"auto", "always", "never"}))
@@ -157,17 +160,30 @@ int run_scan(const ScanOptions& options) {
     report.generated_at_unix_ms = now_unix_ms();
 
     const std::string format = options.json ? "json" : options.format;
+    std::string rendered;
     if (format == "json") {
-        fmt::print("{}\n", render_json(report).dump(2));
+        rendered = render_json(report).dump(2) + "\n";
     } else if (format == "nagios") {
-        fmt::print("{}", render_nagios(report));
+        rendered = render_nagios(report);
+    } else if (format == "prometheus") {
+        rendered = render_prometheus(report);
     } else {
         TableOptions table;
-        table.color = options.color == "always" || (options.color == "auto" && ::isatty(STDOUT_FILENO) == 1 &&
-                                                    std::getenv("NO_COLOR") == nullptr);
+        table.color = options.color == "always" ||
+                      (options.color == "auto" && !options.output && ::isatty(STDOUT_FILENO) == 1 &&
+                       std::getenv("NO_COLOR") == nullptr);
         table.verbose = options.verbose;
         table.detail = options.detail;
-        fmt::print("{}", render_table(report, table));
+        rendered = render_table(report, table);
+    }
+    if (options.output) {
+        // A textfile collector or a cron job's reader sees the previous report or this one, never half.
+        if (auto written = write_text_file_atomically(*options.output, rendered); !written) {
+            fmt::print(stderr, "netdiag: {}\n", written.error().message);
+            return exit_code::kDataError;
+        }
+    } else {
+        std::fwrite(rendered.data(), 1, rendered.size(), stdout);
     }
     if (interrupted) {
         fmt::print(stderr, "netdiag: interrupted; hosts not finished are reported as such\n");

@@ -37,7 +37,8 @@ _netdiag_options=(
     "scan,collect,fix    --interval             text"
     # scan
     "scan                --from                 file"
-    "scan                --format               table|json|nagios"
+    "scan                --format               table|json|nagios|prometheus"
+    "scan                -o,--output            file"
     "scan                --json                 -"
     "scan                --color                auto|always|never"
     "scan                -v,--verbose           -"

@@ -71,7 +71,8 @@ complete -c netdiag -n '__fish_seen_subcommand_from scan collect fix' -l interva
 # scan
 complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -F -d 'Inventory (netdiag or Ansible YAML)'
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -l from -r -F -d 'Check saved netdiag collect output'
-complete -c netdiag -n '__fish_seen_subcommand_from scan' -l format -x -a 'table json nagios' -d 'Output format'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l format -x -a 'table json nagios prometheus' -d 'Output format'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -s o -l output -r -F -d 'Write the report to FILE instead of stdout'
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -l json -d 'Same as --format json'
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -l color -x -a 'auto always never' -d 'Color the table'
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -s v -l verbose -d 'Also list the files that could not be read'

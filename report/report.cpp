@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -288,6 +290,96 @@ std::string render_nagios(const ScanReport& report) {
     }
     perf += fmt::format(" findings={} hosts_not_checked={}", findings.size(), counts.failed_hosts);
     return fmt::format("NETDIAG {} - {} |{}\n", kStatus[code], text, perf);
+}
+
+namespace {
+
+// A label value in the text exposition format: backslash, double quote and newline escaped.
+std::string label_value(std::string_view text) {
+    std::string escaped;
+    escaped.reserve(text.size());
+    for (const char c : text) {
+        if (c == '\\' || c == '"') escaped += '\\';
+        if (c == '\n') {
+            escaped += "\\n";
+            continue;
+        }
+        escaped += c;
+    }
+    return escaped;
+}
+
+// A sample value as Prometheus parses it (Go's ParseFloat: "NaN", "+Inf", "-Inf").
+std::string sample_value(double value) {
+    if (std::isnan(value)) return "NaN";
+    if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+    return fmt::format("{}", value);
+}
+
+}  // namespace
+
+std::string render_prometheus(const ScanReport& report) {
+    struct Family {
+        std::string_view name, help;
+        std::vector<std::string> samples;
+    };
+    Family timestamp{"netdiag_scan_timestamp_seconds", "When the scan finished, in seconds since the epoch.", {}};
+    Family exit_status{"netdiag_scan_exit_code",
+                       "The scan's exit code: 0 all clear, 1 warnings, 2 critical findings, 3 a host not checked.",
+                       {}};
+    Family up{"netdiag_host_up", "1 if the host was sampled and checked; if 0, status says why not.", {}};
+    Family counts{"netdiag_findings", "Findings on the host by severity.", {}};
+    Family severity{"netdiag_finding_severity",
+                    "A check's finding on a subject: 2 critical, 1 warning, 0 unknown (the check could not decide).",
+                    {}};
+    Family value{"netdiag_finding_value", "What the check observed, in the unit the label names.", {}};
+    Family threshold{"netdiag_finding_threshold", "The limit the observed value crossed, in the same unit.", {}};
+
+    timestamp.samples.push_back(sample_value(static_cast<double>(report.generated_at_unix_ms) / 1000.0));
+    exit_status.samples.push_back(std::to_string(scan_exit_code(report)));
+    for (const auto& host : report.hosts) {
+        const auto host_label = fmt::format("host=\"{}\"", label_value(host.host));
+        up.samples.push_back(fmt::format("{{{},status=\"{}\"}} {}", host_label, label_value(host.status),
+                                         host.status == "ok" ? 1 : 0));
+        if (host.status != "ok") continue;
+        // One series per host, check and subject: a textfile holding the same series twice is
+        // rejected whole by node_exporter, so the worst finding of each stands for the rest.
+        std::map<std::pair<std::string, std::string>, const Finding*> worst;
+        std::map<Severity, int> by_severity = {{Severity::unknown, 0}, {Severity::warning, 0}, {Severity::critical, 0}};
+        for (const auto& finding : host.findings) {
+            if (finding.severity == Severity::info) continue;
+            ++by_severity[finding.severity];
+            auto& slot = worst[{finding.check, finding.subject}];
+            if (slot == nullptr || finding.severity > slot->severity) slot = &finding;
+        }
+        for (const auto& [level, number] : by_severity) {
+            counts.samples.push_back(fmt::format("{{{},severity=\"{}\"}} {}", host_label, severity_name(level), number));
+        }
+        for (const auto& [key, finding] : worst) {
+            const auto labels =
+                fmt::format("{},check=\"{}\",subject=\"{}\"", host_label, label_value(key.first), label_value(key.second));
+            const int level = finding->severity == Severity::critical ? 2 : finding->severity == Severity::warning ? 1 : 0;
+            severity.samples.push_back(fmt::format("{{{}}} {}", labels, level));
+            value.samples.push_back(
+                fmt::format("{{{},unit=\"{}\"}} {}", labels, label_value(finding->unit), sample_value(finding->value)));
+            if (finding->threshold) {
+                threshold.samples.push_back(fmt::format("{{{},unit=\"{}\"}} {}", labels, label_value(finding->unit),
+                                                        sample_value(*finding->threshold)));
+            }
+        }
+    }
+
+    std::string text;
+    for (const auto* family : {&timestamp, &exit_status, &up, &counts, &severity, &value, &threshold}) {
+        if (family->samples.empty()) continue;
+        text += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", family->name, family->help, family->name);
+        for (const auto& sample : family->samples) {
+            text += family->name;
+            if (sample.front() != '{') text += ' ';
+            text += sample + "\n";
+        }
+    }
+    return text;
 }
 
 }  // namespace netdiag

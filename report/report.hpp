@@ -1,4 +1,5 @@
-// A scan's result and its renderings: a table for people, JSON for machines, a Nagios line.
+// A scan's result and its renderings: a table for people, JSON for machines, a Nagios line,
+// Prometheus text.
 #pragma once
 
 #include <map>
@@ -41,6 +42,9 @@ struct TableOptions {
 std::string render_table(const ScanReport& report, const TableOptions& options);
 nlohmann::json render_json(const ScanReport& report);
 std::string render_nagios(const ScanReport& report);
+// Prometheus text exposition format, for node_exporter's textfile collector: one gauge family per
+// fact (host up, finding counts, each finding's severity, value and threshold), sorted and unique.
+std::string render_prometheus(const ScanReport& report);
 
 // "1.2k", "97.2": short numbers for tables.
 std::string format_value(double value);

@@ -51,6 +51,43 @@ expect_contains "$out" "do:  Raise net.netfilter.nf_conntrack_max (now 6144)" "t
 expect_exit 2 "nagios: critical" -- "$netdiag" scan --root "$work/full" --interval 0 --format nagios
 expect_contains "$out" "NETDIAG CRITICAL - 1 critical, 0 warning: conntrack-fill nf_conntrack 95.4% on $work/full" "nagios names the finding"
 expect_contains "$out" "conntrack-fill nf_conntrack'=95.3776%;;95" "nagios performance data"
+
+# Prometheus text into node_exporter's textfile collector, read back by a real node_exporter.
+mkdir -p "$work/textfile"
+expect_exit 2 "prometheus format, written whole with -o" -- "$netdiag" scan --root "$work/full" --interval 0 \
+    --format prometheus -o "$work/textfile/netdiag.prom"
+expect_equal "$out" "" "-o leaves stdout empty"
+expect_equal "$(ls "$work/textfile")" "netdiag.prom" "and no temporary beside the file"
+expect_contains "$(cat "$work/textfile/netdiag.prom")" \
+    "netdiag_finding_severity{host=\"$work/full\",check=\"conntrack-fill\",subject=\"nf_conntrack\"} 2" \
+    "a critical finding is severity 2"
+expect_exit 65 "-o into a missing directory is an error" -- "$netdiag" scan --root "$work/full" --interval 0 \
+    --format prometheus -o "$work/no/such/dir/netdiag.prom"
+exporter=/usr/bin/prometheus-node-exporter
+if [ -x "$exporter" ]; then
+    port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$exporter" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults --collector.textfile \
+        --collector.textfile.directory="$work/textfile" >"$work/exporter.log" 2>&1 &
+    exporter_pid=$!
+    trap 'kill "$exporter_pid" 2>/dev/null; wait "$exporter_pid" 2>/dev/null; rm -rf "$work"' EXIT
+    scrape='import sys, time, urllib.request
+for _ in range(50):  # up to 5 s for node_exporter to listen
+    try:
+        print(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=5).read().decode())
+        break
+    except OSError:
+        time.sleep(0.1)'
+    metrics=$("$python" -c "$scrape" "$port")
+    expect_contains "$metrics" "node_textfile_scrape_error 0" "node_exporter reads netdiag's file without error"
+    expect_contains "$metrics" \
+        "netdiag_finding_severity{check=\"conntrack-fill\",host=\"$work/full\",subject=\"nf_conntrack\"} 2" \
+        "and serves the finding"
+    expect_contains "$metrics" "netdiag_host_up{host=\"$work/full\",status=\"ok\"} 1" "and the host as up"
+    kill "$exporter_pid" 2>/dev/null
+    wait "$exporter_pid" 2>/dev/null
+else
+    echo "SKIP: prometheus-node-exporter is not installed (scripts/install-deps.sh --test installs it)"
+fi
 expect_exit 1 "a raised threshold turns it into a warning" -- \
     "$netdiag" scan --root "$work/full" --interval 0 --threshold conntrack-fill.critical=99
 printf 'thresholds:\n  conntrack-fill.warning: 99\n  conntrack-fill.critical: 99.5\n' >"$work/quiet.yaml"

@@ -146,7 +146,7 @@ cases=(
     "netdiag co|equal|collect"
     "netdiag scan --fo|equal|--forks --format"
     "netdiag scan --form|equal|--format"
-    "netdiag scan --format |equal|json nagios table"
+    "netdiag scan --format |equal|json nagios prometheus table"
     "netdiag scan --format=n|has|nagios"
     "netdiag scan --color |equal|always auto never"
     "netdiag scan --host-key-checking |equal|accept-new off strict"
@@ -223,7 +223,7 @@ for shell in "${shells[@]}"; do
             output=$(run_bash without "netdiag " "netdiag scan --format " "netdiag scan --format=j" \
                 "netdiag scan --only rx-drops,conn" "netdiag scan --root " "netdiag scan --fr")
             expect_equal "$(offered "$output" "netdiag ")" "checks collect fix scan undo" "bash (no bash-completion): subcommands"
-            expect_equal "$(offered "$output" "netdiag scan --format ")" "json nagios table" "bash (no bash-completion): --format values"
+            expect_equal "$(offered "$output" "netdiag scan --format ")" "json nagios prometheus table" "bash (no bash-completion): --format values"
             expect_equal "$(offered "$output" "netdiag scan --format=j")" "json" "bash (no bash-completion): --format=j"
             expect_contains "$(offered "$output" "netdiag scan --only rx-drops,conn")" "rx-drops,conntrack-fill" "bash (no bash-completion): --only list"
             expect_equal "$(offered "$output" "netdiag scan --root ")" "tree" "bash (no bash-completion): --root directories"
