@@ -465,12 +465,19 @@ Result<bool> add_sock_diag_datagram(std::string_view datagram, TcpSockets& into,
             return at(source, index, fmt::format("netlink message length {} out of bounds", header.nlmsg_len));
         }
         const auto payload = datagram.substr(sizeof header, header.nlmsg_len - sizeof header);
-        if (header.nlmsg_type == NLMSG_DONE) return true;
-        if (header.nlmsg_type == NLMSG_ERROR) {
-            nlmsgerr error{};
-            if (payload.size() < sizeof error) return at(source, index, "truncated netlink error");
-            std::memcpy(&error, payload.data(), sizeof error);
-            return at(source, index, fmt::format("the kernel refused the dump: {}", std::strerror(-error.error)));
+        // A dump that fails part way still ends in NLMSG_DONE, carrying the -errno (e.g. -ENOENT
+        // when tcp_diag cannot be loaded): that is no complete, empty table.
+        if (header.nlmsg_type == NLMSG_DONE || header.nlmsg_type == NLMSG_ERROR) {
+            std::int32_t error = 0;
+            if (header.nlmsg_type == NLMSG_ERROR && payload.size() < sizeof(nlmsgerr)) {
+                return at(source, index, "truncated netlink error");
+            }
+            if (payload.size() >= sizeof error) std::memcpy(&error, payload.data(), sizeof error);
+            if (error == 0 && header.nlmsg_type == NLMSG_DONE) return true;
+            const auto code = -static_cast<std::int64_t>(error);
+            const auto reason = code > 0 && code < 4096 ? std::string(std::strerror(static_cast<int>(code)))
+                                                        : fmt::format("error {}", error);
+            return at(source, index, fmt::format("the kernel refused the dump: {}", reason));
         }
         if (header.nlmsg_type != TCPDIAG_GETSOCK && header.nlmsg_type != SOCK_DIAG_BY_FAMILY) {
             return at(source, index, fmt::format("unexpected netlink message type {}", header.nlmsg_type));

@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -184,7 +185,8 @@ std::optional<Status> LocalTransport::stream_tcp_sockets(
     if (!root_.empty()) return std::nullopt;
     const int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0) return make_error(fmt::format("sock_diag: {}", std::strerror(errno)));
-    const auto result = [&]() -> Status {
+    const std::unique_ptr<const int, void (*)(const int*)> closer(&fd, [](const int* open) { ::close(*open); });
+    return [&]() -> Status {
         // The original inet_diag request is the one that takes AF_UNSPEC: both families in one walk
         // of the socket hash (SOCK_DIAG_BY_FAMILY wants one family per dump, so one walk each).
         struct {
@@ -195,7 +197,9 @@ std::optional<Status> LocalTransport::stream_tcp_sockets(
         request.header.nlmsg_type = TCPDIAG_GETSOCK;
         request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
         request.body.idiag_family = AF_UNSPEC;
-        request.body.idiag_states = ~0U;  // every state, SYN_RECV requests included
+        // The states /proc/net/tcp lists, ESTABLISHED (1) to NEW_SYN_RECV (12); not BOUND_INACTIVE
+        // (13, kernels 6.8+: bound, never listening nor connected), which the files leave out.
+        request.body.idiag_states = (1U << 13) - 2;
         sockaddr_nl kernel{};
         kernel.nl_family = AF_NETLINK;
         if (::sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
@@ -222,8 +226,6 @@ std::optional<Status> LocalTransport::stream_tcp_sockets(
         }
         return make_error("sock_diag: the dump did not finish in 10 s");
     }();
-    ::close(fd);
-    return result;
 }
 
 Result<CommandOutput> LocalTransport::run(const std::string& command, std::chrono::milliseconds timeout) {

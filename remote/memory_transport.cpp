@@ -50,6 +50,7 @@ std::optional<Status> MemoryTransport::stream_tcp_sockets(
 
 Result<std::vector<FileRead>> MemoryTransport::read(const ReadRequest& request) {
     ++read_round_trips;
+    requested.insert(requested.end(), request.files.begin(), request.files.end());
     std::vector<FileRead> reads;
     expand(files, request.files, false, reads);
     expand(links, request.links, true, reads);

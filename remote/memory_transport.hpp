@@ -20,6 +20,7 @@ public:
     std::map<std::string, std::string> write_errors;
     std::map<std::string, std::string> ignored_writes;  // path -> the value it keeps instead
     int read_round_trips = 0;
+    std::vector<std::string> requested;  // every file pattern read asked for, in order
     // A kernel to ask for the socket table: its sock_diag datagrams, or why the dump fails.
     std::optional<std::vector<std::string>> tcp_dump;
     std::optional<std::string> tcp_dump_error;

@@ -3,6 +3,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <fstream>
@@ -107,7 +108,10 @@ std::optional<std::string> revoking_line(ssh_session session, const SshTarget& t
                 (text[marker.size()] != ' ' && text[marker.size()] != '\t')) {
                 continue;
             }
-            const std::string rest(trim(text.substr(marker.size())));
+            // libssh splits fields on spaces only; OpenSSH also on tabs. (libssh also ignores "!"
+            // negations in the host list: such a line revokes for every host it names, failing safe.)
+            std::string rest(trim(text.substr(marker.size())));
+            std::replace(rest.begin(), rest.end(), '\t', ' ');
             ssh_knownhosts_entry* entry = nullptr;
             if (ssh_known_hosts_parse_line(name.c_str(), rest.c_str(), &entry) == SSH_OK && entry != nullptr &&
                 ssh_key_cmp(entry->publickey, offered, SSH_KEY_CMP_PUBLIC) == 0) {

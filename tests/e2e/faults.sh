@@ -72,6 +72,40 @@ findings "$clean" --interval 1
 expect_equal "$code" 0 "a clean namespace exits 0"
 expect_equal "$found" "" "a clean namespace has no findings"
 
+# The socket table as a local sample reads it (one sock_diag dump) against what /proc/net/tcp and
+# tcp6 list, in a namespace holding only these sockets: listeners on both families, an ESTABLISHED
+# pair, a CLOSE_WAIT, a TIME_WAIT and a socket bound but never used (which the files leave out).
+table=$(ip netns exec "$clean" timeout 60 "$python" - "$netdiag" <<'PY'
+import json, socket, subprocess, sys, time
+listen4 = socket.socket(); listen4.bind(("127.0.0.1", 7070)); listen4.listen()
+listen6 = socket.socket(socket.AF_INET6); listen6.bind(("::1", 7071)); listen6.listen()
+client = socket.create_connection(("::1", 7071)); server, _ = listen6.accept()
+closing = socket.create_connection(("127.0.0.1", 7070)); stuck, _ = listen4.accept(); closing.close()
+leaving = socket.create_connection(("127.0.0.1", 7070)); accepted, _ = listen4.accept()
+leaving.close(); time.sleep(0.05); accepted.close()
+bound = socket.socket(); bound.bind(("127.0.0.1", 7072))
+time.sleep(0.2)
+names = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE",
+         8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING"}
+listed = {"states": {}, "close_wait_by_local_port": {}, "time_wait_by_remote_port": {}}
+for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for line in open(path).read().splitlines()[1:]:
+        fields = line.split()
+        state, local, remote = int(fields[3], 16), int(fields[1].split(":")[1], 16), int(fields[2].split(":")[1], 16)
+        listed["states"][names[state]] = listed["states"].get(names[state], 0) + 1
+        if state == 8: listed["close_wait_by_local_port"][str(local)] = listed["close_wait_by_local_port"].get(str(local), 0) + 1
+        if state == 6: listed["time_wait_by_remote_port"][str(remote)] = listed["time_wait_by_remote_port"].get(str(remote), 0) + 1
+collected = json.loads(subprocess.run([sys.argv[1], "collect", "--interval", "0"], capture_output=True, text=True,
+                                      timeout=60).stdout)["samples"][0]["tcp"]
+print("same" if collected == listed else f"differ: collected {collected}, listed {listed}")
+print(json.dumps(collected["states"], sort_keys=True))
+PY
+)
+echo "$table" | sed 's/^/  /'
+expect_equal "$(head -1 <<<"$table")" "same" "a local sample counts the sockets /proc/net/tcp and tcp6 list"
+expect_equal "$(tail -1 <<<"$table")" \
+    '{"CLOSE_WAIT": 1, "ESTABLISHED": 2, "FIN_WAIT2": 1, "LISTEN": 2, "TIME_WAIT": 1}' "state by state"
+
 # Conntrack past 80 % of nf_conntrack_max. The maximum is only writable from the initial
 # namespace, so the table is filled with unreplied UDP flows instead.
 conntrack=$prefix-ct

@@ -290,8 +290,10 @@ revoked_line="@revoked * $(cut -d' ' -f1-2 "$work/h1/host_key.pub")"
 { cat "$work/known_hosts"; echo "$revoked_line"; } >"$work/known_hosts.revoked"
 { grep -v "^$(address 1) " "$work/known_hosts"; echo "$revoked_line"; } >"$work/known_hosts.revoked-only"
 revoked_at="$work/known_hosts.revoked:$(wc -l <"$work/known_hosts.revoked")"
+# OpenSSH splits known_hosts fields on tabs as well as spaces.
+{ cat "$work/known_hosts"; tr ' ' '\t' <<<"$revoked_line"; } >"$work/known_hosts.revoked-tabs"
 for policy in strict accept-new off; do
-    for file in known_hosts.revoked known_hosts.revoked-only; do
+    for file in known_hosts.revoked known_hosts.revoked-only known_hosts.revoked-tabs; do
         expect_exit 3 "a revoked host key is refused ($policy, $file)" -- "$netdiag" scan -H "$(address 1)" -l root \
             -i "$work/id_test" --no-ssh-config --known-hosts "$work/$file" --host-key-checking "$policy" \
             --interval 0 --json

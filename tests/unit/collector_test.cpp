@@ -197,6 +197,12 @@ TEST_CASE("a host that can dump its socket table is not asked for /proc/net/tcp"
     CHECK(snapshot->tcp->time_wait_by_remote_port.at(443) == 1);
     CHECK(snapshot->unavailable.count("/proc/net/tcp") == 0);
     CHECK(snapshot->unavailable.count("/proc/net/tcp6") == 0);
+    const auto asked = [&](const std::string& path) {
+        return std::count(host.requested.begin(), host.requested.end(), path);
+    };
+    CHECK(asked("/proc/net/tcp") == 0);
+    CHECK(asked("/proc/net/tcp6") == 0);
+    CHECK(asked("/proc/net/sockstat") == 1);
 
     // A dump that fails half way is dropped whole: the files answer instead.
     host.tcp_dump = std::vector<std::string>{socket_message(8, 8080, 40000)};
@@ -208,4 +214,5 @@ TEST_CASE("a host that can dump its socket table is not asked for /proc/net/tcp"
     REQUIRE(snapshot.ok());
     REQUIRE(snapshot->tcp);
     CHECK(snapshot->tcp->states == std::map<std::string, std::uint64_t>{{"LISTEN", 1}});
+    CHECK(asked("/proc/net/tcp") == 1);
 }

@@ -1,6 +1,7 @@
 // Parsers on files captured from real kernels (tests/fixtures) and on broken text written inline.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -315,11 +316,17 @@ TEST_CASE("TCP sockets from a sock_diag dump match the tcp and tcp6 files", "[pa
     CHECK(from_files.close_wait_by_local_port == dumped.close_wait_by_local_port);
     CHECK(from_files.time_wait_by_remote_port == dumped.time_wait_by_remote_port);
 
-    // A datagram cut anywhere is an error or an unfinished dump, never a miscount or a crash.
+    // A datagram cut anywhere is an error or an unfinished dump, never more sockets or a crash.
+    auto total = [](const TcpSockets& sockets) {
+        std::uint64_t sum = 0;
+        for (const auto& [state, count] : sockets.states) sum += count;
+        return sum;
+    };
     for (std::size_t cut = 0; cut < dump.size(); ++cut) {
         TcpSockets partial;
         auto result = add_sock_diag_datagram(std::string_view(dump).substr(0, cut), partial, "sock_diag");
         if (result.ok()) CHECK_FALSE(*result);
+        CHECK(total(partial) <= total(dumped));
     }
     TcpSockets none;
     CHECK(error_of(add_sock_diag_datagram(std::string_view(dump).substr(0, 20), none, "sock_diag")) ==
@@ -331,6 +338,15 @@ TEST_CASE("TCP sockets from a sock_diag dump match the tcp and tcp6 files", "[pa
     CHECK(error_of(add_sock_diag_datagram(std::string_view(reinterpret_cast<const char*>(refused), sizeof refused),
                                           none, "sock_diag")) ==
           "sock_diag:1: the kernel refused the dump: Operation not supported");
+    // A dump that failed part way: NLMSG_DONE carrying -ENOENT (tcp_diag could not be loaded).
+    const std::int32_t failed[] = {20, 3 /* NLMSG_DONE */, 0, 0, -2};
+    CHECK(error_of(add_sock_diag_datagram(std::string_view(reinterpret_cast<const char*>(failed), sizeof failed),
+                                          none, "sock_diag")) ==
+          "sock_diag:1: the kernel refused the dump: No such file or directory");
+    const std::int32_t hostile[] = {36, 2, 0, 0, INT32_MIN, 0, 0, 0, 0};
+    CHECK(error_of(add_sock_diag_datagram(std::string_view(reinterpret_cast<const char*>(hostile), sizeof hostile),
+                                          none, "sock_diag")) ==
+          "sock_diag:1: the kernel refused the dump: error -2147483648");
 }
 
 TEST_CASE("one-value files", "[parsers]") {
