@@ -17,13 +17,8 @@ void add_collect_command(Cli& cli) {
     auto& options = cli.collect;
     auto* collect = cli.app.add_subcommand("collect", "Print the host's counters as a JSON snapshot");
     cli.collect_command = collect;
-    collect->add_option("--root", options.root, "Read a captured tree (DIR/proc, DIR/sys) instead of this host")
-        ->type_name("DIR")
-        ->check(CLI::ExistingDirectory);
-    collect->add_option("--interval", options.interval_seconds, "Take a second sample this many seconds later")
-        ->type_name("SECONDS")
-        ->check(CLI::Range(0.0, 3600.0))
-        ->capture_default_str();
+    add_root_option(*collect, options.root, "Read a captured tree (DIR/proc, DIR/sys) instead of this host");
+    add_interval_option(*collect, options.interval_seconds, "Take a second sample this many seconds later");
     collect->add_option("-n,--count", options.count,
                         "Take this many samples, --interval apart (default: 1, or 2 with an interval)")
         ->type_name("N")

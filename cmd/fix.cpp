@@ -28,13 +28,8 @@ void add_fix_command(Cli& cli) {
     auto* fix = cli.app.add_subcommand(
         "fix", "Plan the changes that cure what a scan finds, as diffs; apply them with --apply; undo with `netdiag undo`");
     cli.fix_command = fix;
-    fix->add_option("--root", options.root, "Work on a copied host tree (DIR/proc, DIR/sys, DIR/etc) instead of this host")
-        ->type_name("DIR")
-        ->check(CLI::ExistingDirectory);
-    fix->add_option("--interval", options.interval_seconds, "Seconds between the two samples the plan is made from")
-        ->type_name("SECONDS")
-        ->check(CLI::Range(0.0, 3600.0))
-        ->capture_default_str();
+    add_root_option(*fix, options.root, "Work on a copied host tree (DIR/proc, DIR/sys, DIR/etc) instead of this host");
+    add_interval_option(*fix, options.interval_seconds, "Seconds between the two samples the plan is made from");
     auto* dry_run = fix->add_flag("--dry-run", options.dry_run, "Show the plan as unified diffs and change nothing (the default)");
     auto* apply = fix->add_flag("--apply", options.apply, "Make the changes (asks first unless --yes)");
     dry_run->excludes(apply);

@@ -44,14 +44,9 @@ void add_scan_command(Cli& cli) {
     auto& options = cli.scan;
     auto* scan = cli.app.add_subcommand("scan", "Sample the host twice, run every check and report what is wrong");
     cli.scan_command = scan;
-    scan->add_option("--root", options.root, "Scan a captured tree (DIR/proc, DIR/sys) instead of this host")
-        ->type_name("DIR")
-        ->check(CLI::ExistingDirectory);
-    scan->add_option("--interval", options.interval_seconds,
-                     "Seconds between the two samples; 0 takes one sample and runs only level checks")
-        ->type_name("SECONDS")
-        ->check(CLI::Range(0.0, 3600.0))
-        ->capture_default_str();
+    add_root_option(*scan, options.root, "Scan a captured tree (DIR/proc, DIR/sys) instead of this host");
+    add_interval_option(*scan, options.interval_seconds,
+                        "Seconds between the two samples; 0 takes one sample and runs only level checks");
     auto* from = scan->add_option("--from", options.from_files,
                                   "Check saved `netdiag collect` output instead of sampling (one or two files)")
                      ->type_name("FILE")

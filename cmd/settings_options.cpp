@@ -77,6 +77,17 @@ Result<std::string> read_text_file(const std::string& path) {
     return content.str();
 }
 
+CLI::Option* add_root_option(CLI::App& command, std::optional<std::string>& root, const std::string& help) {
+    return command.add_option("--root", root, help)->type_name("DIR")->check(CLI::ExistingDirectory);
+}
+
+CLI::Option* add_interval_option(CLI::App& command, double& seconds, const std::string& help) {
+    return command.add_option("--interval", seconds, help)
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.0, 3600.0))
+        ->capture_default_str();
+}
+
 Status write_text_file_atomically(const std::string& path, const std::string& content) {
     const std::string temp = path + ".tmp";
     {

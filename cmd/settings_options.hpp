@@ -8,6 +8,10 @@ namespace netdiag {
 
 void add_settings_flags(CLI::App& command, SettingsOptions& options);
 
+// --root DIR and --interval SECONDS, which several commands take; `help` says what they do there.
+CLI::Option* add_root_option(CLI::App& command, std::optional<std::string>& root, const std::string& help);
+CLI::Option* add_interval_option(CLI::App& command, double& seconds, const std::string& help);
+
 // Defaults, then the config file, then flags. Bad flags exit 64, a bad config file 65.
 Result<Settings> build_settings(const SettingsOptions& options, int* exit_code_on_error);
 

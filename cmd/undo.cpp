@@ -8,6 +8,7 @@
 #include "cmd/fleet_options.hpp"
 #include "cmd/interrupt.hpp"
 #include "cmd/remediation_common.hpp"
+#include "cmd/settings_options.hpp"
 #include "common/exit_codes.hpp"
 #include "remediation/diff.hpp"
 
@@ -17,9 +18,7 @@ void add_undo_command(Cli& cli) {
     auto& options = cli.undo;
     auto* undo = cli.app.add_subcommand("undo", "Restore what `netdiag fix --apply` changed, from its journal on each host");
     cli.undo_command = undo;
-    undo->add_option("--root", options.root, "Work on a copied host tree instead of this host")
-        ->type_name("DIR")
-        ->check(CLI::ExistingDirectory);
+    add_root_option(*undo, options.root, "Work on a copied host tree instead of this host");
     undo->add_option("--journal", options.journal, "The journal to undo (default: each host's latest one not undone)")
         ->type_name("ID");
     undo->add_flag("--dry-run", options.dry_run, "Show what would be restored, as unified diffs, and change nothing");
