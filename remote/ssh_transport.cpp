@@ -1,6 +1,7 @@
 #include "remote/ssh_transport.hpp"
 
 #include <libssh/callbacks.h>
+#include <fcntl.h>
 #include <libssh/libssh.h>
 #include <netdb.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <array>
 #include <cctype>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -249,6 +251,41 @@ std::variant<int, SshError> connect_any_address(const std::string& host, unsigne
                     fmt::format("{}: cannot connect: {}", label, reasons.empty() ? "no address" : reasons)};
 }
 
+// A ProxyJump hop's stderr, caught in a private temporary file that goes when the connect ends.
+class HopLog {
+public:
+    HopLog() = default;
+    HopLog(const HopLog&) = delete;
+    HopLog& operator=(const HopLog&) = delete;
+    ~HopLog() {
+        if (!path_.empty()) ::unlink(path_.c_str());
+    }
+
+    // " 2>FILE" for the hop's command line; "" (stderr left as it is) if no file can be made.
+    std::string redirection() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "netdiag-hop-XXXXXX").string();
+        const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+        if (fd < 0) return "";
+        ::close(fd);
+        path_ = pattern;
+        return " 2>" + shell_quote(path_);
+    }
+
+    // The hop's last words, if any.
+    std::string last_line() const {
+        if (path_.empty()) return "";
+        std::ifstream in(path_);
+        std::string line, last;
+        for (int lines = 0; lines < 1000 && std::getline(in, line); ++lines) {
+            if (!trim(line).empty()) last = std::string(trim(line));
+        }
+        return last.substr(0, 300);
+    }
+
+private:
+    std::string path_;
+};
+
 std::string random_boundary() {
     std::random_device device;
     return fmt::format("==netdiag-{:08x}{:08x}{:08x}==", device(), device(), device());
@@ -335,8 +372,12 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     // changed keys as known; keep it on so it tells the truth, and apply our own policy to that.
     const int strict = 1;
     ssh_options_set(s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict);
+    HopLog hop_log;
     if (char* proxy = nullptr; ssh_options_get(s, SSH_OPTIONS_PROXYCOMMAND, &proxy) == SSH_OK && proxy != nullptr) {
-        const std::string command = jump_proxy_command(proxy, settings);
+        std::string command = jump_proxy_command(proxy, settings);
+        // A ProxyJump hop's own complaint ("Permission denied", "Could not resolve hostname") is
+        // all that says why the host cannot be reached; libssh sees only the pipe close.
+        if (command != proxy) command += hop_log.redirection();
         ssh_string_free_char(proxy);
         ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, command.c_str());
     } else {
@@ -354,7 +395,8 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     }
 
     if (ssh_connect(s) != SSH_OK) {
-        const std::string message = ssh_get_error(s);
+        std::string message = ssh_get_error(s);
+        if (const auto hop = hop_log.last_line(); !hop.empty()) message += fmt::format(" (ProxyJump hop: {})", hop);
         return SshError{classify_connect_error(message), fmt::format("{}: cannot connect: {}", target.label, message)};
     }
     if (auto refused = check_host_key(s, target, settings)) return *refused;

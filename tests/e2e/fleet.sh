@@ -94,6 +94,11 @@ Host lab7mute
     User root
     IdentityFile $work/id_test
     ProxyJump root@$(address 1)
+Host lab7viafive
+    HostName 10.232.7.2
+    User root
+    IdentityFile $work/id_test
+    ProxyJump root@$(address 5)
 Host lab1stuck
     HostName $(address 1)
     Port 2200
@@ -249,6 +254,13 @@ expect_not_contains "$(cat "$work/terminal.txt")" "pass phrase" "no passphrase p
 expect_exit 0 "a host behind a bastion, by ProxyJump" -- "$netdiag" scan -H lab7 --ssh-config "$work/ssh_config" \
     --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --only conntrack-fill --json
 expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "ok" "the host behind the bastion was scanned"
+
+expect_exit 3 "a bastion that refuses the key" -- "$netdiag" scan -H lab7viafive --ssh-config "$work/ssh_config" \
+    --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --json
+hop_error=$(json_get /dev/stdin 'd["hosts"][0]["status"] + ": " + d["hosts"][0]["error"]' <<<"$out")
+echo "  $hop_error"
+expect_contains "$hop_error" "(ProxyJump hop: root@$(address 5): Permission denied" "the error gives the hop's own reason"
+expect_equal "$(ls "${TMPDIR:-/tmp}" | grep -c '^netdiag-hop-')" "0" "and leaves no temporary file"
 
 started=$SECONDS
 expect_exit 3 "a mute host behind the bastion times out" -- "$netdiag" scan -H lab7mute --ssh-config "$work/ssh_config" \
