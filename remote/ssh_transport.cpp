@@ -1,11 +1,8 @@
 #include "remote/ssh_transport.hpp"
 
-#include <libssh/callbacks.h>
 #include <fcntl.h>
+#include <libssh/callbacks.h>
 #include <libssh/libssh.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,7 +11,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <random>
 
 #include <fmt/format.h>
@@ -195,62 +191,6 @@ SshFailure classify_connect_error(const std::string& message) {
     return SshFailure::unreachable;
 }
 
-// libssh tries a host's addresses in turn only while connect() fails at once: an address that
-// never answers (an IPv6 route to nowhere on a dual-stack name) ends the attempt. OpenSSH goes on
-// to the next address, each within the connect timeout, and so does this. Returns a connected
-// socket for SSH_OPTIONS_FD, or why none could be made.
-std::variant<int, SshError> connect_any_address(const std::string& host, unsigned int port,
-                                                std::chrono::seconds timeout, const std::atomic<bool>* stop,
-                                                const std::string& label) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;  // no AI_ADDRCONFIG: it hides 127.0.0.1 where only loopback is up
-    addrinfo* addresses = nullptr;
-    const std::string service = std::to_string(port);
-    if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &addresses); rc != 0) {
-        return SshError{SshFailure::unreachable, fmt::format("{}: cannot connect: {}: {}", label, host, gai_strerror(rc))};
-    }
-    const std::unique_ptr<addrinfo, void (*)(addrinfo*)> owned(addresses, ::freeaddrinfo);
-    std::vector<std::string> failures;
-    bool timed_out = false;
-    for (const addrinfo* address = addresses; address != nullptr; address = address->ai_next) {
-        std::array<char, NI_MAXHOST> text{};
-        ::getnameinfo(address->ai_addr, address->ai_addrlen, text.data(), text.size(), nullptr, 0, NI_NUMERICHOST);
-        const int fd = ::socket(address->ai_family, address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                                address->ai_protocol);
-        if (fd < 0) {
-            failures.push_back(fmt::format("{}: {}", text.data(), std::strerror(errno)));
-            continue;
-        }
-        int error = ::connect(fd, address->ai_addr, address->ai_addrlen) == 0 ? 0 : errno;
-        if (error == EINPROGRESS) {
-            // Polled in short steps so that Ctrl-C does not wait out the timeout.
-            const auto deadline = std::chrono::steady_clock::now() + timeout;
-            error = ETIMEDOUT;
-            while (std::chrono::steady_clock::now() < deadline && !(stop != nullptr && stop->load())) {
-                pollfd waiting{fd, POLLOUT, 0};
-                if (::poll(&waiting, 1, 100) > 0) {
-                    socklen_t length = sizeof error;
-                    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
-                    break;
-                }
-            }
-        }
-        if (error == 0) return fd;
-        ::close(fd);
-        if (stop != nullptr && stop->load()) {
-            return SshError{SshFailure::error, fmt::format("{}: interrupted before it finished", label)};
-        }
-        timed_out = timed_out || error == ETIMEDOUT;
-        failures.push_back(fmt::format("{}: {}", text.data(), error == ETIMEDOUT ? "timed out" : std::strerror(error)));
-    }
-    std::string reasons;
-    for (const auto& failure : failures) reasons += (reasons.empty() ? "" : "; ") + failure;
-    return SshError{timed_out ? SshFailure::timeout : SshFailure::unreachable,
-                    fmt::format("{}: cannot connect: {}", label, reasons.empty() ? "no address" : reasons)};
-}
-
 // A ProxyJump hop's stderr, caught in a private temporary file that goes when the connect ends.
 class HopLog {
 public:
@@ -380,18 +320,6 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
         if (command != proxy) command += hop_log.redirection();
         ssh_string_free_char(proxy);
         ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, command.c_str());
-    } else {
-        // The host name stays the session's: known_hosts is looked up by it, not by the address.
-        char* host = nullptr;
-        ssh_options_get(s, SSH_OPTIONS_HOST, &host);
-        const std::string name = host != nullptr ? host : target.address;
-        ssh_string_free_char(host);
-        unsigned int port = 22;
-        ssh_options_get_port(s, &port);
-        auto socket = connect_any_address(name, port, settings.connect_timeout, settings.stop, target.label);
-        if (auto* failed = std::get_if<SshError>(&socket)) return *failed;
-        const int fd = std::get<int>(socket);
-        ssh_options_set(s, SSH_OPTIONS_FD, &fd);  // the session owns and closes it from here
     }
 
     if (ssh_connect(s) != SSH_OK) {

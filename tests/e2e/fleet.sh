@@ -296,31 +296,6 @@ for run in 1 2; do
 done
 expect_equal "$(grep -c "^$(address 1) " "$work/known_hosts.new")" "1" "accept-new added the host to known_hosts once"
 
-# A name with two addresses, the first answering nothing: like OpenSSH, netdiag goes on to the
-# second once the first times out. The name comes from an /etc/hosts of this test's own, bound
-# over the real one in a private mount namespace; known_hosts knows the host by that name.
-printf '%s dualhost\n%s dualhost\n' "$(address 6)" "$(address 1)" >"$work/hosts"
-{ cat "$work/known_hosts"; echo "dualhost $(cut -d' ' -f1-2 "$work/h1/host_key.pub")"; } >"$work/known_hosts.dual"
-cat >"$work/in_hosts" <<EOF
-#!/bin/sh
-exec unshare -m sh -c 'mount --bind "\$0" /etc/hosts && exec "\$@"' "$work/hosts" "\$@"
-EOF
-chmod +x "$work/in_hosts"
-in_hosts=$work/in_hosts
-expect_equal "$("$in_hosts" "$python" -c 'import socket; print(" ".join(a[4][0] for a in socket.getaddrinfo("dualhost", 22, type=socket.SOCK_STREAM)))')" \
-    "$(address 6) $(address 1)" "the name resolves to the mute address first"
-started=$SECONDS
-expect_exit 0 "a name whose first address answers nothing is scanned at the next" -- "$in_hosts" "$netdiag" scan \
-    -H dualhost -l root -i "$work/id_test" --no-ssh-config --known-hosts "$work/known_hosts.dual" \
-    --connect-timeout 2 --interval 0 --only conntrack-fill --json
-expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "ok" "the host is scanned"
-expect_equal "$(( SECONDS - started >= 2 ))" "1" "after the first address had its connect timeout"
-printf '%s mutehost\n' "$(address 6)" >"$work/hosts"
-expect_exit 3 "a name whose only address answers nothing" -- "$in_hosts" "$netdiag" scan -H mutehost -l root \
-    -i "$work/id_test" --no-ssh-config --known-hosts "$work/known_hosts.dual" --connect-timeout 1 --interval 0 --json
-expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "timeout" "times out"
-expect_contains "$out" "$(address 6): timed out" "naming the address"
-
 # A key that a known_hosts line marks @revoked is refused under every policy, as OpenSSH does,
 # whether or not a plain line lists it too; accept-new does not add it.
 revoked_line="@revoked * $(cut -d' ' -f1-2 "$work/h1/host_key.pub")"
