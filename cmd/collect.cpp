@@ -42,7 +42,7 @@ int run_collect(const CollectOptions& options) {
     if (options.output) {
         if (auto written = write_text_file_atomically(*options.output, document); !written) {
             fmt::print(stderr, "netdiag: {}\n", written.error().message);
-            return exit_code::kDataError;
+            return exit_code::kCannotWrite;
         }
     } else {
         std::fwrite(document.data(), 1, document.size(), stdout);

@@ -171,11 +171,14 @@ int run_scan(const ScanOptions& options) {
         table.detail = options.detail;
         rendered = render_table(report, table);
     }
-    if (options.output) {
+    if (options.output && interrupted) {
+        // An interrupted scan reports unfinished hosts as failed: no file for alerts to act on.
+        fmt::print(stderr, "netdiag: interrupted; {} left as it was\n", *options.output);
+    } else if (options.output) {
         // A textfile collector or a cron job's reader sees the previous report or this one, never half.
         if (auto written = write_text_file_atomically(*options.output, rendered); !written) {
             fmt::print(stderr, "netdiag: {}\n", written.error().message);
-            return exit_code::kDataError;
+            return exit_code::kCannotWrite;
         }
     } else {
         std::fwrite(rendered.data(), 1, rendered.size(), stdout);

@@ -1,5 +1,9 @@
 #include "cmd/settings_options.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -89,21 +93,29 @@ CLI::Option* add_interval_option(CLI::App& command, double& seconds, const std::
 }
 
 Status write_text_file_atomically(const std::string& path, const std::string& content) {
-    const std::string temp = path + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        if (!out) return make_error(fmt::format("{}: {}", temp, std::strerror(errno)));
-        out << content;
-        out.flush();
-        if (!out) {
-            std::remove(temp.c_str());
-            return make_error(fmt::format("{}: write failed", temp));
-        }
+    // A temporary of our own beside the file (mkstemp: no name another run or a planted symlink
+    // shares; "FILE.XXXXXX" is not *.prom, so a textfile collector never reads it), synced, then
+    // renamed over the file. The mode is the old file's, or 0644 whatever the umask, so that a
+    // reader such as node_exporter's user can read what a root cron job wrote.
+    std::string temp = path + ".XXXXXX";
+    const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+    if (fd < 0) return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
+    struct stat existing {};
+    const mode_t mode = ::stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode) ? existing.st_mode & 07777 : 0644;
+    std::string failure;
+    if (::fchmod(fd, mode) != 0) failure = std::strerror(errno);
+    for (std::size_t done = 0; failure.empty() && done < content.size();) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) failure = std::strerror(errno);
+        if (n > 0) done += static_cast<std::size_t>(n);
     }
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
-        const std::string reason = std::strerror(errno);
-        std::remove(temp.c_str());
-        return make_error(fmt::format("{}: {}", path, reason));
+    if (failure.empty() && ::fsync(fd) != 0) failure = std::strerror(errno);
+    if (::close(fd) != 0 && failure.empty()) failure = std::strerror(errno);
+    if (failure.empty() && ::rename(temp.c_str(), path.c_str()) != 0) failure = std::strerror(errno);
+    if (!failure.empty()) {
+        ::unlink(temp.c_str());
+        return make_error(fmt::format("{}: {}", path, failure));
     }
     return Ok{};
 }

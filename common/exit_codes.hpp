@@ -10,11 +10,12 @@ inline constexpr int kUnknown = 3;     // a host could not be reached or read
 inline constexpr int kUsage = 64;      // command-line misuse (EX_USAGE)
 inline constexpr int kDataError = 65;  // bad input data: inventory, snapshot, config (EX_DATAERR)
 inline constexpr int kInternal = 70;   // a bug in netdiag (EX_SOFTWARE)
+inline constexpr int kCannotWrite = 73;  // the -o output file could not be written (EX_CANTCREAT)
 inline constexpr int kInterrupted = 130;  // Ctrl-C, as shells report it; what finished is printed
 
 inline constexpr const char* kHelpText =
     "Exit codes: 0 all clear, 1 warnings, 2 critical findings, 3 unknown (a host could not be\n"
     "reached or read), 64 command-line misuse, 65 bad input data, 70 internal error,\n"
-    "130 interrupted (what finished is still reported).";
+    "73 the -o file could not be written, 130 interrupted (what finished is still reported).";
 
 }  // namespace netdiag::exit_code

@@ -294,17 +294,46 @@ std::string render_nagios(const ScanReport& report) {
 
 namespace {
 
-// A label value in the text exposition format: backslash, double quote and newline escaped.
+// The length of the UTF-8 sequence at text[i] as Go's decoder accepts it (no overlong forms, no
+// surrogates, nothing past U+10FFFF), or 0 if it is not one.
+std::size_t utf8_sequence(std::string_view text, std::size_t i) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+    const unsigned lead = byte(0);
+    const std::size_t length = lead < 0x80 ? 1 : lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
+                             : lead >= 0xF0 && lead <= 0xF4                ? 4
+                                                                           : 0;
+    if (length == 0 || i + length > text.size()) return 0;
+    std::uint32_t code = length == 1 ? lead : lead & (0x7F >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+        if ((byte(k) & 0xC0) != 0x80) return 0;
+        code = (code << 6) | (byte(k) & 0x3F);
+    }
+    static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kSmallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
+    return length;
+}
+
+// A label value in the text exposition format: backslash, double quote and newline escaped, and
+// bytes that are not UTF-8 (an interface or directory name may hold any) replaced, since
+// node_exporter rejects the whole file over one invalid label.
 std::string label_value(std::string_view text) {
     std::string escaped;
     escaped.reserve(text.size());
-    for (const char c : text) {
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t length = utf8_sequence(text, i);
+        if (length == 0) {
+            escaped += "\xEF\xBF\xBD";  // U+FFFD for each byte that is not UTF-8
+            ++i;
+            continue;
+        }
+        const char c = text[i];
         if (c == '\\' || c == '"') escaped += '\\';
         if (c == '\n') {
             escaped += "\\n";
-            continue;
+        } else {
+            escaped.append(text.substr(i, length));
         }
-        escaped += c;
+        i += length;
     }
     return escaped;
 }
@@ -323,11 +352,12 @@ std::string render_prometheus(const ScanReport& report) {
         std::string_view name, help;
         std::vector<std::string> samples;
     };
-    Family timestamp{"netdiag_scan_timestamp_seconds", "When the scan finished, in seconds since the epoch.", {}};
-    Family exit_status{"netdiag_scan_exit_code",
-                       "The scan's exit code: 0 all clear, 1 warnings, 2 critical findings, 3 a host not checked.",
-                       {}};
-    Family up{"netdiag_host_up", "1 if the host was sampled and checked; if 0, status says why not.", {}};
+    // Every series names its host, so files from scans of different hosts never collide in one
+    // textfile directory.
+    Family up{"netdiag_host_up", "1 if the host was sampled and checked, 0 if not (netdiag_host_status says why).", {}};
+    Family status{"netdiag_host_status",
+                  "1 for the host's outcome: ok, unreachable, auth_failed, host_key_changed, timeout or error.", {}};
+    Family timestamp{"netdiag_scan_timestamp_seconds", "When the scan of the host ended, in seconds since the epoch.", {}};
     Family counts{"netdiag_findings", "Findings on the host by severity.", {}};
     Family severity{"netdiag_finding_severity",
                     "A check's finding on a subject: 2 critical, 1 warning, 0 unknown (the check could not decide).",
@@ -335,12 +365,12 @@ std::string render_prometheus(const ScanReport& report) {
     Family value{"netdiag_finding_value", "What the check observed, in the unit the label names.", {}};
     Family threshold{"netdiag_finding_threshold", "The limit the observed value crossed, in the same unit.", {}};
 
-    timestamp.samples.push_back(sample_value(static_cast<double>(report.generated_at_unix_ms) / 1000.0));
-    exit_status.samples.push_back(std::to_string(scan_exit_code(report)));
+    const auto finished = sample_value(static_cast<double>(report.generated_at_unix_ms) / 1000.0);
     for (const auto& host : report.hosts) {
         const auto host_label = fmt::format("host=\"{}\"", label_value(host.host));
-        up.samples.push_back(fmt::format("{{{},status=\"{}\"}} {}", host_label, label_value(host.status),
-                                         host.status == "ok" ? 1 : 0));
+        up.samples.push_back(fmt::format("{{{}}} {}", host_label, host.status == "ok" ? 1 : 0));
+        status.samples.push_back(fmt::format("{{{},status=\"{}\"}} 1", host_label, label_value(host.status)));
+        timestamp.samples.push_back(fmt::format("{{{}}} {}", host_label, finished));
         if (host.status != "ok") continue;
         // One series per host, check and subject: a textfile holding the same series twice is
         // rejected whole by node_exporter, so the worst finding of each stands for the rest.
@@ -370,7 +400,7 @@ std::string render_prometheus(const ScanReport& report) {
     }
 
     std::string text;
-    for (const auto* family : {&timestamp, &exit_status, &up, &counts, &severity, &value, &threshold}) {
+    for (const auto* family : {&up, &status, &timestamp, &counts, &severity, &value, &threshold}) {
         if (family->samples.empty()) continue;
         text += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", family->name, family->help, family->name);
         for (const auto& sample : family->samples) {

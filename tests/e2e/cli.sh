@@ -61,8 +61,17 @@ expect_equal "$(ls "$work/textfile")" "netdiag.prom" "and no temporary beside th
 expect_contains "$(cat "$work/textfile/netdiag.prom")" \
     "netdiag_finding_severity{host=\"$work/full\",check=\"conntrack-fill\",subject=\"nf_conntrack\"} 2" \
     "a critical finding is severity 2"
-expect_exit 65 "-o into a missing directory is an error" -- "$netdiag" scan --root "$work/full" --interval 0 \
+expect_exit 73 "-o into a missing directory cannot be written" -- "$netdiag" scan --root "$work/full" --interval 0 \
     --format prometheus -o "$work/no/such/dir/netdiag.prom"
+expect_contains "$err" "$work/no/such/dir/netdiag.prom: No such file or directory" "the error names the file"
+# Written whole through a temporary of its own: a symlink planted at a guessable name is left alone,
+# and the file is readable by node_exporter's user whatever root's umask.
+echo precious >"$work/victim"
+ln -s "$work/victim" "$work/textfile/netdiag.prom.tmp"
+(umask 077; "$netdiag" scan --root "$work/full" --interval 0 --format prometheus -o "$work/textfile/netdiag.prom")
+expect_equal "$(cat "$work/victim")" "precious" "a symlink beside the file is not written through"
+rm "$work/textfile/netdiag.prom.tmp"
+expect_equal "$(stat -c %a "$work/textfile/netdiag.prom")" "644" "the file is 0644 under umask 077"
 exporter=/usr/bin/prometheus-node-exporter
 if [ -x "$exporter" ]; then
     port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -82,12 +91,23 @@ for _ in range(50):  # up to 5 s for node_exporter to listen
     expect_contains "$metrics" \
         "netdiag_finding_severity{check=\"conntrack-fill\",host=\"$work/full\",subject=\"nf_conntrack\"} 2" \
         "and serves the finding"
-    expect_contains "$metrics" "netdiag_host_up{host=\"$work/full\",status=\"ok\"} 1" "and the host as up"
+    expect_contains "$metrics" "netdiag_host_up{host=\"$work/full\"} 1" "and the host as up"
+    expect_contains "$metrics" "netdiag_host_status{host=\"$work/full\",status=\"ok\"} 1" "with its status"
     kill "$exporter_pid" 2>/dev/null
     wait "$exporter_pid" 2>/dev/null
 else
     echo "SKIP: prometheus-node-exporter is not installed (scripts/install-deps.sh --test installs it)"
 fi
+# An interrupted scan reports unfinished hosts as failed: the last good file must stay.
+echo previous >"$work/textfile/interrupted.prom"
+"$netdiag" scan --interval 5 --format prometheus -o "$work/textfile/interrupted.prom" 2>"$work/interrupted.err" &
+scan_pid=$!
+sleep 1
+kill -INT "$scan_pid"
+wait "$scan_pid"
+expect_equal "$?" "130" "an interrupted scan with -o exits 130"
+expect_equal "$(cat "$work/textfile/interrupted.prom")" "previous" "and leaves the file as it was"
+expect_contains "$(cat "$work/interrupted.err")" "interrupted; $work/textfile/interrupted.prom left as it was" "and says so"
 expect_exit 1 "a raised threshold turns it into a warning" -- \
     "$netdiag" scan --root "$work/full" --interval 0 --threshold conntrack-fill.critical=99
 printf 'thresholds:\n  conntrack-fill.warning: 99\n  conntrack-fill.critical: 99.5\n' >"$work/quiet.yaml"
@@ -140,7 +160,7 @@ if [ "$(id -u)" != 0 ]; then
     expect_exit 65 "an unreadable snapshot file is bad input" -- "$netdiag" scan --from "$work/tree.json"
 fi
 "$netdiag" collect --root "$tree61" -o "$work/no/such/dir/x.json" 2>"$work/err"
-expect_equal "$?" "65" "collect -o into a missing directory exits 65"
+expect_equal "$?" "73" "collect -o into a missing directory exits 73"
 expect_equal "$(ls "$work/no" 2>/dev/null)" "" "and leaves nothing half-written"
 
 # --- the local host, live ---
