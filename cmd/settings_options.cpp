@@ -95,13 +95,13 @@ CLI::Option* add_interval_option(CLI::App& command, double& seconds, const std::
 Status write_text_file_atomically(const std::string& path, const std::string& content) {
     // A temporary of our own beside the file (mkstemp: no name another run or a planted symlink
     // shares; "FILE.XXXXXX" is not *.prom, so a textfile collector never reads it), synced, then
-    // renamed over the file. The mode is the old file's, or 0644 whatever the umask, so that a
-    // reader such as node_exporter's user can read what a root cron job wrote.
+    // renamed over the file. The mode is the old file's read/write bits (never set-id or exec), or
+    // 0644 whatever the umask, so that node_exporter's user can read what a root cron job wrote.
     std::string temp = path + ".XXXXXX";
     const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
     if (fd < 0) return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
     struct stat existing {};
-    const mode_t mode = ::stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode) ? existing.st_mode & 07777 : 0644;
+    const mode_t mode = ::stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode) ? existing.st_mode & 0666 : 0644;
     std::string failure;
     if (::fchmod(fd, mode) != 0) failure = std::strerror(errno);
     for (std::size_t done = 0; failure.empty() && done < content.size();) {
