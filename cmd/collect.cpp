@@ -39,13 +39,9 @@ int run_collect(const CollectOptions& options) {
         return exit_code::kUnknown;
     }
     const std::string document = collect_document(*samples).dump(1) + "\n";
-    if (options.output) {
-        if (auto written = write_text_file_atomically(*options.output, document); !written) {
-            fmt::print(stderr, "netdiag: {}\n", written.error().message);
-            return exit_code::kCannotWrite;
-        }
-    } else {
-        std::fwrite(document.data(), 1, document.size(), stdout);
+    if (auto written = write_output(options.output, document); !written) {
+        fmt::print(stderr, "netdiag: {}\n", written.error().message);
+        return exit_code::kCannotWrite;
     }
     return exit_code::kOk;
 }

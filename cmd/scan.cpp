@@ -174,14 +174,10 @@ int run_scan(const ScanOptions& options) {
     if (options.output && interrupted) {
         // An interrupted scan reports unfinished hosts as failed: no file for alerts to act on.
         fmt::print(stderr, "netdiag: interrupted; {} left as it was\n", *options.output);
-    } else if (options.output) {
-        // A textfile collector or a cron job's reader sees the previous report or this one, never half.
-        if (auto written = write_text_file_atomically(*options.output, rendered); !written) {
-            fmt::print(stderr, "netdiag: {}\n", written.error().message);
-            return exit_code::kCannotWrite;
-        }
-    } else {
-        std::fwrite(rendered.data(), 1, rendered.size(), stdout);
+    } else if (auto written = write_output(options.output, rendered); !written) {
+        // With -o, a textfile collector or a cron job's reader sees the previous report or this one.
+        fmt::print(stderr, "netdiag: {}\n", written.error().message);
+        return exit_code::kCannotWrite;
     }
     if (interrupted) {
         fmt::print(stderr, "netdiag: interrupted; hosts not finished are reported as such\n");

@@ -120,4 +120,10 @@ Status write_text_file_atomically(const std::string& path, const std::string& co
     return Ok{};
 }
 
+Status write_output(const std::optional<std::string>& path, const std::string& content) {
+    if (path) return write_text_file_atomically(*path, content);
+    std::fwrite(content.data(), 1, content.size(), stdout);
+    return Ok{};
+}
+
 }  // namespace netdiag

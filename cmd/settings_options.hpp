@@ -19,5 +19,7 @@ Result<Settings> build_settings(const SettingsOptions& options, int* exit_code_o
 Result<std::string> read_text_file(const std::string& path);
 // Writes a file whole or not at all (temp file, then rename).
 Status write_text_file_atomically(const std::string& path, const std::string& content);
+// A command's output: to `path` whole or not at all (-o), or to stdout.
+Status write_output(const std::optional<std::string>& path, const std::string& content);
 
 }  // namespace netdiag
