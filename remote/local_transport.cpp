@@ -65,10 +65,6 @@ FileRead read_one(const std::string& host_path, const std::string& real_path) {
     return result;
 }
 
-bool is_kernel_path(const std::string& path) {
-    return path.rfind("/proc/", 0) == 0 || path.rfind("/sys/", 0) == 0;
-}
-
 Status write_all(int fd, const std::string& content, const std::string& path) {
     std::size_t done = 0;
     while (done < content.size()) {

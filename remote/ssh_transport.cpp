@@ -65,9 +65,10 @@ std::string known_hosts_name(ssh_session session, const SshTarget& target) {
     return port == 22 ? address : fmt::format("[{}]:{}", address, port);
 }
 
-std::string known_hosts_file(ssh_session session) {
+// The user's known_hosts file (or, with SSH_OPTIONS_GLOBAL_KNOWNHOSTS, the system's); "" if none.
+std::string known_hosts_file(ssh_session session, ssh_options_e which = SSH_OPTIONS_KNOWNHOSTS) {
     char* file = nullptr;
-    if (ssh_options_get(session, SSH_OPTIONS_KNOWNHOSTS, &file) != SSH_OK || file == nullptr) return "";
+    if (ssh_options_get(session, which, &file) != SSH_OK || file == nullptr) return "";
     std::string result = file;
     ssh_string_free_char(file);
     return result;
@@ -97,11 +98,9 @@ std::optional<std::string> revoking_line(ssh_session session, const SshTarget& t
     if (ssh_get_server_publickey(session, &offered) != SSH_OK) return std::nullopt;
     const std::string name = known_hosts_name(session, target);
     std::optional<std::string> found;
-    for (const auto option : {SSH_OPTIONS_KNOWNHOSTS, SSH_OPTIONS_GLOBAL_KNOWNHOSTS}) {
-        char* file = nullptr;
-        if (ssh_options_get(session, option, &file) != SSH_OK || file == nullptr) continue;
-        const std::string path = file;
-        ssh_string_free_char(file);
+    for (const auto which : {SSH_OPTIONS_KNOWNHOSTS, SSH_OPTIONS_GLOBAL_KNOWNHOSTS}) {
+        const std::string path = known_hosts_file(session, which);
+        if (path.empty()) continue;
         std::ifstream known_hosts(path);
         std::size_t number = 0;
         for (std::string line; !found && std::getline(known_hosts, line);) {
@@ -459,8 +458,7 @@ Status SshTransport::run_privileged(const std::string& script, const std::vector
 }
 
 Status SshTransport::write_file(const std::string& path, const std::string& content) {
-    const bool kernel = path.rfind("/proc/", 0) == 0 || path.rfind("/sys/", 0) == 0;
-    if (kernel) {
+    if (is_kernel_path(path)) {
         // Kernel values are small and must arrive in one write(): from argv. tee, not a shell
         // redirection: dash reports any write error as "I/O error", losing the errno that tells a
         // kernel-managed IRQ (EIO, EPERM) from a real failure.

@@ -33,6 +33,11 @@ struct CommandOutput {
     std::string out, err;
 };
 
+// /proc and /sys entries: written in place with one write(), never through a temp file and rename.
+inline bool is_kernel_path(std::string_view path) {
+    return path.rfind("/proc/", 0) == 0 || path.rfind("/sys/", 0) == 0;
+}
+
 class Transport {
 public:
     virtual ~Transport() = default;
