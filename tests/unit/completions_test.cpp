@@ -2,23 +2,13 @@
 // (tests/e2e/completions.sh checks that the shells really complete them.)
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
 
 #include "cmd/commands.hpp"
+#include "test_files.hpp"
 
 using namespace netdiag;
 
-namespace {
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-}  // namespace
+using netdiag::test::slurp;
 
 TEST_CASE("completion scripts know every subcommand and flag", "[completions]") {
     const auto cli = make_cli();

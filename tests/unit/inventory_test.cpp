@@ -1,10 +1,9 @@
 // Inventories as users write them: netdiag's example, Ansible's YAML, pdsh host lists, --limit.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
 
 #include "remote/inventory.hpp"
+#include "test_files.hpp"
 
 using namespace netdiag;
 
@@ -40,10 +39,8 @@ std::vector<std::string> names(const Inventory& inventory) {
 }  // namespace
 
 TEST_CASE("the example inventory loads with its variables layered", "[inventory]") {
-    std::ifstream in(std::string(NETDIAG_SOURCE_DIR) + "/inventory.example.yaml");
-    std::stringstream text;
-    text << in.rdbuf();
-    auto inventory = parse_inventory(text.str(), "inventory.example.yaml", default_settings());
+    const auto text = test::slurp(std::string(NETDIAG_SOURCE_DIR) + "/inventory.example.yaml");
+    auto inventory = parse_inventory(text, "inventory.example.yaml", default_settings());
     REQUIRE(inventory.ok());
     CHECK(names(*inventory) ==
           std::vector<std::string>{"web01", "web02", "web03", "web04", "web-canary", "db1", "db2", "lba", "lbb"});

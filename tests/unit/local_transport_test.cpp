@@ -9,11 +9,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "collect/parsers.hpp"
 #include "remote/local_transport.hpp"
+#include "test_files.hpp"
 
 using namespace netdiag;
 
@@ -106,13 +106,6 @@ void connect_to(const TestSocket& socket, Address address) {
     REQUIRE(::connect(socket.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
 }
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 }  // namespace
 
 TEST_CASE("the live socket table by sock_diag counts what /proc/net/tcp and tcp6 list") {
@@ -141,8 +134,8 @@ TEST_CASE("the live socket table by sock_diag counts what /proc/net/tcp and tcp6
     REQUIRE(streamed);
     REQUIRE(streamed->ok());
     CHECK(datagrams >= 1);
-    auto v4 = parse_proc_net_tcp(read_text("/proc/net/tcp"), "/proc/net/tcp");
-    auto v6 = parse_proc_net_tcp(read_text("/proc/net/tcp6"), "/proc/net/tcp6");
+    auto v4 = parse_proc_net_tcp(test::slurp("/proc/net/tcp"), "/proc/net/tcp");
+    auto v6 = parse_proc_net_tcp(test::slurp("/proc/net/tcp6"), "/proc/net/tcp6");
     REQUIRE(v4.ok());
     REQUIRE(v6.ok());
     TcpSockets listed = *v4;

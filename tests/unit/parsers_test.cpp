@@ -3,10 +3,9 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "collect/parsers.hpp"
+#include "test_files.hpp"
 
 using namespace netdiag;
 
@@ -15,13 +14,7 @@ namespace {
 const std::string kFixtures = NETDIAG_FIXTURES;
 const std::string kFixture61 = kFixtures + "/linux-6.1-vmxnet3-virtio-4cpu";
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in.good());
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-}
+using netdiag::test::slurp;
 
 // Every captured tree that has this /proc file.
 std::vector<std::string> captured(const std::string& relative) {
