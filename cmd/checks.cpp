@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.hpp"
 #include "checks/catalogue.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/settings_options.hpp"
@@ -43,7 +44,7 @@ int run_checks(const ChecksOptions& options) {
                              check.needs_rates ? "rate" : "level", check.summary, "", "", threshold_text);
     }
     if (options.json) {
-        fmt::print("{}\n", listing.dump(2));
+        fmt::print("{}\n", json_text(listing));
     } else {
         fmt::print("{:<18} {:<11} {}\n{}", "CHECK", "NEEDS", "WHAT / THRESHOLDS", table);
     }

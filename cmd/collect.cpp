@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json_text.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/settings_options.hpp"
 #include "collect/snapshot_json.hpp"
@@ -38,7 +39,7 @@ int run_collect(const CollectOptions& options) {
         fmt::print(stderr, "netdiag: {}: {}\n", host, samples.error().message);
         return exit_code::kUnknown;
     }
-    const std::string document = collect_document(*samples).dump(1) + "\n";
+    const std::string document = json_text(collect_document(*samples), 1) + "\n";
     if (auto written = write_output(options.output, document); !written) {
         fmt::print(stderr, "netdiag: {}\n", written.error().message);
         return exit_code::kCannotWrite;

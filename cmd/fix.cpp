@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json_text.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/fleet_options.hpp"
 #include "cmd/interrupt.hpp"
@@ -160,7 +161,7 @@ int run_fix(const FixOptions& options) {
     }
 
     if (options.json) {
-        fmt::print("{}\n", plan_document(planned, now_unix_ms()).dump(2));
+        fmt::print("{}\n", json_text(plan_document(planned, now_unix_ms())));
     } else {
         for (const auto& host : planned) {
             if (host.status != "ok") {

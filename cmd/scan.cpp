@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json_text.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/fleet_options.hpp"
 #include "cmd/interrupt.hpp"
@@ -157,7 +158,7 @@ int run_scan(const ScanOptions& options) {
     const std::string format = options.json ? "json" : options.format;
     std::string rendered;
     if (format == "json") {
-        rendered = render_json(report).dump(2) + "\n";
+        rendered = json_text(render_json(report)) + "\n";
     } else if (format == "nagios") {
         rendered = render_nagios(report);
     } else if (format == "prometheus") {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json_text.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/fleet_options.hpp"
 #include "cmd/interrupt.hpp"
@@ -88,7 +89,7 @@ int run_undo(const UndoOptions& options) {
             if (planned[i].plan.host.empty()) planned[i] = host_failure(targets[i].name, "error", "interrupted before it finished");
         }
         if (options.json) {
-            fmt::print("{}\n", plan_document(planned, now_unix_ms()).dump(2));
+            fmt::print("{}\n", json_text(plan_document(planned, now_unix_ms())));
         } else {
             for (const auto& host : planned) {
                 if (host.status != "ok") fmt::print("# host: {}: {}: {}\n", host.plan.host, host.status, host.error);

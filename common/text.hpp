@@ -24,4 +24,13 @@ bool starts_with(std::string_view text, std::string_view prefix);
 // Shell-style wildcard match ('*' and '?') used for interface patterns.
 bool wildcard_match(std::string_view pattern, std::string_view text);
 
+// Text from a host or a file made safe to print on a terminal: control characters (C0, DEL and
+// C1), bytes that are not UTF-8 and the backslash itself become \xNN (\\ for the backslash), so a
+// name can neither move the cursor, hide lines nor pass for another name. Printable UTF-8 is kept.
+std::string printable(std::string_view text);
+
+// True when `text` holds a NUL, a C0 control character or DEL: refused in paths and names read
+// from files and hosts before they can steer a write.
+bool has_control_characters(std::string_view text);
+
 }  // namespace netdiag

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "collect/parsers.hpp"
+#include "common/json_text.hpp"
 #include "common/text.hpp"
 #include "remediation/plan_json.hpp"
 
@@ -59,7 +60,7 @@ bool refused_as_managed_irq(const std::string& path, const std::string& error) {
 }
 
 Status restore(Transport& host, const PlannedChange& change) {
-    return change.before ? host.write_file(change.path, *change.before) : host.remove_file(change.path);
+    return change.before ? host.write_file(change.path, *change.before, FileAccess::shared) : host.remove_file(change.path);
 }
 
 // Puts back the first `count` changes in reverse order; returns what could not be restored.
@@ -74,7 +75,7 @@ std::vector<std::string> roll_back(Transport& host, const std::vector<PlannedCha
 
 Status write_journal(Transport& host, Journal& journal, std::string_view state) {
     journal.state = std::string(state);
-    return host.write_file(journal_path(journal.id), journal_to_text(journal));
+    return host.write_file(journal_path(journal.id), journal_to_text(journal), FileAccess::owner_only);
 }
 
 // How long a "started" journal with nothing written yet counts as a run in progress.
@@ -106,7 +107,7 @@ std::string journal_to_text(const Journal& journal) {
     nlohmann::ordered_json document = {{"schema", kJournalSchema},     {"id", journal.id},
                                        {"host", journal.host},         {"state", journal.state},
                                        {"created_at_unix_ms", journal.created_at_unix_ms}, {"changes", changes}};
-    return document.dump(2) + "\n";
+    return json_text(document) + "\n";
 }
 
 Result<Journal> parse_journal(std::string_view text, std::string_view file) {
@@ -189,7 +190,7 @@ HostOutcome apply_plan(Transport& host, const HostPlan& plan, const std::string&
     std::vector<PlannedChange> written;
     for (const auto& change : plan.changes) {
         const std::optional<std::string> expected = change.remove ? std::nullopt : std::optional(change.after);
-        auto status = change.remove ? host.remove_file(change.path) : host.write_file(change.path, change.after);
+        auto status = change.remove ? host.remove_file(change.path) : host.write_file(change.path, change.after, FileAccess::shared);
         if (!status && refused_as_managed_irq(change.path, status.error().message)) {
             // Not a failure of the host: the kernel owns this IRQ's placement (EIO before 6.12, EPERM since).
             outcome.messages.push_back(fmt::format("{}: kernel-managed IRQ, the kernel refuses other affinities; skipped",
@@ -280,7 +281,7 @@ HostOutcome undo_journal(Transport& host, const Journal& journal) {
         return outcome;
     }
     for (const auto& change : plan->changes) {
-        auto status = change.remove ? host.remove_file(change.path) : host.write_file(change.path, change.after);
+        auto status = change.remove ? host.remove_file(change.path) : host.write_file(change.path, change.after, FileAccess::shared);
         std::optional<std::string> expected;
         if (!change.remove) expected = change.after;
         if (status) {

@@ -314,7 +314,7 @@ Status LocalTransport::inside_root(const std::string& path) const {
     return Ok{};
 }
 
-Status LocalTransport::write_file(const std::string& path, const std::string& content) {
+Status LocalTransport::write_file(const std::string& path, const std::string& content, FileAccess /*access*/) {
     if (auto inside = inside_root(path); !inside) return inside;
     const std::string real_path = resolve(path);
     if (is_kernel_path(path)) {
@@ -360,6 +360,10 @@ Status LocalTransport::remove_file(const std::string& path) {
         return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
     }
     return Ok{};
+}
+
+Result<std::vector<FileStatus>> LocalTransport::inspect(const std::vector<std::string>& paths) {
+    return make_error(fmt::format("inspect is not implemented yet ({} paths)", paths.size()));
 }
 
 }  // namespace netdiag

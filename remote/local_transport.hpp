@@ -17,8 +17,9 @@ public:
     std::optional<Status> stream_tcp_sockets(
         const std::function<Result<bool>(std::string_view datagram)>& consume) override;
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
-    Status write_file(const std::string& path, const std::string& content) override;
+    Status write_file(const std::string& path, const std::string& content, FileAccess access) override;
     Status remove_file(const std::string& path) override;
+    Result<std::vector<FileStatus>> inspect(const std::vector<std::string>& paths) override;
 
     // The real path of a host path under the root.
     std::string resolve(const std::string& path) const;

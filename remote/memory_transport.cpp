@@ -62,18 +62,43 @@ Result<CommandOutput> MemoryTransport::run(const std::string& command, std::chro
     return on_run(command);
 }
 
-Status MemoryTransport::write_file(const std::string& path, const std::string& content) {
+Status MemoryTransport::write_file(const std::string& path, const std::string& content, FileAccess how) {
     if (const auto error = write_errors.find(path); error != write_errors.end()) return make_error(error->second);
     const auto kept = ignored_writes.find(path);
     files[path] = kept != ignored_writes.end() ? kept->second : content;
     writes.push_back(path);
+    access[path] = how;
     return Ok{};
 }
 
 Status MemoryTransport::remove_file(const std::string& path) {
+    if (is_kernel_path(path)) return make_error(path + ": kernel files cannot be removed");
     files.erase(path);
     writes.push_back(path);
     return Ok{};
+}
+
+Result<std::vector<FileStatus>> MemoryTransport::inspect(const std::vector<std::string>& paths) {
+    std::vector<FileStatus> result;
+    for (const auto& path : paths) {
+        if (const auto found = statuses.find(path); found != statuses.end()) {
+            result.push_back(found->second);
+            continue;
+        }
+        FileStatus status{path};
+        if (const auto file = files.find(path); file != files.end()) {
+            const auto how = access.find(path);
+            status = {path, true, 'f', how != access.end() ? file_mode(how->second) : 0644u, true};
+        } else {
+            const auto prefix = path + "/";
+            const auto next = files.lower_bound(prefix);
+            if (next != files.end() && next->first.compare(0, prefix.size(), prefix) == 0) {
+                status = {path, true, 'd', 0755, true};
+            }
+        }
+        result.push_back(status);
+    }
+    return result;
 }
 
 }  // namespace netdiag

@@ -16,6 +16,10 @@ public:
     std::map<std::string, std::string> links;  // symlink path -> target
     std::function<Result<CommandOutput>(const std::string&)> on_run;
     std::vector<std::string> writes;  // paths in the order they were written
+    std::map<std::string, FileAccess> access;  // how each path was last written
+    // What inspect() reports for a path; others: a regular 0644 file or directory owned by root
+    // when it exists in `files` or is a directory of one, else missing.
+    std::map<std::string, FileStatus> statuses;
     // Faults for tests: writes that fail with this message, and writes the "kernel" ignores.
     std::map<std::string, std::string> write_errors;
     std::map<std::string, std::string> ignored_writes;  // path -> the value it keeps instead
@@ -29,8 +33,9 @@ public:
     std::optional<Status> stream_tcp_sockets(
         const std::function<Result<bool>(std::string_view datagram)>& consume) override;
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
-    Status write_file(const std::string& path, const std::string& content) override;
+    Status write_file(const std::string& path, const std::string& content, FileAccess access) override;
     Status remove_file(const std::string& path) override;
+    Result<std::vector<FileStatus>> inspect(const std::vector<std::string>& paths) override;
 };
 
 }  // namespace netdiag

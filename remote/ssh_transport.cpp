@@ -457,7 +457,7 @@ Status SshTransport::run_privileged(const std::string& script, const std::vector
     return make_error(fmt::format("{}: {}: {}", label_, path, reason));
 }
 
-Status SshTransport::write_file(const std::string& path, const std::string& content) {
+Status SshTransport::write_file(const std::string& path, const std::string& content, FileAccess /*access*/) {
     if (is_kernel_path(path)) {
         // Kernel values are small and must arrive in one write(): from argv. tee, not a shell
         // redirection: dash reports any write error as "I/O error", losing the errno that tells a
@@ -473,6 +473,10 @@ Status SshTransport::write_file(const std::string& path, const std::string& cont
 
 Status SshTransport::remove_file(const std::string& path) {
     return run_privileged("rm -f -- \"$1\"", {path}, path, "");
+}
+
+Result<std::vector<FileStatus>> SshTransport::inspect(const std::vector<std::string>& paths) {
+    return make_error(fmt::format("{}: inspect is not implemented over SSH yet ({} paths)", label_, paths.size()));
 }
 
 }  // namespace netdiag

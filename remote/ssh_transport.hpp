@@ -70,8 +70,9 @@ public:
     Result<std::vector<FileRead>> read(const ReadRequest& request) override;
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
     // Writes as root: directly when logged in as root, else through `sudo -n`.
-    Status write_file(const std::string& path, const std::string& content) override;
+    Status write_file(const std::string& path, const std::string& content, FileAccess access) override;
     Status remove_file(const std::string& path) override;
+    Result<std::vector<FileStatus>> inspect(const std::vector<std::string>& paths) override;
 
     // What went wrong last, for classifying a failed read (a timeout is not an error of the host).
     std::optional<SshFailure> last_failure() const { return last_failure_; }

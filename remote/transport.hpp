@@ -33,6 +33,22 @@ struct CommandOutput {
     std::string out, err;
 };
 
+// Who may read what netdiag writes, whatever the umask it runs under: most files are public (0644,
+// directories it creates 0755); journals are private (0600 in a 0700 directory).
+enum class FileAccess { shared, owner_only };
+
+inline constexpr unsigned file_mode(FileAccess access) { return access == FileAccess::shared ? 0644 : 0600; }
+inline constexpr unsigned directory_mode(FileAccess access) { return access == FileAccess::shared ? 0755 : 0700; }
+
+// What lstat says of a path, as far as deciding whether to trust what it holds.
+struct FileStatus {
+    std::string path;
+    bool exists = false;
+    char type = '?';             // 'f' regular file, 'd' directory, 'l' symlink, 'o' anything else
+    unsigned mode = 0;           // permission bits (07777)
+    bool trusted_owner = false;  // owned by root or by the user netdiag acts as on that host
+};
+
 // /proc and /sys entries: written in place with one write(), never through a temp file and rename.
 inline bool is_kernel_path(std::string_view path) {
     return path.rfind("/proc/", 0) == 0 || path.rfind("/sys/", 0) == 0;
@@ -57,12 +73,18 @@ public:
     // Runs a POSIX shell command on the host, killed after `timeout`.
     virtual Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) = 0;
 
-    // Replaces a file's content; files are written to a temporary, synced and renamed into place,
-    // while /proc and /sys entries are written in place, as the kernel requires.
-    virtual Status write_file(const std::string& path, const std::string& content) = 0;
+    // Replaces a file's content; files are written to a temporary created exclusively beside it,
+    // synced and renamed into place, while /proc and /sys entries are written in place, as the
+    // kernel requires. Modes come from `access`, never from the umask; missing directories are
+    // created with directory_mode(access). A symlink or directory at `path` is refused.
+    virtual Status write_file(const std::string& path, const std::string& content, FileAccess access) = 0;
 
-    // Removes a file (undoing one netdiag created); a file already gone is not an error.
+    // Removes a file (undoing one netdiag created); a file already gone is not an error. /proc and
+    // /sys entries are refused.
     virtual Status remove_file(const std::string& path) = 0;
+
+    // lstat of each path (symlinks are not followed), in order.
+    virtual Result<std::vector<FileStatus>> inspect(const std::vector<std::string>& paths) = 0;
 };
 
 }  // namespace netdiag

@@ -31,7 +31,10 @@ public:
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override {
         return host_.run(command, timeout);
     }
-    Status write_file(const std::string& path, const std::string& content) override { return host_.write_file(path, content); }
+    Status write_file(const std::string& path, const std::string& content, FileAccess access) override {
+        return host_.write_file(path, content, access);
+    }
+    Result<std::vector<FileStatus>> inspect(const std::vector<std::string>& paths) override { return host_.inspect(paths); }
     Status remove_file(const std::string& path) override { return host_.remove_file(path); }
 
 private:

@@ -39,12 +39,12 @@ TEST_CASE("a write through a symlink out of the tree is refused") {
     std::filesystem::create_symlink(outside / "victim", tree / "proc/sys/net/core/netdev_max_backlog");
 
     LocalTransport host(tree.string());
-    const auto through_directory = host.write_file("/etc/sysctl.d/60-netdiag-softnet-backlog.conf", "x\n");
+    const auto through_directory = host.write_file("/etc/sysctl.d/60-netdiag-softnet-backlog.conf", "x\n", FileAccess::shared);
     REQUIRE_FALSE(through_directory);
     CHECK(through_directory.error().message.find("leads out of") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(outside / "sysctl.d"));
 
-    const auto through_file = host.write_file("/proc/sys/net/core/netdev_max_backlog", "2000\n");
+    const auto through_file = host.write_file("/proc/sys/net/core/netdev_max_backlog", "2000\n", FileAccess::shared);
     CHECK_FALSE(through_file);
     CHECK_FALSE(host.remove_file("/etc/victim"));
     std::ifstream victim(outside / "victim");
@@ -53,7 +53,7 @@ TEST_CASE("a write through a symlink out of the tree is refused") {
     CHECK(text == "precious");
 
     std::filesystem::create_directories(tree / "var/lib");
-    CHECK(host.write_file("/var/lib/netdiag/journal/j.json", "{}\n"));
+    CHECK(host.write_file("/var/lib/netdiag/journal/j.json", "{}\n", FileAccess::owner_only));
     CHECK(std::filesystem::exists(tree / "var/lib/netdiag/journal/j.json"));
     std::filesystem::remove_all(base);
 }
