@@ -1,6 +1,5 @@
 #include "remote/local_transport.hpp"
 
-#include <filesystem>
 
 #include <fcntl.h>
 #include <dirent.h>
@@ -12,7 +11,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,13 +25,160 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <utility>
 
 #include <fmt/format.h>
+
+#include "common/text.hpp"
 
 extern char** environ;
 
 namespace netdiag {
 namespace {
+
+// A file under a tree larger than this is refused (a device or a planted giant), not read whole.
+constexpr std::size_t kMaxFileBytes = std::size_t{64} << 20;
+constexpr std::string_view kMissingDirectory = "its directory does not exist";
+
+class UniqueFd {
+public:
+    UniqueFd() = default;
+    explicit UniqueFd(int fd) : fd_(fd) {}
+    UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    UniqueFd& operator=(UniqueFd&& other) noexcept {
+        reset(std::exchange(other.fd_, -1));
+        return *this;
+    }
+    ~UniqueFd() { reset(); }
+    int get() const { return fd_; }
+    int release() { return std::exchange(fd_, -1); }
+    void reset(int fd = -1) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = fd;
+    }
+    explicit operator bool() const { return fd_ >= 0; }
+
+private:
+    int fd_ = -1;
+};
+
+// Where host paths lead: the live host's own files, or a captured tree (--root) in which every
+// path, symlinks and ".." included, is resolved by the kernel as if the tree were "/"
+// (openat2 RESOLVE_IN_ROOT). Nothing in the tree, nor a directory swapped while netdiag walks
+// it, can lead a read or a write out of it.
+class Tree {
+public:
+    static Result<Tree> open_root(const std::string& root) {
+        Tree tree;
+        if (root.empty()) return tree;
+        tree.root_fd_.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!tree.root_fd_) return make_error(fmt::format("{}: {}", root, std::strerror(errno)));
+        return tree;
+    }
+
+    bool confined() const { return static_cast<bool>(root_fd_); }
+
+    // open(2) of a host path; errno is left as open left it.
+    UniqueFd open(const std::string& host_path, int flags) const {
+        if (!confined()) return UniqueFd(::open(host_path.c_str(), flags | O_CLOEXEC));
+        open_how how{};
+        how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
+        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        for (int attempt = 0; attempt < 8; ++attempt) {  // EAGAIN: a rename raced the walk; retry
+            const long fd = ::syscall(SYS_openat2, root_fd_.get(), host_path.c_str(), &how, sizeof how);
+            if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+            if (errno != EAGAIN && errno != EINTR) break;
+        }
+        return UniqueFd();
+    }
+
+private:
+    UniqueFd root_fd_;
+};
+
+std::string kind_of(mode_t mode) {
+    if (S_ISLNK(mode)) return "a symlink stands there";
+    if (S_ISDIR(mode)) return "a directory stands there";
+    return "not a regular file";
+}
+
+std::string random_suffix() {
+    static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    std::array<unsigned char, 12> bytes{};
+    if (::getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
+        const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+        std::memcpy(bytes.data(), &now, std::min(sizeof now, bytes.size()));
+    }
+    std::string suffix;
+    for (const auto byte : bytes) suffix += kAlphabet[byte % (sizeof kAlphabet - 1)];
+    return suffix;
+}
+
+// Only root or netdiag's own user may own a directory it writes into, and nobody else may write
+// there: otherwise whoever can would decide what stands at the name after netdiag's rename.
+Status trusted_directory(int directory, const std::string& host_directory) {
+    struct stat status {};
+    if (::fstat(directory, &status) != 0) return make_error(fmt::format("{}: {}", host_directory, std::strerror(errno)));
+    if ((status.st_uid != 0 && status.st_uid != ::geteuid()) || (status.st_mode & 022) != 0) {
+        return make_error(fmt::format("{}: owned by uid {} with mode {:04o}: others could change what netdiag writes "
+                                      "there; not written (chown root and chmod go-w it)",
+                                      host_directory, status.st_uid, status.st_mode & 07777));
+    }
+    return Ok{};
+}
+
+struct Parent {
+    UniqueFd directory;  // open, so later steps cannot be redirected by a rename of the path
+    std::string leaf;
+};
+
+// The directory holding `path`, opened inside the tree; with `create`, missing directories are
+// made (the last with directory_mode(access), others 0755, whatever the umask).
+Result<Parent> open_parent(const Tree& tree, const std::string& path, bool create, FileAccess access) {
+    if (path.empty() || path.front() != '/' || has_control_characters(path)) {
+        return make_error(fmt::format("\"{}\": not an absolute path netdiag writes", printable(path)));
+    }
+    const auto parts = split(std::string_view(path).substr(1), '/');
+    for (const auto part : parts) {
+        if (part.empty() || part == "." || part == "..") {
+            return make_error(fmt::format("{}: not a plain absolute path; not written", path));
+        }
+    }
+    Parent parent{UniqueFd(), std::string(parts.back())};
+    const std::string directory_path = path.substr(0, path.size() - parent.leaf.size() - 1);
+    const std::string shown = directory_path.empty() ? "/" : directory_path;
+    parent.directory = tree.open(shown, O_RDONLY | O_DIRECTORY);
+    if (!parent.directory && errno == ENOENT && create) {
+        std::string prefix;
+        for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+            const std::string above = prefix.empty() ? "/" : prefix;
+            prefix += "/" + std::string(parts[i]);
+            UniqueFd next = tree.open(prefix, O_RDONLY | O_DIRECTORY);
+            if (next) continue;
+            if (errno != ENOENT) return make_error(fmt::format("{}: {}", prefix, std::strerror(errno)));
+            const UniqueFd holder = tree.open(above, O_RDONLY | O_DIRECTORY);
+            if (!holder) return make_error(fmt::format("{}: {}", above, std::strerror(errno)));
+            const mode_t mode = i + 2 == parts.size() ? directory_mode(access) : 0755;
+            const std::string name(parts[i]);
+            if (::mkdirat(holder.get(), name.c_str(), mode) != 0) {
+                // EEXIST with nothing to open: a symlink leading nowhere inside the tree.
+                return make_error(fmt::format("{}: {}; not written", prefix,
+                                              errno == EEXIST ? "a symlink leading nowhere stands there"
+                                                              : std::strerror(errno)));
+            }
+            next = UniqueFd(::openat(holder.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!next || ::fchmod(next.get(), mode) != 0) {
+                return make_error(fmt::format("{}: {}", prefix, std::strerror(errno)));
+            }
+        }
+        parent.directory = tree.open(shown, O_RDONLY | O_DIRECTORY);
+    }
+    if (!parent.directory) {
+        if (errno == ENOENT) return make_error(fmt::format("{}: {}", path, kMissingDirectory));
+        return make_error(fmt::format("{}: {}", shown, std::strerror(errno)));
+    }
+    return parent;
+}
 
 bool has_wildcard(const std::string& pattern) {
     return pattern.find_first_of("*?[") != std::string::npos;
@@ -39,14 +188,10 @@ std::string errno_reason(int error) {
     return error == ENOENT ? "missing" : std::string(std::strerror(error));
 }
 
-// Reads a whole file; /proc and /sys report sizes of 0 or 4096, so read until EOF.
-FileRead read_one(const std::string& host_path, const std::string& real_path) {
+// Reads a whole file from an open descriptor; /proc and /sys report sizes of 0 or 4096, so read
+// until EOF, but never past kMaxFileBytes (a /dev/zero planted in a tree would never end).
+FileRead read_open_file(const std::string& host_path, int fd) {
     FileRead result{host_path, std::nullopt, {}};
-    const int fd = ::open(real_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        result.error = errno_reason(errno);
-        return result;
-    }
     std::string content;
     std::array<char, 16384> buffer;  // not zeroed: a sample reads a hundred files
     while (true) {
@@ -54,13 +199,15 @@ FileRead read_one(const std::string& host_path, const std::string& real_path) {
         if (n < 0) {
             if (errno == EINTR) continue;
             result.error = errno_reason(errno);  // e.g. EINVAL: speed of a link that is down
-            ::close(fd);
             return result;
         }
         if (n == 0) break;
+        if (content.size() + static_cast<std::size_t>(n) > kMaxFileBytes) {
+            result.error = fmt::format("larger than {} MiB; not read", kMaxFileBytes >> 20);
+            return result;
+        }
         content.append(buffer.data(), static_cast<std::size_t>(n));
     }
-    ::close(fd);
     result.content = std::move(content);
     return result;
 }
@@ -84,7 +231,7 @@ Status write_all(int fd, const std::string& content, const std::string& path) {
 // a match is not stat()ed first, since opening it says the same (a hundred files a sample).
 class Expander {
 public:
-    explicit Expander(std::string root) : root_(std::move(root)) {}
+    explicit Expander(const Tree& tree) : tree_(tree) {}
 
     // Host paths matching `pattern`; a literal pattern is returned as is, to be read or to fail.
     std::vector<std::string> matches(const std::string& pattern) {
@@ -110,15 +257,14 @@ public:
         return paths;
     }
 
-    std::string real_path(const std::string& host_path) const { return root_ + host_path; }
-
 private:
     // The names in a directory, sorted; none when it cannot be listed.
     const std::vector<std::string>& listing(const std::string& host_directory) {
         auto [entry, inserted] = listings_.try_emplace(host_directory);
         if (!inserted) return entry->second;
-        const std::string real = root_ + (host_directory.empty() ? "/" : host_directory);
-        if (DIR* directory = ::opendir(real.c_str())) {
+        UniqueFd fd = tree_.open(host_directory.empty() ? "/" : host_directory, O_RDONLY | O_DIRECTORY);
+        if (DIR* directory = fd ? ::fdopendir(fd.get()) : nullptr) {
+            fd.release();  // closedir closes it
             while (const dirent* item = ::readdir(directory)) {
                 const std::string_view name = item->d_name;
                 if (name != "." && name != "..") entry->second.emplace_back(name);
@@ -129,7 +275,7 @@ private:
         return entry->second;
     }
 
-    std::string root_;
+    const Tree& tree_;
     std::map<std::string, std::vector<std::string>> listings_;
 };
 
@@ -141,17 +287,36 @@ void expand(Expander& expander, const std::vector<std::string>& patterns, std::v
             ReadFn read_fn) {
     for (const auto& pattern : patterns) {
         for (const auto& path : expander.matches(pattern)) {
-            auto read = read_fn(path, expander.real_path(path));
+            auto read = read_fn(path);
             if (has_wildcard(pattern) && !read.content && vanished(read)) continue;
             reads.push_back(std::move(read));
         }
     }
 }
 
-FileRead read_link(const std::string& host_path, const std::string& real_path) {
+// In a tree only regular files are read: a FIFO would hang the sample, a device never end.
+FileRead read_in_tree(const Tree& tree, const std::string& host_path) {
+    const UniqueFd fd = tree.open(host_path, O_RDONLY | (tree.confined() ? O_NONBLOCK : 0));
+    if (!fd) return FileRead{host_path, std::nullopt, errno_reason(errno)};
+    if (tree.confined()) {
+        struct stat status {};
+        if (::fstat(fd.get(), &status) != 0 || !S_ISREG(status.st_mode)) {
+            return FileRead{host_path, std::nullopt, "not a regular file"};
+        }
+    }
+    return read_open_file(host_path, fd.get());
+}
+
+FileRead read_link(const Tree& tree, const std::string& host_path) {
     FileRead result{host_path, std::nullopt, {}, true};
+    const auto slash = host_path.rfind('/');
+    const UniqueFd parent = tree.open(slash == 0 ? "/" : host_path.substr(0, slash), O_PATH | O_DIRECTORY);
+    if (!parent) {
+        result.error = errno_reason(errno);
+        return result;
+    }
     std::array<char, 4096> buffer{};
-    const ssize_t n = ::readlink(real_path.c_str(), buffer.data(), buffer.size());
+    const ssize_t n = ::readlinkat(parent.get(), host_path.c_str() + slash + 1, buffer.data(), buffer.size());
     if (n < 0) {
         result.error = errno_reason(errno);
     } else {
@@ -166,13 +331,13 @@ LocalTransport::LocalTransport(std::string root) : root_(std::move(root)) {
     while (!root_.empty() && root_.back() == '/') root_.pop_back();
 }
 
-std::string LocalTransport::resolve(const std::string& path) const { return root_ + path; }
-
 Result<std::vector<FileRead>> LocalTransport::read(const ReadRequest& request) {
+    auto tree = Tree::open_root(root_);
+    if (!tree) return tree.error();
     std::vector<FileRead> reads;
-    Expander expander(root_);
-    expand(expander, request.files, reads, read_one);
-    expand(expander, request.links, reads, read_link);
+    Expander expander(*tree);
+    expand(expander, request.files, reads, [&](const std::string& path) { return read_in_tree(*tree, path); });
+    expand(expander, request.links, reads, [&](const std::string& path) { return read_link(*tree, path); });
     return reads;
 }
 
@@ -298,72 +463,110 @@ Result<CommandOutput> LocalTransport::run(const std::string& command, std::chron
     return output;
 }
 
-Status LocalTransport::inside_root(const std::string& path) const {
-    if (root_.empty()) return Ok{};
-    // A copied tree may hold symlinks pointing out of it (sosreport keeps them): a write must not
-    // follow one onto the machine netdiag runs on.
-    std::error_code error;
-    const auto root = std::filesystem::canonical(root_, error);
-    if (error) return make_error(fmt::format("{}: {}", root_, error.message()));
-    const auto parent = std::filesystem::weakly_canonical(std::filesystem::path(resolve(path)).parent_path(), error);
-    if (error) return make_error(fmt::format("{}: {}", path, error.message()));
-    const auto relative = parent.lexically_relative(root);
-    if (relative.empty() || *relative.begin() == "..") {
-        return make_error(fmt::format("{}: leads out of {} (through a symlink); not written", path, root_));
-    }
-    return Ok{};
-}
-
-Status LocalTransport::write_file(const std::string& path, const std::string& content, FileAccess /*access*/) {
-    if (auto inside = inside_root(path); !inside) return inside;
-    const std::string real_path = resolve(path);
+Status LocalTransport::write_file(const std::string& path, const std::string& content, FileAccess access) {
+    auto tree = Tree::open_root(root_);
+    if (!tree) return tree.error();
+    auto place = open_parent(*tree, path, /*create=*/!is_kernel_path(path), access);
+    if (!place) return place.error();
+    const int directory = place->directory.get();
+    const std::string& leaf = place->leaf;
     if (is_kernel_path(path)) {
         // Kernel files take one write in place; a temp file and rename would not reach the kernel.
-        const int fd = ::open(real_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
-        auto written = write_all(fd, content, path);
-        if (::close(fd) != 0 && written.ok()) {
+        // In a tree, O_NONBLOCK: a FIFO planted there must not hold the run.
+        const int flags = O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | (root_.empty() ? 0 : O_NONBLOCK);
+        UniqueFd file(::openat(directory, leaf.c_str(), flags));
+        if (!file) return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
+        if (!root_.empty()) {
+            struct stat status {};
+            if (::fstat(file.get(), &status) != 0 || !S_ISREG(status.st_mode) || status.st_nlink != 1) {
+                return make_error(fmt::format("{}: not a plain file in {} (a device, FIFO or hard link); not written",
+                                              path, root_));
+            }
+        }
+        auto written = write_all(file.get(), content, path);
+        if (::close(file.release()) != 0 && written.ok()) {
             return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
         }
         return written;
     }
-    // /etc/sysctl.d and friends may not exist yet (always so in a sandbox root).
-    const auto directory_path = std::filesystem::path(real_path).parent_path();
-    std::error_code ignored;
-    std::filesystem::create_directories(directory_path, ignored);
-    const std::string temp_path = real_path + ".netdiag-tmp";
-    const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) return make_error(fmt::format("{}: {}", temp_path, std::strerror(errno)));
-    auto written = write_all(fd, content, temp_path);
-    if (written.ok() && ::fsync(fd) != 0) {
-        written = make_error(fmt::format("{}: fsync: {}", temp_path, std::strerror(errno)));
+    if (auto trusted = trusted_directory(directory, path.substr(0, path.size() - leaf.size() - 1)); !trusted) {
+        return trusted;
     }
-    ::close(fd);
-    if (!written.ok() || ::rename(temp_path.c_str(), real_path.c_str()) != 0) {
+    // A symlink or directory at the name is refused: renaming over a symlink would hide where the
+    // content went, and over a directory would fail half-way.
+    struct stat existing {};
+    if (::fstatat(directory, leaf.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(existing.st_mode)) {
+        return make_error(fmt::format("{}: {}; not written", path, kind_of(existing.st_mode)));
+    }
+    // The temporary is created exclusively under a name nobody can guess, so nothing planted
+    // beside the target (a file, a symlink, a FIFO) is ever written through.
+    std::string temp;
+    UniqueFd file;
+    for (int attempt = 0; attempt < 16 && !file; ++attempt) {
+        temp = leaf + ".netdiag-" + random_suffix();
+        file.reset(::openat(directory, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                            file_mode(access)));
+        if (!file && errno != EEXIST) break;
+    }
+    if (!file) return make_error(fmt::format("{}: cannot create a temporary beside it: {}", path, std::strerror(errno)));
+    auto written = write_all(file.get(), content, path);
+    if (written.ok() && ::fchmod(file.get(), file_mode(access)) != 0) {  // the umask must not decide
+        written = make_error(fmt::format("{}: chmod: {}", path, std::strerror(errno)));
+    }
+    if (written.ok() && ::fsync(file.get()) != 0) {
+        written = make_error(fmt::format("{}: fsync: {}", path, std::strerror(errno)));
+    }
+    file.reset();
+    if (!written.ok() || ::renameat(directory, temp.c_str(), directory, leaf.c_str()) != 0) {
         const std::string reason = written.ok() ? std::strerror(errno) : written.error().message;
-        ::unlink(temp_path.c_str());
-        return make_error(fmt::format("{}: {}", path, reason));
+        ::unlinkat(directory, temp.c_str(), 0);
+        return make_error(written.ok() ? fmt::format("{}: {}", path, reason) : reason);
     }
-    // The rename itself survives a crash only once the directory is synced.
-    const int directory = ::open(directory_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (directory >= 0) {
-        ::fsync(directory);
-        ::close(directory);
-    }
+    ::fsync(directory);  // the rename itself survives a crash only once the directory is synced
     return Ok{};
 }
 
 Status LocalTransport::remove_file(const std::string& path) {
     if (is_kernel_path(path)) return make_error(fmt::format("{}: kernel files cannot be removed", path));
-    if (auto inside = inside_root(path); !inside) return inside;
-    if (::unlink(resolve(path).c_str()) != 0 && errno != ENOENT) {
+    auto tree = Tree::open_root(root_);
+    if (!tree) return tree.error();
+    auto place = open_parent(*tree, path, /*create=*/false, FileAccess::shared);
+    if (!place) {
+        return place.error().message.ends_with(kMissingDirectory) ? Status(Ok{}) : Status(place.error());
+    }
+    struct stat existing {};
+    if (::fstatat(place->directory.get(), place->leaf.c_str(), &existing, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return Ok{};
+        return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
+    }
+    if (!S_ISREG(existing.st_mode)) return make_error(fmt::format("{}: {}; not removed", path, kind_of(existing.st_mode)));
+    if (::unlinkat(place->directory.get(), place->leaf.c_str(), 0) != 0 && errno != ENOENT) {
         return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
     }
     return Ok{};
 }
 
 Result<std::vector<FileStatus>> LocalTransport::inspect(const std::vector<std::string>& paths) {
-    return make_error(fmt::format("inspect is not implemented yet ({} paths)", paths.size()));
+    auto tree = Tree::open_root(root_);
+    if (!tree) return tree.error();
+    std::vector<FileStatus> result;
+    for (const auto& path : paths) {
+        FileStatus status{path};
+        auto place = open_parent(*tree, path, /*create=*/false, FileAccess::shared);
+        struct stat found {};
+        if (place && ::fstatat(place->directory.get(), place->leaf.c_str(), &found, AT_SYMLINK_NOFOLLOW) == 0) {
+            status.exists = true;
+            status.type = S_ISREG(found.st_mode) ? 'f' : S_ISDIR(found.st_mode) ? 'd' : S_ISLNK(found.st_mode) ? 'l' : 'o';
+            status.mode = found.st_mode & 07777;
+            status.trusted_owner = found.st_uid == 0 || found.st_uid == ::geteuid();
+        } else if (!place && !place.error().message.ends_with(kMissingDirectory)) {
+            return place.error();
+        } else if (place && errno != ENOENT) {
+            return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
+        }
+        result.push_back(std::move(status));
+    }
+    return result;
 }
 
 }  // namespace netdiag

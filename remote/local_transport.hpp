@@ -9,7 +9,8 @@ namespace netdiag {
 
 class LocalTransport final : public Transport {
 public:
-    // root "/" is the live host; any other directory is a captured or sandbox tree.
+    // root "/" is the live host; any other directory is a captured or sandbox tree, inside which
+    // every read and write stays, whatever symlinks it holds or a racing process swaps in.
     explicit LocalTransport(std::string root = "/");
 
     Result<std::vector<FileRead>> read(const ReadRequest& request) override;
@@ -20,10 +21,6 @@ public:
     Status write_file(const std::string& path, const std::string& content, FileAccess access) override;
     Status remove_file(const std::string& path) override;
     Result<std::vector<FileStatus>> inspect(const std::vector<std::string>& paths) override;
-
-    // The real path of a host path under the root.
-    std::string resolve(const std::string& path) const;
-    Status inside_root(const std::string& path) const;  // refuses paths that leave the tree
 
 private:
     std::string root_;  // without a trailing slash; empty for the live host

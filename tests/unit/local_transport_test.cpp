@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -41,12 +42,13 @@ TEST_CASE("a write through a symlink out of the tree is refused") {
     LocalTransport host(tree.string());
     const auto through_directory = host.write_file("/etc/sysctl.d/60-netdiag-softnet-backlog.conf", "x\n", FileAccess::shared);
     REQUIRE_FALSE(through_directory);
-    CHECK(through_directory.error().message.find("leads out of") != std::string::npos);
+    CHECK(through_directory.error().message.find("not written") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(outside / "sysctl.d"));
 
     const auto through_file = host.write_file("/proc/sys/net/core/netdev_max_backlog", "2000\n", FileAccess::shared);
     CHECK_FALSE(through_file);
-    CHECK_FALSE(host.remove_file("/etc/victim"));
+    // Inside the tree /etc leads nowhere (its absolute target is looked up in the tree): nothing to remove.
+    CHECK(host.remove_file("/etc/victim"));
     std::ifstream victim(outside / "victim");
     std::string text;
     std::getline(victim, text);
@@ -55,6 +57,86 @@ TEST_CASE("a write through a symlink out of the tree is refused") {
     std::filesystem::create_directories(tree / "var/lib");
     CHECK(host.write_file("/var/lib/netdiag/journal/j.json", "{}\n", FileAccess::owner_only));
     CHECK(std::filesystem::exists(tree / "var/lib/netdiag/journal/j.json"));
+    std::filesystem::remove_all(base);
+}
+
+TEST_CASE("modes of what is written do not depend on the umask") {
+    const auto tree = fresh_directory("umask");
+    const mode_t old_umask = ::umask(0);
+    LocalTransport host(tree.string());
+    REQUIRE(host.write_file("/var/lib/netdiag/journal/j.json", "{}\n", FileAccess::owner_only));
+    REQUIRE(host.write_file("/etc/sysctl.d/60-netdiag-ports.conf", "x\n", FileAccess::shared));
+    ::umask(old_umask);
+    const auto mode = [&](const char* path) {
+        return static_cast<unsigned>(std::filesystem::status(tree / path).permissions());
+    };
+    CHECK(mode("var") == 0755);
+    CHECK(mode("var/lib/netdiag") == 0755);
+    CHECK(mode("var/lib/netdiag/journal") == 0700);
+    CHECK(mode("var/lib/netdiag/journal/j.json") == 0600);
+    CHECK(mode("etc/sysctl.d") == 0755);
+    CHECK(mode("etc/sysctl.d/60-netdiag-ports.conf") == 0644);
+    std::filesystem::remove_all(tree);
+}
+
+TEST_CASE("nothing planted at or beside a target is written through") {
+    const auto base = fresh_directory("planted");
+    const auto tree = base / "tree";
+    std::filesystem::create_directories(tree / "etc/sysctl.d");
+    std::ofstream(base / "victim") << "precious\n";
+    // The old fixed temporary name, and a symlink at the target itself.
+    std::filesystem::create_symlink(base / "victim", tree / "etc/sysctl.d/60-netdiag-ports.conf.netdiag-tmp");
+    LocalTransport host(tree.string());
+    REQUIRE(host.write_file("/etc/sysctl.d/60-netdiag-ports.conf", "new\n", FileAccess::shared));
+    CHECK(test::slurp((tree / "etc/sysctl.d/60-netdiag-ports.conf").string()) == "new\n");
+    std::filesystem::create_symlink(base / "victim", tree / "etc/sysctl.d/60-netdiag-conntrack.conf");
+    const auto through_link = host.write_file("/etc/sysctl.d/60-netdiag-conntrack.conf", "new\n", FileAccess::shared);
+    REQUIRE_FALSE(through_link);
+    CHECK(through_link.error().message.find("symlink") != std::string::npos);
+    CHECK_FALSE(host.remove_file("/etc/sysctl.d/60-netdiag-conntrack.conf"));
+    CHECK(std::filesystem::is_symlink(tree / "etc/sysctl.d/60-netdiag-conntrack.conf"));
+    std::filesystem::create_directories(tree / "etc/sysctl.d/60-netdiag-budget.conf");
+    CHECK_FALSE(host.write_file("/etc/sysctl.d/60-netdiag-budget.conf", "new\n", FileAccess::shared));
+    CHECK(test::slurp((base / "victim").string()) == "precious\n");
+    // No temporary is left behind, whatever happened.
+    for (const auto& entry : std::filesystem::directory_iterator(tree / "etc/sysctl.d")) {
+        const auto name = entry.path().filename().string();
+        CHECK((name.find(".netdiag-") == std::string::npos || name == "60-netdiag-ports.conf.netdiag-tmp"));
+    }
+    // A directory others may write into is not written into.
+    std::filesystem::create_directories(tree / "etc/netdiag");
+    std::filesystem::permissions(tree / "etc/netdiag", std::filesystem::perms(0777));
+    const auto loose = host.write_file("/etc/netdiag/irq-affinity.sh", "#!/bin/sh\n", FileAccess::shared);
+    REQUIRE_FALSE(loose);
+    CHECK(loose.error().message.find("others could change") != std::string::npos);
+    std::filesystem::remove_all(base);
+}
+
+TEST_CASE("reads in a tree stay in it and take regular files only") {
+    const auto base = fresh_directory("reads");
+    const auto tree = base / "tree";
+    std::filesystem::create_directories(tree / "proc/net");
+    std::filesystem::create_directories(tree / "sys/devices/eth0");
+    std::filesystem::create_directories(tree / "sys/class/net");
+    std::ofstream(base / "secret") << "SECRET-OUTSIDE\n";
+    std::ofstream(tree / "sys/devices/eth0/speed") << "1000\n";
+    std::filesystem::create_symlink(base / "secret", tree / "proc/net/snmp");
+    std::filesystem::create_symlink("../../devices/eth0", tree / "sys/class/net/eth0");
+    REQUIRE(::mkfifo((tree / "proc/net/dev").c_str(), 0600) == 0);
+    std::filesystem::create_symlink("/dev/zero", tree / "proc/net/netstat");
+    LocalTransport host(tree.string());
+    ReadRequest request;
+    request.files = {"/proc/net/snmp", "/proc/net/dev", "/proc/net/netstat", "/sys/class/net/*/speed"};
+    auto reads = host.read(request);
+    REQUIRE(reads);
+    REQUIRE(reads->size() == 4);
+    CHECK_FALSE((*reads)[0].content);  // its target is looked up inside the tree, where there is none
+    CHECK((*reads)[0].error == "missing");
+    CHECK_FALSE((*reads)[1].content);  // a FIFO: refused at once, never waited on
+    CHECK((*reads)[1].error == "not a regular file");
+    CHECK_FALSE((*reads)[2].content);
+    CHECK((*reads)[3].path == "/sys/class/net/eth0/speed");  // symlinks inside the tree are followed
+    CHECK((*reads)[3].content == "1000\n");
     std::filesystem::remove_all(base);
 }
 
