@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/json_text.hpp"
+#include "common/text.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/fleet_options.hpp"
 #include "cmd/interrupt.hpp"
@@ -32,15 +33,23 @@ void add_undo_command(Cli& cli) {
 
 namespace {
 
-// The journal to undo on a host: the one named, or the latest whose changes may still stand;
-// nullopt when there is none of the latter.
-Result<std::optional<Journal>> pick_journal(Transport& host, const std::optional<std::string>& wanted) {
-    auto journals = read_journals(host);
-    if (!journals) return journals.error();
-    for (auto it = journals->rbegin(); it != journals->rend(); ++it) {
+// The journal to undo on a host: the one named, or the latest whose changes may still stand
+// (none when there is none of the latter); and the journal files skipped on the way.
+struct PickedJournal {
+    std::optional<Journal> journal;
+    std::vector<std::string> skipped;
+};
+
+Result<PickedJournal> pick_journal(Transport& host, const std::optional<std::string>& wanted) {
+    auto listing = read_journals(host);
+    if (!listing) return listing.error();
+    PickedJournal picked{std::nullopt, listing->skipped};
+    const auto& journals = listing->journals;
+    for (auto it = journals.rbegin(); it != journals.rend(); ++it) {
         if (wanted) {
-            if (it->id == *wanted) return std::optional<Journal>(*it);
-            continue;
+            if (it->id != *wanted) continue;
+            picked.journal = *it;
+            return picked;
         }
         if (it->state != "applied" && it->state != "started" && it->state != "rollback_failed") continue;
         // A run killed before its first write leaves a "started" journal with nothing to undo:
@@ -48,10 +57,11 @@ Result<std::optional<Journal>> pick_journal(Transport& host, const std::optional
         if (it->state == "started") {
             if (auto plan = plan_undo(host, *it); plan && plan->changes.empty()) continue;
         }
-        return std::optional<Journal>(*it);
+        picked.journal = *it;
+        return picked;
     }
-    if (wanted) return make_error(fmt::format("no journal {} on this host", *wanted));
-    return std::optional<Journal>();
+    if (wanted) return make_error(fmt::format("no journal {} on this host", printable(*wanted)));
+    return picked;
 }
 
 constexpr const char* kNothingToUndo = "nothing to undo: no journal of an applied fix on this host";
@@ -69,19 +79,22 @@ int run_undo(const UndoOptions& options) {
         std::vector<PlannedHost> planned(targets.size());
         run_bounded(targets.size(), (*hosts)->forks(), watch.stop(), [&](std::size_t index) {
             planned[index] = with_host(**hosts, index, [&](Transport& transport) {
-                auto journal = pick_journal(transport, options.journal);
-                if (!journal) return host_failure(targets[index].name, "error", journal.error().message);
+                auto picked = pick_journal(transport, options.journal);
+                if (!picked) return host_failure(targets[index].name, "error", picked.error().message);
                 PlannedHost result;
                 result.plan.host = targets[index].name;
-                if (!*journal) {
+                if (!picked->journal) {
+                    result.plan.notes = picked->skipped;
                     result.plan.notes.push_back(kNothingToUndo);
                     return result;
                 }
-                auto plan = plan_undo(transport, **journal);
+                const auto& journal = *picked->journal;
+                auto plan = plan_undo(transport, journal);
                 if (!plan) return host_failure(targets[index].name, "drifted", plan.error().message);
                 result.plan = std::move(plan).value();
                 result.plan.host = targets[index].name;
-                result.plan.notes.push_back(fmt::format("undo of journal {} ({})", (*journal)->id, (*journal)->state));
+                result.plan.notes = picked->skipped;
+                result.plan.notes.push_back(fmt::format("undo of journal {} ({})", journal.id, journal.state));
                 return result;
             });
         });
@@ -120,13 +133,19 @@ int run_undo(const UndoOptions& options) {
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     const auto outcomes = roll_out(**hosts, all, (*hosts)->forks(), static_cast<int>(targets.size()) + 1, watch.stop(),
                                    [&](std::size_t index, Transport& transport) {
-                                       auto journal = pick_journal(transport, options.journal);
-                                       if (!journal) {
-                                           return HostOutcome{targets[index].name, "error", "", {journal.error().message}};
+                                       auto picked = pick_journal(transport, options.journal);
+                                       if (!picked) {
+                                           return HostOutcome{targets[index].name, "error", "", {picked.error().message}};
                                        }
-                                       if (!*journal) return HostOutcome{targets[index].name, "nothing_to_do", "", {kNothingToUndo}};
-                                       auto outcome = undo_journal(transport, **journal);
+                                       auto messages = picked->skipped;
+                                       if (!picked->journal) {
+                                           messages.push_back(kNothingToUndo);
+                                           return HostOutcome{targets[index].name, "nothing_to_do", "", messages};
+                                       }
+                                       auto outcome = undo_journal(transport, *picked->journal);
                                        outcome.host = targets[index].name;
+                                       messages.insert(messages.end(), outcome.messages.begin(), outcome.messages.end());
+                                       outcome.messages = std::move(messages);
                                        return outcome;
                                    });
     if (watch.interrupted()) return exit_code::kInterrupted;

@@ -1,6 +1,7 @@
 #include "remediation/apply.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <stdexcept>
 
@@ -11,6 +12,7 @@
 #include "common/json_text.hpp"
 #include "common/text.hpp"
 #include "remediation/plan_json.hpp"
+#include "remediation/planners.hpp"
 
 namespace netdiag {
 namespace {
@@ -75,7 +77,46 @@ std::vector<std::string> roll_back(Transport& host, const std::vector<PlannedCha
 
 Status write_journal(Transport& host, Journal& journal, std::string_view state) {
     journal.state = std::string(state);
-    return host.write_file(journal_path(journal.id), journal_to_text(journal), FileAccess::owner_only);
+    if (journal.file.empty()) journal.file = journal_path(journal.id);
+    return host.write_file(journal.file, journal_to_text(journal), FileAccess::owner_only);
+}
+
+constexpr std::string_view kJournalStates[] = {"started", "applied", "rolled_back", "rollback_failed", "aborted", "undone"};
+
+// The journal directory and the one above it must be root's (or netdiag's user's) and writable by
+// nobody else: whoever could write there could plant a journal for undo to act on, or swap the
+// directory for one of their own.
+Status check_journal_directory(Transport& host) {
+    const std::string parent(kJournalDirectory.substr(0, kJournalDirectory.rfind('/')));
+    auto statuses = host.inspect({parent, std::string(kJournalDirectory)});
+    if (!statuses) return statuses.error();
+    for (const auto& status : *statuses) {
+        if (!status.exists) continue;
+        if (status.type != 'd' || !status.trusted_owner || (status.mode & 022) != 0) {
+            return make_error(fmt::format(
+                "{}: {}; netdiag trusts journals only in a directory that root owns and only root can write to "
+                "(chown root:root {} && chmod 700 {}); nothing written",
+                status.path,
+                status.type != 'd'       ? std::string("not a directory")
+                : !status.trusted_owner ? std::string("not owned by root")
+                                        : fmt::format("mode {:04o} lets others write there", status.mode),
+                status.path, status.path));
+        }
+    }
+    return Ok{};
+}
+
+std::string_view file_name(std::string_view path) { return path.substr(path.rfind('/') + 1); }
+
+// Journals of finished runs past the retention time: nothing in them can still be undone usefully.
+std::size_t prune_journals(Transport& host, const std::vector<Journal>& journals, std::int64_t now_unix_ms) {
+    std::size_t removed = 0;
+    for (const auto& journal : journals) {
+        const bool finished = journal.state == "aborted" || journal.state == "rolled_back" || journal.state == "undone";
+        if (!finished || journal.file.empty() || now_unix_ms - journal.created_at_unix_ms <= kJournalRetentionMs) continue;
+        if (host.remove_file(journal.file)) ++removed;
+    }
+    return removed;
 }
 
 // How long a "started" journal with nothing written yet counts as a run in progress.
@@ -83,12 +124,14 @@ constexpr std::int64_t kRunInProgressMs = 15 * 60 * 1000;
 
 }  // namespace
 
-std::optional<std::string> unfinished_run(Transport& host, const std::string& own_id, std::int64_t now_unix_ms) {
-    auto journals = read_journals(host);
-    if (!journals) return "cannot read the journals: " + journals.error().message;
-    for (const auto& other : *journals) {
+std::optional<std::string> unfinished_run(Transport& host, const std::vector<Journal>& journals, const std::string& own_id,
+                                          std::int64_t now_unix_ms) {
+    for (const auto& other : journals) {
         if (other.id == own_id || other.state != "started") continue;
-        const bool recent = now_unix_ms - other.created_at_unix_ms < kRunInProgressMs;
+        // A journal dated in the future (a clock set back) is not "recent" for ever: only writes
+        // it left standing keep it in the way.
+        const auto age = now_unix_ms - other.created_at_unix_ms;
+        const bool recent = age >= 0 && age < kRunInProgressMs;
         auto pending = plan_undo(host, other);
         if (recent || !pending || !pending->changes.empty()) {
             return fmt::format("another netdiag run has not finished here (journal {}); if it was killed, "
@@ -97,6 +140,21 @@ std::optional<std::string> unfinished_run(Transport& host, const std::string& ow
         }
     }
     return std::nullopt;
+}
+
+bool valid_journal_id(std::string_view id) {
+    // 20261202T041501.123Z-web1: digits where make_journal_id puts them, then the sanitised host.
+    constexpr std::string_view kStamp = "ddddddddTdddddd.dddZ-";
+    if (id.size() <= kStamp.size() || id.size() > kStamp.size() + 64) return false;
+    for (std::size_t i = 0; i < kStamp.size(); ++i) {
+        const char c = id[i];
+        if (kStamp[i] == 'd' ? !(c >= '0' && c <= '9') : c != kStamp[i]) return false;
+    }
+    const auto host = id.substr(kStamp.size());
+    if (host.empty()) return false;
+    return std::all_of(host.begin(), host.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    });
 }
 
 std::string journal_path(const std::string& id) { return fmt::format("{}/{}.json", kJournalDirectory, id); }
@@ -121,7 +179,19 @@ Result<Journal> parse_journal(std::string_view text, std::string_view file) {
         journal.host = document.at("host").get<std::string>();
         journal.state = document.at("state").get<std::string>();
         journal.created_at_unix_ms = document.at("created_at_unix_ms").get<std::int64_t>();
-        for (const auto& entry : document.at("changes")) journal.changes.push_back(change_from_json(entry));
+        if (!valid_journal_id(journal.id)) {
+            return make_error(fmt::format("{}: \"{}\" is not a journal id netdiag makes", file, printable(journal.id)));
+        }
+        if (has_control_characters(journal.host)) {
+            return make_error(fmt::format("{}: host \"{}\" holds control characters", file, printable(journal.host)));
+        }
+        if (std::find(std::begin(kJournalStates), std::end(kJournalStates), journal.state) == std::end(kJournalStates)) {
+            return make_error(fmt::format("{}: \"{}\" is not a journal state", file, printable(journal.state)));
+        }
+        for (const auto& entry : document.at("changes")) {
+            journal.changes.push_back(change_from_json(entry, ChangeSource::journal));
+        }
+        refuse_duplicate_paths(journal.changes);
         return journal;
     } catch (const nlohmann::json::exception& error) {
         return make_error(fmt::format("{}: not a valid journal: {}", file, error.what()));
@@ -146,22 +216,49 @@ bool same_value(const std::string& path, const std::optional<std::string>& a, co
 HostOutcome apply_plan(Transport& host, const HostPlan& plan, const std::string& journal_id, std::int64_t now_unix_ms) {
     HostOutcome outcome{plan.host, "nothing_to_do", journal_id, {}};
     if (plan.changes.empty()) return outcome;
+    const auto refuse = [&](std::string message) {
+        outcome.status = "error";
+        outcome.messages.push_back(std::move(message));
+        return outcome;
+    };
+
+    // Whatever made the plan, nothing netdiag would not write itself is written.
+    for (const auto& change : plan.changes) {
+        std::optional<std::string> problem;
+        if (!plannable_path(change.path)) problem = fmt::format("\"{}\" is not a path netdiag plans", printable(change.path));
+        else if (change.remove && !removable_path(change.path)) problem = change.path + ": netdiag removes only its own files";
+        else if (!change.remove) problem = content_problem(change.path, change.after);
+        if (problem) return refuse(fmt::format("refusing the plan: {}; nothing written", *problem));
+    }
+    try {
+        refuse_duplicate_paths(plan.changes);
+    } catch (const std::invalid_argument& error) {
+        return refuse(fmt::format("refusing the plan: {}; nothing written", error.what()));
+    }
+    if (!valid_journal_id(journal_id)) return refuse(fmt::format("\"{}\" is not a journal id; nothing written", printable(journal_id)));
+    if (auto trusted = check_journal_directory(host); !trusted) return refuse(trusted.error().message);
 
     // 1. The journal first, so that even a run killed after the first write can be undone.
-    Journal journal{journal_id, plan.host, "started", now_unix_ms, plan.changes};
+    Journal journal{journal_id, "", plan.host, "started", now_unix_ms, plan.changes};
     if (auto status = write_journal(host, journal, "started"); !status) {
-        outcome.status = "error";
-        outcome.messages.push_back("cannot write the journal: " + status.error().message);
-        return outcome;
+        return refuse("cannot write the journal: " + status.error().message);
     }
 
     // Another run that has not finished: one in progress now, or one killed with writes standing.
     // Two runs writing the same files at once would each trust a drift check the other breaks.
-    if (auto busy = unfinished_run(host, journal_id, now_unix_ms)) {
-        outcome.status = "error";
-        outcome.messages.push_back(*busy);
+    auto listing = read_journals(host);
+    if (!listing) {
         (void)write_journal(host, journal, "aborted");
-        return outcome;
+        return refuse("cannot read the journals: " + listing.error().message);
+    }
+    for (const auto& skipped : listing->skipped) outcome.messages.push_back(skipped);
+    if (auto busy = unfinished_run(host, listing->journals, journal_id, now_unix_ms)) {
+        (void)write_journal(host, journal, "aborted");
+        return refuse(*busy);
+    }
+    if (const auto pruned = prune_journals(host, listing->journals, now_unix_ms); pruned > 0) {
+        outcome.messages.push_back(fmt::format("removed {} journal(s) of finished runs older than {} days", pruned,
+                                               kJournalRetentionMs / (24 * 60 * 60 * 1000)));
     }
 
     // 2. Drift: the host must still hold what the plan was made against.
@@ -231,20 +328,47 @@ HostOutcome apply_plan(Transport& host, const HostPlan& plan, const std::string&
     return outcome;
 }
 
-Result<std::vector<Journal>> read_journals(Transport& host) {
+Result<JournalListing> read_journals(Transport& host) {
+    if (auto trusted = check_journal_directory(host); !trusted) return trusted.error();
     ReadRequest request;
     request.files.push_back(std::string(kJournalDirectory) + "/*.json");
     auto reads = host.read(request);
     if (!reads) return reads.error();
-    std::vector<Journal> journals;
-    for (const auto& read : *reads) {
-        if (!read.content) continue;
+    std::vector<std::string> paths;
+    for (const auto& read : *reads) paths.push_back(read.path);
+    auto statuses = host.inspect(paths);
+    if (!statuses) return statuses.error();
+    JournalListing listing;
+    const auto skip = [&](const std::string& path, const std::string& why) {
+        listing.skipped.push_back(fmt::format("{}: {}; skipped (`netdiag undo` ignores it)", printable(path), why));
+    };
+    for (std::size_t i = 0; i < reads->size(); ++i) {
+        const auto& read = (*reads)[i];
+        const auto& status = (*statuses)[i];
+        // Judged before its content is looked at: a link to another file must not show that file.
+        if (status.type != 'f' || !status.trusted_owner || (status.mode & 022) != 0) {
+            skip(read.path, "not a regular file that only root can write");
+            continue;
+        }
+        if (!read.content) {
+            skip(read.path, "cannot be read: " + read.error);
+            continue;
+        }
         auto journal = parse_journal(*read.content, read.path);
-        if (!journal) return journal.error();
-        journals.push_back(std::move(journal).value());
+        if (!journal) {
+            listing.skipped.push_back(journal.error().message + "; skipped");
+            continue;
+        }
+        if (file_name(read.path) != journal->id + ".json") {
+            skip(read.path, fmt::format("holds journal {}, which is not its name", journal->id));
+            continue;
+        }
+        journal->file = read.path;
+        listing.journals.push_back(std::move(journal).value());
     }
-    std::sort(journals.begin(), journals.end(), [](const Journal& a, const Journal& b) { return a.id < b.id; });
-    return journals;
+    std::sort(listing.journals.begin(), listing.journals.end(),
+              [](const Journal& a, const Journal& b) { return a.id < b.id; });
+    return listing;
 }
 
 Result<HostPlan> plan_undo(Transport& host, const Journal& journal) {

@@ -1,9 +1,12 @@
 #include "remediation/plan_json.hpp"
 
+#include <algorithm>
+#include <set>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "common/text.hpp"
 #include "remediation/planners.hpp"
 
 namespace netdiag {
@@ -17,7 +20,7 @@ nlohmann::json change_to_json(const PlannedChange& change) {
             {"remove", change.remove}};
 }
 
-PlannedChange change_from_json(const nlohmann::json& json) {
+PlannedChange change_from_json(const nlohmann::json& json, ChangeSource source) {
     PlannedChange change;
     change.path = json.at("path").get<std::string>();
     if (!json.at("before").is_null()) change.before = json.at("before").get<std::string>();
@@ -26,9 +29,37 @@ PlannedChange change_from_json(const nlohmann::json& json) {
     change.fix = json.value("fix", "");
     change.remove = json.value("remove", false);
     if (!plannable_path(change.path)) {
-        throw std::invalid_argument(fmt::format("{} is not a path netdiag plans changes to", change.path));
+        throw std::invalid_argument(fmt::format("\"{}\" is not a path netdiag plans changes to", printable(change.path)));
+    }
+    const auto& fixers = fixer_catalogue();
+    if (!change.fix.empty() &&
+        std::none_of(fixers.begin(), fixers.end(), [&](const Fixer& fixer) { return fixer.id == change.fix; })) {
+        throw std::invalid_argument(fmt::format("{}: \"{}\" is not a fix netdiag has", change.path, printable(change.fix)));
+    }
+    if (change.remove && !removable_path(change.path)) {
+        throw std::invalid_argument(fmt::format("{}: netdiag removes only the files it creates", change.path));
+    }
+    if (!change.remove) {
+        if (auto problem = content_problem(change.path, change.after)) throw std::invalid_argument(*problem);
+    }
+    if (source == ChangeSource::journal) {
+        // Undo writes `before` back, or removes the file when there was none.
+        if (change.before) {
+            if (auto problem = content_problem(change.path, *change.before)) throw std::invalid_argument(*problem);
+        } else if (!removable_path(change.path)) {
+            throw std::invalid_argument(fmt::format("{}: a kernel file cannot have been absent before", change.path));
+        }
     }
     return change;
+}
+
+void refuse_duplicate_paths(const std::vector<PlannedChange>& changes) {
+    std::set<std::string> seen;
+    for (const auto& change : changes) {
+        if (!seen.insert(change.path).second) {
+            throw std::invalid_argument(fmt::format("{} appears twice; a change would hide another from undo", change.path));
+        }
+    }
 }
 
 nlohmann::json plan_document(const std::vector<PlannedHost>& hosts, std::int64_t generated_at_unix_ms) {
@@ -56,7 +87,14 @@ Result<std::vector<HostPlan>> parse_plan_document(std::string_view text, std::st
             if (host.value("status", "ok") != "ok") continue;  // nothing was planned for it
             HostPlan plan;
             plan.host = host.at("host").get<std::string>();
-            for (const auto& change : host.at("changes")) plan.changes.push_back(change_from_json(change));
+            if (plan.host.empty() || has_control_characters(plan.host)) {
+                throw std::invalid_argument(fmt::format("host \"{}\": not a host name", printable(plan.host)));
+            }
+            if (std::any_of(plans.begin(), plans.end(), [&](const HostPlan& other) { return other.host == plan.host; })) {
+                throw std::invalid_argument(fmt::format("host {} has two plans", plan.host));
+            }
+            for (const auto& change : host.at("changes")) plan.changes.push_back(change_from_json(change, ChangeSource::plan));
+            refuse_duplicate_paths(plan.changes);
             for (const auto& note : host.value("notes", nlohmann::json::array())) plan.notes.push_back(note.get<std::string>());
             plans.push_back(std::move(plan));
         }

@@ -22,9 +22,16 @@ struct PlannedHost {
     std::string error;
 };
 
-// One change as both plans and journals store it; change_from_json throws nlohmann's exceptions.
+// One change as both plans and journals store it; change_from_json throws nlohmann's exceptions,
+// or std::invalid_argument for a change netdiag would never make: a path it does not plan, content
+// it would not write there (content_problem), a removal of anything but its own persistent files.
+// A journal's `before` is checked like `after`, since undo writes it.
+enum class ChangeSource { plan, journal };
 nlohmann::json change_to_json(const PlannedChange& change);
-PlannedChange change_from_json(const nlohmann::json& json);
+PlannedChange change_from_json(const nlohmann::json& json, ChangeSource source);
+
+// Refuses a list of changes that names one path twice: the second would hide the first from undo.
+void refuse_duplicate_paths(const std::vector<PlannedChange>& changes);
 
 nlohmann::json plan_document(const std::vector<PlannedHost>& hosts, std::int64_t generated_at_unix_ms);
 Result<std::vector<HostPlan>> parse_plan_document(std::string_view text, std::string_view file);

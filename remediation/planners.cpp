@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
 #include <regex>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 
 #include "collect/parsers.hpp"
 #include "common/text.hpp"
+#include "remote/transport.hpp"
 
 namespace netdiag {
 namespace {
@@ -272,6 +274,12 @@ void plan_irq_affinity(const Snapshot& snapshot, const std::vector<Finding>& fin
         plan.note("irq-affinity: irqbalance is running (planned anyway, --force): it will move these IRQs again");
     }
     for (const auto& [info, reason] : targets) {
+        if (has_control_characters(info->name)) {
+            // Its paths could not be told apart from forged ones in a diff, nor pass a plan check.
+            plan.note(fmt::format("irq-affinity: the interface \"{}\" has control characters in its name; skipped",
+                                  printable(info->name)));
+            continue;
+        }
         const auto cpus = local_cpus(snapshot, *info, context);
         if (cpus.size() < 2) {
             plan.note(fmt::format("irq-affinity: {} has a single CPU to use; nothing to spread", info->name));
@@ -310,7 +318,7 @@ void plan_irq_affinity(const Snapshot& snapshot, const std::vector<Finding>& fin
             const auto mask = format_cpu_mask({cpu}, bits);
             plan.change(path, mask + "\n", fmt::format("{}; IRQ {} of {} to CPU{}", reason, irq, info->name, cpu),
                         "irq-affinity");
-            script.push_back(fmt::format("echo {} > {}  # {} to CPU{}", mask, path, info->name, cpu));
+            script.push_back(fmt::format("echo {} > {}  # {} to CPU{}", mask, path, printable(info->name), cpu));
         }
     }
 }
@@ -375,6 +383,7 @@ HostPlan plan_fixes(const Snapshot& snapshot, const std::vector<Finding>& findin
 }
 
 bool plannable_path(const std::string& path) {
+    if (has_control_characters(path)) return false;
     if (path.find("/../") != std::string::npos || path.find("/./") != std::string::npos ||
         path.find("//") != std::string::npos || path.ends_with("/..") || path.ends_with("/.")) {
         return false;
@@ -384,6 +393,125 @@ bool plannable_path(const std::string& path) {
     static const std::regex rps_mask(R"(/sys/class/net/[^/]+/queues/rx-[0-9]+/rps_cpus)");
     return std::regex_match(path, irq_mask) || std::regex_match(path, rps_mask);
 }
+
+namespace {
+
+// What each persistent file may set: its fixer's keys, and whether a key takes a pair.
+struct SysctlFileRule {
+    std::string_view path;
+    std::vector<std::string_view> keys;
+    bool pair = false;
+};
+
+const std::vector<SysctlFileRule>& sysctl_file_rules() {
+    static const std::vector<SysctlFileRule> rules{
+        {kConntrackSysctlFile, {"net.netfilter.nf_conntrack_max", "net.netfilter.nf_conntrack_buckets"}},
+        {kBacklogFile, {"net.core.netdev_max_backlog"}},
+        {kBudgetFile, {"net.core.netdev_budget", "net.core.netdev_budget_usecs"}},
+        {kPortRangeFile, {"net.ipv4.ip_local_port_range"}, true},
+    };
+    return rules;
+}
+
+bool is_unsigned_integer(std::string_view text) {
+    return !text.empty() && text.size() <= 19 &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_port_pair(std::string_view text) {
+    const auto words = split_ws(text);
+    if (words.size() != 2 || !is_unsigned_integer(words[0]) || !is_unsigned_integer(words[1])) return false;
+    const auto low = parse_i64(words[0]), high = parse_i64(words[1]);
+    return low && high && *low >= 1 && *low <= *high && *high <= 65535;
+}
+
+// "00000000,0000000f": comma-separated groups of at most 8 hex digits, as the kernel prints masks.
+bool is_cpu_mask(std::string_view text) {
+    const auto groups = split(text, ',');
+    if (groups.empty() || groups.size() > 256) return false;
+    return std::all_of(groups.begin(), groups.end(), [](std::string_view group) {
+        return !group.empty() && group.size() <= 8 &&
+               std::all_of(group.begin(), group.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+    });
+}
+
+bool is_comment_or_blank(std::string_view line) {
+    const auto text = trim(line);
+    return text.empty() || text.front() == '#';
+}
+
+std::optional<std::string> sysctl_file_problem(const SysctlFileRule& rule, std::string_view content) {
+    for (const auto line : lines_of(content)) {
+        if (is_comment_or_blank(line)) continue;
+        const auto equals = line.find('=');
+        const auto key = trim(line.substr(0, equals));
+        const auto value = equals == std::string_view::npos ? std::string_view() : trim(line.substr(equals + 1));
+        if (std::find(rule.keys.begin(), rule.keys.end(), key) == rule.keys.end()) {
+            return fmt::format("sets \"{}\", which is not one of its fix's keys", printable(key));
+        }
+        if (rule.pair ? !is_port_pair(value) : !is_unsigned_integer(value)) {
+            return fmt::format("gives {} the value \"{}\"", key, printable(value));
+        }
+    }
+    return std::nullopt;
+}
+
+// The lines plan_fixes writes into the IRQ script, and nothing else.
+std::optional<std::string> irq_script_problem(std::string_view content) {
+    static const std::regex echo_line(R"(echo [0-9a-f,]{1,2400} > /proc/irq/[0-9]{1,9}/smp_affinity( +#[^\n]*)?)");
+    const auto lines = lines_of(content);
+    if (lines.empty() || lines.front() != "#!/bin/sh") return "does not start with #!/bin/sh";
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        const auto line = lines[i];
+        if (line.empty() || line.front() == '#') continue;
+        if (!std::regex_match(line.begin(), line.end(), echo_line)) {
+            return fmt::format("holds the line \"{}\", which netdiag does not write", printable(line));
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> content_problem(const std::string& path, std::string_view content) {
+    constexpr std::size_t kMaxContent = std::size_t{1} << 20;
+    if (content.size() > kMaxContent) return fmt::format("{}: over {} bytes", path, kMaxContent);
+    for (const char c : content) {
+        const auto byte = static_cast<unsigned char>(c);
+        if ((byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7f) {
+            return fmt::format("{}: holds a control character (\\x{:02x})", path, byte);
+        }
+    }
+    const auto fail = [&](const std::string& why) { return std::optional<std::string>(fmt::format("{}: {}", path, why)); };
+    if (is_kernel_path(path)) {
+        const auto value = trim(content);
+        if (path == kPortRange) return is_port_pair(value) ? std::nullopt : fail("not a port range");
+        if (path.ends_with("/smp_affinity") || path.ends_with("/rps_cpus")) {
+            return is_cpu_mask(value) ? std::nullopt : fail("not a CPU mask");
+        }
+        return is_unsigned_integer(value) ? std::nullopt : fail("not a non-negative integer");
+    }
+    for (const auto& rule : sysctl_file_rules()) {
+        if (path != rule.path) continue;
+        if (auto problem = sysctl_file_problem(rule, content)) return fail(*problem);
+        return std::nullopt;
+    }
+    if (path == kConntrackModuleFile) {
+        for (const auto line : lines_of(content)) {
+            if (!is_comment_or_blank(line) && trim(line) != "nf_conntrack") {
+                return fail(fmt::format("loads \"{}\"; only nf_conntrack belongs there", printable(trim(line))));
+            }
+        }
+        return std::nullopt;
+    }
+    if (path == kIrqScript) {
+        if (auto problem = irq_script_problem(content)) return fail(*problem);
+        return std::nullopt;
+    }
+    return fail("not a file netdiag writes");
+}
+
+bool removable_path(const std::string& path) { return plannable_path(path) && !is_kernel_path(path); }
 
 std::string format_cpu_mask(const std::set<int>& cpus, int cpu_count) {
     int bits = std::max(cpu_count, 1);

