@@ -218,6 +218,9 @@ private:
         for (const auto& entry : node) {
             const std::string key(trim(entry.first.Scalar()));
             if (key.empty()) return at(file_, entry.first.Mark()) + "empty host name";
+            if (has_control_characters(key)) {
+                return at(file_, entry.first.Mark()) + fmt::format("host \"{}\": control characters in a host name", printable(key));
+            }
             const auto host_key = split_host_port(key);
             if (!host_key) return at(file_, entry.first.Mark()) + fmt::format("host \"{}\": port must be 1-65535", key);
             std::vector<std::string> names;
@@ -333,6 +336,9 @@ std::optional<std::string> scalar_var(const YAML::Node& value, std::string_view 
     if (!value.IsScalar() || trim(value.Scalar()).empty()) {
         return at(file, value.Mark()) + fmt::format("{} must be a non-empty string", key);
     }
+    if (has_control_characters(value.Scalar())) {
+        return at(file, value.Mark()) + fmt::format("{} holds control characters (\"{}\")", key, printable(value.Scalar()));
+    }
     out = value.Scalar();
     return std::nullopt;
 }
@@ -400,6 +406,9 @@ Result<std::vector<std::string>> expand_host_list(std::string_view list) {
         const auto item = trim(list.substr(start, i - start));
         start = i + 1;
         if (item.empty()) return make_error(fmt::format("empty host name in \"{}\"", list));
+        if (has_control_characters(item)) {
+            return make_error(fmt::format("\"{}\": control characters in a host name", printable(item)));
+        }
         std::vector<std::string> expanded;
         if (auto error = expand_brackets(item, expand_pdsh_range, expanded)) {
             return make_error(fmt::format("\"{}\": {}", item, *error));

@@ -128,6 +128,11 @@ TEST_CASE("inventory errors name the file and line", "[inventory]") {
     CHECK(error_of("") == "inv.yaml: the inventory has no hosts");
     CHECK(error_of("- a\n- b\n") == "inv.yaml:1: the inventory must be a mapping of groups (e.g. all:)");
     CHECK(error_of("all:\n  hosts:\n    a: [\n") .rfind("inv.yaml:", 0) == 0);
+    // Names and addresses steer messages, journals and SSH: no control characters in them.
+    CHECK(error_of("all:\n  hosts:\n    \"web\\e[2K1\":\n") ==
+          "inv.yaml:3: host \"web\\x1b[2K1\": control characters in a host name");
+    CHECK(error_of("all:\n  hosts:\n    a: {address: \"10.0.0.1\\nb\"}\n") ==
+          "inv.yaml:3: address holds control characters (\"10.0.0.1\\x0ab\")");
 }
 
 TEST_CASE("pdsh host lists", "[inventory]") {
