@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "common/json_text.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/fleet_options.hpp"
 #include "cmd/interrupt.hpp"
@@ -15,6 +14,7 @@
 #include "cmd/settings_options.hpp"
 #include "collect/plan_context.hpp"
 #include "common/exit_codes.hpp"
+#include "common/json_text.hpp"
 #include "common/text.hpp"
 #include "remediation/apply.hpp"
 #include "remediation/diff.hpp"
@@ -165,7 +165,7 @@ int run_fix(const FixOptions& options) {
     } else {
         for (const auto& host : planned) {
             if (host.status != "ok") {
-                fmt::print("# host: {}: {}: {}\n", host.plan.host, host.status, host.error);
+                fmt::print("# host: {}: {}: {}\n", printable(host.plan.host), host.status, printable(host.error));
             } else {
                 fmt::print("{}", render_plan_diff(host.plan));
             }

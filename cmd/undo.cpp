@@ -4,14 +4,14 @@
 
 #include <fmt/format.h>
 
-#include "common/json_text.hpp"
-#include "common/text.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/fleet_options.hpp"
 #include "cmd/interrupt.hpp"
 #include "cmd/remediation_common.hpp"
 #include "cmd/settings_options.hpp"
 #include "common/exit_codes.hpp"
+#include "common/json_text.hpp"
+#include "common/text.hpp"
 #include "remediation/diff.hpp"
 
 namespace netdiag {
@@ -105,7 +105,7 @@ int run_undo(const UndoOptions& options) {
             fmt::print("{}\n", json_text(plan_document(planned, now_unix_ms())));
         } else {
             for (const auto& host : planned) {
-                if (host.status != "ok") fmt::print("# host: {}: {}: {}\n", host.plan.host, host.status, host.error);
+                if (host.status != "ok") fmt::print("# host: {}: {}: {}\n", printable(host.plan.host), host.status, printable(host.error));
                 else fmt::print("{}", render_plan_diff(host.plan));
             }
         }

@@ -178,7 +178,9 @@ Result<Journal> parse_journal(std::string_view text, std::string_view file) {
         journal.id = document.at("id").get<std::string>();
         journal.host = document.at("host").get<std::string>();
         journal.state = document.at("state").get<std::string>();
-        journal.created_at_unix_ms = document.at("created_at_unix_ms").get<std::int64_t>();
+        const auto& created = document.at("created_at_unix_ms");
+        if (!created.is_number_integer()) return make_error(fmt::format("{}: created_at_unix_ms is not an integer", file));
+        journal.created_at_unix_ms = created.get<std::int64_t>();
         if (!valid_journal_id(journal.id)) {
             return make_error(fmt::format("{}: \"{}\" is not a journal id netdiag makes", file, printable(journal.id)));
         }
