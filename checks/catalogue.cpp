@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <array>
 
+#include <fmt/format.h>
+
+#include "common/text.hpp"
+
 namespace netdiag {
 
 std::string_view severity_name(Severity severity) {
@@ -17,27 +21,46 @@ std::string_view severity_name(Severity severity) {
 
 namespace {
 
+// What each check reads (see Check::needs).
+constexpr std::string_view kNeedsTcpTable[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+constexpr std::string_view kNeedsConntrackStat[] = {"/proc/net/stat/nf_conntrack"};
+constexpr std::string_view kNeedsConntrackCount[] = {"/proc/sys/net/netfilter/nf_conntrack_count",
+                                                     "/proc/sys/net/netfilter/nf_conntrack_max"};
+constexpr std::string_view kNeedsNetstat[] = {"/proc/net/netstat"};
+constexpr std::string_view kNeedsNetDev[] = {"/proc/net/dev"};
+constexpr std::string_view kNeedsLinkSpeed[] = {"/proc/net/dev", "/sys/class/net/*/speed",
+                                                "/sys/class/net/*/operstate"};
+// The drops themselves, and what diagnoses their cause.
+constexpr std::string_view kNeedsRxDrops[] = {"/proc/net/dev",  "/proc/net/softnet_stat", "/proc/stat",
+                                              "/proc/softirqs", "/sys/class/net/*/statistics/rx_missed_errors"};
+constexpr std::string_view kNeedsSoftnet[] = {"/proc/net/softnet_stat"};
+constexpr std::string_view kNeedsSnmp[] = {"/proc/net/snmp"};
+constexpr std::string_view kNeedsSockstat[] = {"/proc/net/sockstat", "/proc/sys/net/ipv4/ip_local_port_range"};
+constexpr std::string_view kNeedsUdp[] = {"/proc/net/snmp", "/proc/net/snmp6"};
+
 constexpr std::array kCatalogue = {
     Check{"close-wait", "sockets left in CLOSE_WAIT on a local port (the application never closes them)", false,
-          "close-wait", check_close_wait},
+          "close-wait", check_close_wait, kNeedsTcpTable},
     Check{"conntrack-drops", "connections the conntrack table refused or evicted (insert_failed, drop, early_drop)",
-          true, "conntrack-drops", check_conntrack_drops},
+          true, "conntrack-drops", check_conntrack_drops, kNeedsConntrackStat},
     Check{"conntrack-fill", "conntrack table entries against nf_conntrack_max", false, "conntrack-fill",
-          check_conntrack_fill},
+          check_conntrack_fill, kNeedsConntrackCount},
     Check{"listen-overflows", "connections dropped because a listen queue was full (ListenOverflows, ListenDrops)",
-          true, "listen-overflows", check_listen_overflows},
-    Check{"nic-errors", "receive and transmit errors on physical interfaces", true, "nic-errors", check_nic_errors},
+          true, "listen-overflows", check_listen_overflows, kNeedsNetstat},
+    Check{"nic-errors", "receive and transmit errors on physical interfaces", true, "nic-errors", check_nic_errors,
+          kNeedsNetDev},
     Check{"nic-saturation", "throughput against link speed on physical interfaces", true, "nic-saturation",
-          check_nic_saturation},
+          check_nic_saturation, kNeedsLinkSpeed},
     Check{"rx-drops", "packets dropped on receive, with the cause diagnosed from softnet and softirq load", true,
-          "rx-drops", check_rx_drops},
+          "rx-drops", check_rx_drops, kNeedsRxDrops},
     Check{"softnet-backlog", "packets dropped because a CPU's input backlog was full (netdev_max_backlog)", true,
-          "softnet-backlog", check_softnet_backlog},
+          "softnet-backlog", check_softnet_backlog, kNeedsSoftnet},
     Check{"tcp-retransmits", "TCP segments retransmitted, per second and as a share of segments sent", true,
-          "tcp-retransmits", check_tcp_retransmits},
-    Check{"time-wait", "TIME_WAIT sockets against the ephemeral port range", false, "time-wait", check_time_wait},
+          "tcp-retransmits", check_tcp_retransmits, kNeedsSnmp},
+    Check{"time-wait", "TIME_WAIT sockets against the ephemeral port range", false, "time-wait", check_time_wait,
+          kNeedsSockstat},
     Check{"udp-buffer-errors", "UDP datagrams lost to full socket buffers (RcvbufErrors, SndbufErrors)", true,
-          "udp-buffer-errors", check_udp_buffer_errors},
+          "udp-buffer-errors", check_udp_buffer_errors, kNeedsUdp},
 };
 
 }  // namespace
@@ -53,6 +76,71 @@ void sort_worst_first(std::vector<Finding>& findings) {
     });
 }
 
+namespace {
+
+bool check_runs(const Check& check, bool have_rates, const Settings& settings) {
+    if (!settings.only_checks.empty() && !settings.only_checks.count(std::string(check.id))) return false;
+    return have_rates || !check.needs_rates;
+}
+
+// "/sys/class/net/veth1/speed" of an interface the NIC checks leave out is nobody's concern.
+bool of_excluded_interface(std::string_view path, const Settings& settings) {
+    constexpr std::string_view kNetClass = "/sys/class/net/";
+    if (!starts_with(path, kNetClass)) return false;
+    const auto rest = path.substr(kNetClass.size());
+    return settings.is_virtual(rest.substr(0, rest.find('/')));
+}
+
+// The N of a parser's "FILE:N: what", when it names a line.
+std::optional<std::string> line_of(std::string_view file, std::string_view error) {
+    if (!starts_with(error, file) || error.substr(file.size(), 1) != ":") return std::nullopt;
+    const auto rest = error.substr(file.size() + 1);
+    const auto colon = rest.find(':');
+    if (colon == std::string_view::npos || !parse_u64(rest.substr(0, colon))) return std::nullopt;
+    return std::string(rest.substr(0, colon));
+}
+
+Finding cannot_decide(const Check& check, const std::string& file, const std::string& error) {
+    Finding f;
+    f.check = std::string(check.id);
+    f.severity = Severity::unknown;
+    f.subject = file;
+    f.message = fmt::format("{}; {} cannot decide without it", error, check.id);
+    f.why = "The file exists but does not parse, so netdiag cannot tell whether anything is wrong here; "
+            "data it could not read is never taken for all clear.";
+    f.action = fmt::format("Look at {} on the host at the line named; if the kernel's format changed, report "
+                           "it to netdiag with the file attached.",
+                           file);
+    f.details["file"] = file;
+    f.details["error"] = error;
+    if (auto line = line_of(file, error)) f.details["line"] = *line;
+    return f;
+}
+
+}  // namespace
+
+std::vector<Finding> unparsable_findings(const Snapshot& now, const Snapshot* before, const Settings& settings) {
+    std::vector<Finding> findings;
+    for (const auto& check : kCatalogue) {
+        if (!check_runs(check, before != nullptr, settings)) continue;
+        // A rate check compares both samples, so a file garbled in either leaves it blind.
+        auto unparsable = now.unparsable;
+        if (check.needs_rates && before != nullptr) {
+            unparsable.insert(before->unparsable.begin(), before->unparsable.end());
+        }
+        for (const auto& [file, error] : unparsable) {
+            if (of_excluded_interface(file, settings)) continue;
+            const bool needed = std::any_of(check.needs.begin(), check.needs.end(),
+                                            [&](std::string_view pattern) { return wildcard_match(pattern, file); });
+            if (!needed) continue;
+            findings.push_back(cannot_decide(check, file, error));
+            findings.back().host = now.host;
+        }
+    }
+    sort_worst_first(findings);
+    return findings;
+}
+
 std::string sysctl_text(const Snapshot& snapshot, const std::string& name) {
     const auto found = snapshot.sysctls.find(name);
     return found == snapshot.sysctls.end() ? "not readable" : std::to_string(found->second);
@@ -62,8 +150,7 @@ std::vector<Finding> run_checks(const Snapshot& now, const Rates* rates, const S
     std::vector<Finding> findings;
     const CheckInput input{now, rates, settings};
     for (const auto& check : kCatalogue) {
-        if (!settings.only_checks.empty() && !settings.only_checks.count(std::string(check.id))) continue;
-        if (check.needs_rates && rates == nullptr) continue;
+        if (!check_runs(check, rates != nullptr, settings)) continue;
         const auto first_new = findings.size();
         check.run(input, findings);
         for (auto i = first_new; i < findings.size(); ++i) {

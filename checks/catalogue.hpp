@@ -26,6 +26,9 @@ struct Check {
     bool needs_rates;
     std::string_view threshold_prefix;  // its thresholds are the keys "<prefix>.*"
     CheckFunction run;
+    // The files whose data it reads ('*' for an interface): one that exists but does not parse
+    // leaves the check unable to decide.
+    std::span<const std::string_view> needs;
 };
 
 // Sorted by id.
@@ -35,6 +38,13 @@ std::span<const Check> catalogue();
 std::vector<Finding> run_checks(const Snapshot& now, const Rates* rates, const Settings& settings);
 
 void sort_worst_first(std::vector<Finding>& findings);
+
+// Pure: what a file that exists but does not parse (Snapshot::unparsable) costs. One `unknown`
+// finding per check that would run and file it needs, naming the file and line, so that data
+// netdiag could not read is never taken for all clear. Rate checks compare two samples: `before`
+// is the first when rates were computed, null with one sample (rate checks do not run then).
+// details: "file", "error" and, where the error gives one, "line".
+std::vector<Finding> unparsable_findings(const Snapshot& now, const Snapshot* before, const Settings& settings);
 
 // A sysctl's value for a message: "1000", or "not readable".
 std::string sysctl_text(const Snapshot& snapshot, const std::string& name);

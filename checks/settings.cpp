@@ -1,5 +1,7 @@
 #include "checks/settings.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -54,11 +56,15 @@ namespace {
 Status set_threshold_value(Settings& settings, std::string_view key, std::string_view value_text,
                            std::string_view where) {
     if (!settings.thresholds.count(std::string(key))) {
-        return make_error(fmt::format("{}unknown threshold \"{}\" (see `netdiag checks` for the names)", where, key));
+        return make_error(
+            fmt::format("{}unknown threshold \"{}\" (see `netdiag checks` for the names)", where, printable(key)));
     }
+    // from_chars reads "nan" and "inf": a NaN level never fires (x > NaN is false) or, as a
+    // warning, flags everything, and an infinite one silently turns the check off.
     const auto value = parse_double(trim(value_text));
-    if (!value || *value < 0) {
-        return make_error(fmt::format("{}threshold \"{}\" needs a number ≥ 0, not \"{}\"", where, key, value_text));
+    if (!value || !std::isfinite(*value) || *value < 0) {
+        return make_error(fmt::format("{}threshold \"{}\" needs a number ≥ 0, not \"{}\"", where,
+                                      printable(key), printable(value_text)));
     }
     settings.thresholds[std::string(key)] = *value;
     return Ok{};
@@ -68,8 +74,8 @@ Status set_speed_value(Settings& settings, std::string_view name, std::string_vi
                        std::string_view where) {
     const auto value = parse_i64(trim(value_text));
     if (name.empty() || !value || *value <= 0) {
-        return make_error(fmt::format("{}speed needs INTERFACE=MBPS with MBPS > 0, not \"{}={}\"", where, name,
-                                      value_text));
+        return make_error(fmt::format("{}speed needs INTERFACE=MBPS with MBPS > 0, not \"{}={}\"", where,
+                                      printable(name), printable(value_text)));
     }
     settings.speeds_mbps[std::string(name)] = *value;
     return Ok{};
@@ -151,7 +157,7 @@ Status apply_settings_node(Settings& settings, const YAML::Node& root, std::stri
             }
         } else {
             return make_error(fmt::format("{}unknown key \"{}\" (expected thresholds, virtual_interfaces, speeds)",
-                                          where(file, entry.first.Mark()), key));
+                                          where(file, entry.first.Mark()), printable(key)));
         }
     }
     return Ok{};

@@ -9,12 +9,15 @@
 #include <fmt/format.h>
 
 #include "common/exit_codes.hpp"
+#include "common/text.hpp"
 #include "scan/fleet.hpp"
 
 namespace netdiag {
 
+// Messages quote plan files, journals and hosts: printable(), so none can move the terminal's
+// cursor, hide text or start a line that looks like netdiag's own.
 int report_error(const std::string& message, int exit_code) {
-    fmt::print(stderr, "netdiag: {}\n", message);
+    fmt::print(stderr, "netdiag: {}\n", printable(message));
     return exit_code;
 }
 
@@ -66,9 +69,10 @@ bool outcome_failed(const HostOutcome& outcome) {
 namespace {
 
 void print_outcome(const HostOutcome& outcome) {
-    fmt::print(stderr, "netdiag: {}: {}{}\n", outcome.host, outcome.status,
-               outcome.journal_id.empty() ? "" : fmt::format(" (journal {})", outcome.journal_id));
-    for (const auto& message : outcome.messages) fmt::print(stderr, "  {}\n", message);
+    // The host's name, the journal id and the messages (which quote the host's files) as printable().
+    fmt::print(stderr, "netdiag: {}: {}{}\n", printable(outcome.host), printable(outcome.status),
+               outcome.journal_id.empty() ? "" : fmt::format(" (journal {})", printable(outcome.journal_id)));
+    for (const auto& message : outcome.messages) fmt::print(stderr, "  {}\n", printable(message));
 }
 
 }  // namespace

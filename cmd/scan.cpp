@@ -14,6 +14,7 @@
 #include "collect/snapshot_json.hpp"
 #include "common/clock.hpp"
 #include "common/exit_codes.hpp"
+#include "common/text.hpp"
 #include "scan/scan_host.hpp"
 
 namespace netdiag {
@@ -132,7 +133,7 @@ int run_scan(const ScanOptions& options) {
         fleet_options.interval = interval;
         const bool terminal = options.progress && stderr_is_terminal();
         if (terminal && !(*hosts)->remote() && interval.count() > 0) {
-            fmt::print(stderr, "netdiag: sampling {} twice, {:g} s apart...", targets.front().name,
+            fmt::print(stderr, "netdiag: sampling {} twice, {:g} s apart...", printable(targets.front().name),
                        options.interval_seconds);
             std::fflush(stderr);
         }
@@ -148,8 +149,8 @@ int run_scan(const ScanOptions& options) {
             (*hosts)->stop_on(nullptr);
         }
         if (options.root && report.hosts.back().status != "ok") {
-            fmt::print(stderr, "netdiag: {}: not a captured host tree: {}\n", *options.root,
-                       report.hosts.back().error);
+            fmt::print(stderr, "netdiag: {}: not a captured host tree: {}\n", printable(*options.root),
+                       printable(report.hosts.back().error));
             return exit_code::kDataError;
         }
     }

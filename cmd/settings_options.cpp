@@ -64,7 +64,7 @@ Result<Settings> build_settings(const SettingsOptions& options, int* exit_code_o
             const auto name = trim(id);
             const auto known = catalogue();
             if (std::none_of(known.begin(), known.end(), [&](const Check& c) { return c.id == name; })) {
-                return make_error(fmt::format("--only: unknown check \"{}\" (see `netdiag checks`)", name));
+                return make_error(fmt::format("--only: unknown check \"{}\" (see `netdiag checks`)", printable(name)));
             }
             settings.only_checks.emplace(name);
         }
@@ -92,16 +92,43 @@ CLI::Option* add_interval_option(CLI::App& command, double& seconds, const std::
         ->capture_default_str();
 }
 
+namespace {
+
+const char* file_kind(mode_t mode) {
+    if (S_ISLNK(mode)) return "a symbolic link";
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+}  // namespace
+
 Status write_text_file_atomically(const std::string& path, const std::string& content) {
+    // Only a regular file (or a new name) is replaced: renaming over a device, a FIFO or a symlink
+    // would turn `-o /dev/null` into a regular file as root, and a symlink's target must not lend
+    // its mode. lstat, so a symlink is seen as one. What a writer of FILE's directory swaps in after
+    // this check is replaced by the rename, never written through, which they could do themselves.
+    struct stat existing {};
+    mode_t mode = 0644;
+    if (::lstat(path.c_str(), &existing) == 0) {
+        if (!S_ISREG(existing.st_mode)) {
+            return make_error(fmt::format("{}: is {}; -o writes only a regular file or a new name",
+                                          printable(path), file_kind(existing.st_mode)));
+        }
+        mode = existing.st_mode & 0666;  // read/write bits only: never set-id or exec
+    } else if (errno != ENOENT) {
+        return make_error(fmt::format("{}: {}", printable(path), std::strerror(errno)));
+    }
     // A temporary of our own beside the file (mkstemp: no name another run or a planted symlink
     // shares; "FILE.XXXXXX" is not *.prom, so a textfile collector never reads it), synced, then
-    // renamed over the file. The mode is the old file's read/write bits (never set-id or exec), or
-    // 0644 whatever the umask, so that node_exporter's user can read what a root cron job wrote.
+    // renamed over the file. The mode is the old file's read/write bits, or 0644 whatever the
+    // umask, so that node_exporter's user can read what a root cron job wrote.
     std::string temp = path + ".XXXXXX";
     const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
-    if (fd < 0) return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
-    struct stat existing {};
-    const mode_t mode = ::stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode) ? existing.st_mode & 0666 : 0644;
+    if (fd < 0) return make_error(fmt::format("{}: {}", printable(path), std::strerror(errno)));
     std::string failure;
     if (::fchmod(fd, mode) != 0) failure = std::strerror(errno);
     for (std::size_t done = 0; failure.empty() && done < content.size();) {
@@ -115,7 +142,7 @@ Status write_text_file_atomically(const std::string& path, const std::string& co
     if (failure.empty() && ::rename(temp.c_str(), path.c_str()) != 0) failure = std::strerror(errno);
     if (!failure.empty()) {
         ::unlink(temp.c_str());
-        return make_error(fmt::format("{}: {}", path, failure));
+        return make_error(fmt::format("{}: {}", printable(path), failure));
     }
     return Ok{};
 }

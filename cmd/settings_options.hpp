@@ -17,7 +17,8 @@ Result<Settings> build_settings(const SettingsOptions& options, int* exit_code_o
 
 // Reads a whole file for the commands: errors name the file.
 Result<std::string> read_text_file(const std::string& path);
-// Writes a file whole or not at all (temp file, then rename).
+// Writes a file whole or not at all (temp file, then rename). Only a regular file or a missing
+// name: a symlink, device, FIFO, socket or directory at `path` is an error, left as it is.
 Status write_text_file_atomically(const std::string& path, const std::string& content);
 // A command's output: to `path` whole or not at all (-o), or to stdout.
 Status write_output(const std::optional<std::string>& path, const std::string& content);

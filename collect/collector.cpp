@@ -58,6 +58,13 @@ private:
     std::unordered_map<std::string, const FileRead*> files_, links_;
 };
 
+// A file that was read but did not parse: listed as unavailable like a missing one, and also as
+// unparsable, so the checks that need it report "unknown" instead of passing for lack of data.
+void note_unparsable(Snapshot& snapshot, const std::string& path, const Error& error) {
+    snapshot.unavailable[path] = error.message;
+    snapshot.unparsable[path] = error.message;
+}
+
 // Parses one file into `slot`, or notes why it could not. Returns whether it parsed.
 template <class T, class Parser>
 bool parse_into(const Reads& reads, const std::string& path, Snapshot& snapshot, std::optional<T>& slot,
@@ -73,7 +80,7 @@ bool parse_into(const Reads& reads, const std::string& path, Snapshot& snapshot,
     }
     auto parsed = parser(*read->content, path);
     if (!parsed) {
-        snapshot.unavailable[path] = parsed.error().message;
+        note_unparsable(snapshot, path, parsed.error());
         return false;
     }
     slot = std::move(parsed).value();
@@ -89,7 +96,7 @@ void parse_optional(const Reads& reads, const std::string& path, Snapshot& snaps
     if (read == nullptr || !read->content) return;
     auto parsed = parser(*read->content, path);
     if (!parsed) {
-        snapshot.unavailable[path] = parsed.error().message;
+        note_unparsable(snapshot, path, parsed.error());
         return;
     }
     slot = std::move(parsed).value();

@@ -17,7 +17,8 @@ namespace netdiag {
 ReadRequest sample_request(bool with_tcp_tables = true);
 
 // Pure: the files of one sample in, a Snapshot out. Files that are missing or do not parse are
-// listed in Snapshot::unavailable with the reason; the rest of the snapshot is still filled.
+// listed in Snapshot::unavailable with the reason, and those that do not parse also in
+// Snapshot::unparsable; the rest of the snapshot is still filled.
 // `dumped_tcp`, the socket table as sock_diag gave it, stands in for /proc/net/tcp and tcp6.
 Snapshot build_snapshot(std::string host, const std::vector<FileRead>& reads, std::int64_t taken_at_unix_ms,
                         std::optional<TcpSockets> dumped_tcp = std::nullopt);

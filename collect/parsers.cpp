@@ -1,6 +1,7 @@
 #include "collect/parsers.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include <arpa/inet.h>
@@ -58,6 +59,17 @@ std::string quoted(std::string_view text) {
     return fmt::format("\"{}{}\"", shown, text.size() > kShown ? "..." : "");
 }
 
+// Why `field` is no counter: a run of digits past 2^64-1 is named as such, so an overflowing
+// counter is an error with its line like any other garbage, never a wrapped or clipped number.
+std::string not_a_counter(std::string_view field, int base = 10) {
+    const bool all_digits = !field.empty() && std::all_of(field.begin(), field.end(), [&](char c) {
+        return base == 16 ? std::isxdigit(static_cast<unsigned char>(c)) != 0 : c >= '0' && c <= '9';
+    });
+    const char* kind = base == 16 ? "hex counter" : "counter";
+    if (all_digits) return fmt::format("{} {} does not fit in 64 bits", kind, quoted(field));
+    return fmt::format("{} {} is not a number", kind, quoted(field));
+}
+
 // Column headers of /proc/softirqs and /proc/interrupts: "CPU0 CPU1 ...".
 Result<std::vector<std::string>> cpu_header(std::string_view line, std::string_view file) {
     std::vector<std::string> cpus;
@@ -81,6 +93,7 @@ std::string_view first_non_blank_line(std::string_view text) {
 }  // namespace
 
 Result<std::vector<InterfaceCounters>> parse_net_dev(std::string_view text, std::string_view file) {
+    constexpr std::size_t kNetDevCounters = 16;
     if (is_blank(text)) return empty_file(file);
     std::vector<InterfaceCounters> interfaces;
     std::vector<std::uint64_t> values;
@@ -98,19 +111,22 @@ Result<std::vector<InterfaceCounters>> parse_net_dev(std::string_view text, std:
         if (colon == std::string_view::npos) return at(file, number, "expected \"IFACE: counters\"");
         const auto name = trim(line.substr(0, colon));
         if (name.empty()) return at(file, number, "interface name is empty");
+        // 16 counters since 2.6; columns a newer kernel appends are read (they must be counters
+        // too) but not kept, so an added column never costs the whole file.
         const auto fields = split_ws(line.substr(colon + 1));
-        if (fields.size() != 16) {
-            return at(file, number, fmt::format("{} has {} counters, expected 16", name, fields.size()));
+        if (fields.size() < kNetDevCounters) {
+            return at(file, number,
+                      fmt::format("{} has {} counters, expected at least {}", name, fields.size(), kNetDevCounters));
         }
         if (auto bad = parse_all_u64(fields, 0, values)) {
-            return at(file, number, fmt::format("{}: counter {} is not a number", name, quoted(*bad)));
+            return at(file, number, fmt::format("{}: {}", name, not_a_counter(*bad)));
         }
         InterfaceCounters c;
         c.name = std::string(name);
         std::uint64_t* targets[] = {&c.rx_bytes, &c.rx_packets, &c.rx_errs, &c.rx_drop, &c.rx_fifo, &c.rx_frame,
                                     &c.rx_compressed, &c.rx_multicast, &c.tx_bytes, &c.tx_packets, &c.tx_errs,
                                     &c.tx_drop, &c.tx_fifo, &c.tx_colls, &c.tx_carrier, &c.tx_compressed};
-        for (std::size_t i = 0; i < 16; ++i) *targets[i] = values[i];
+        for (std::size_t i = 0; i < kNetDevCounters; ++i) *targets[i] = values[i];
         interfaces.push_back(std::move(c));
     }
     if (!seen_header) return at(file, 1, "missing the two header lines");
@@ -233,7 +249,7 @@ Result<std::vector<SoftnetCpu>> parse_softnet_stat(std::string_view text, std::s
         }
         width = fields.size();
         if (auto bad = parse_all_u64(fields, 0, values, 16)) {
-            return at(file, number, fmt::format("not a hex counter: {}", quoted(*bad)));
+            return at(file, number, not_a_counter(*bad, 16));
         }
         SoftnetCpu cpu;
         cpu.cpu = fields.size() > kCpuColumn ? static_cast<int>(values[kCpuColumn]) : static_cast<int>(cpus.size());
@@ -259,7 +275,7 @@ Result<std::vector<CpuTimes>> parse_proc_stat(std::string_view text, std::string
             return at(file, number, fmt::format("{} has {} times, expected at least 4", fields[0], fields.size() - 1));
         }
         if (auto bad = parse_all_u64(fields, 1, values)) {
-            return at(file, number, fmt::format("{}: not a number: {}", fields[0], quoted(*bad)));
+            return at(file, number, fmt::format("{}: {}", fields[0], not_a_counter(*bad)));
         }
         values.resize(std::max<std::size_t>(values.size(), 8), 0);
         CpuTimes t;
@@ -297,7 +313,7 @@ Result<Softirqs> parse_softirqs(std::string_view text, std::string_view file) {
             return at(file, number, fmt::format("{} has {} counts for {} CPUs", name, fields.size(), cpus->size()));
         }
         if (auto bad = parse_all_u64(fields, 0, values)) {
-            return at(file, number, fmt::format("{}: not a number: {}", name, quoted(*bad)));
+            return at(file, number, fmt::format("{}: {}", name, not_a_counter(*bad)));
         }
         auto& row = table[std::string(name)];
         for (std::size_t i = 0; i < values.size(); ++i) row[(*cpus)[i]] = values[i];
@@ -329,7 +345,7 @@ Result<std::vector<InterruptLine>> parse_interrupts(std::string_view text, std::
         entry.irq = static_cast<int>(*irq);
         for (std::size_t i = 0; i < cpus->size(); ++i) {
             auto count = parse_u64(fields[i]);
-            if (!count) return at(file, number, fmt::format("IRQ {}: not a number: {}", label, quoted(fields[i])));
+            if (!count) return at(file, number, fmt::format("IRQ {}: {}", label, not_a_counter(fields[i])));
             entry.per_cpu[(*cpus)[i]] = *count;
         }
         // "PCI-MSI 32768-edge eth1-rxtx-0": chip, hardware IRQ, then the action (device) name.
@@ -364,7 +380,7 @@ Result<std::map<std::string, std::uint64_t>> parse_nf_conntrack_stat(std::string
             return at(file, number, fmt::format("{} columns for {} names", fields.size(), names.size()));
         }
         if (auto bad = parse_all_u64(fields, 0, values, 16)) {
-            return at(file, number, fmt::format("not a hex counter: {}", quoted(*bad)));
+            return at(file, number, not_a_counter(*bad, 16));
         }
         for (std::size_t i = 0; i < names.size(); ++i) {
             // "entries" is the global table size repeated on every CPU's line: not a per-CPU count.

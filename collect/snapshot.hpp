@@ -114,6 +114,9 @@ struct Snapshot {
 
     // Files that could not be read or parsed: path -> reason ("missing", "file:line: ...").
     std::map<std::string, std::string> unavailable;
+    // Of those, the files that exist but did not parse: path -> "file:line: what". A missing file
+    // means "not applicable"; these mean "could not tell", and the checks that need them say so.
+    std::map<std::string, std::string> unparsable;
 };
 
 inline const InterfaceInfo* find_interface(const Snapshot& snapshot, const std::string& name) {

@@ -1,5 +1,8 @@
 #include "collect/snapshot_json.hpp"
 
+#include <limits>
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 #include "common/text.hpp"
@@ -27,21 +30,105 @@ struct adl_serializer<std::optional<T>> {
 
 namespace netdiag {
 
+// Range checks before any get<>(): nlohmann converts numbers with static_cast, so -1 read into a
+// u64 counter wraps to 2^64-1 (a huge false rate), and a number past u64 (parsed as a double) or a
+// fraction read into an integer is undefined behaviour. Each field is checked against its C++
+// type and refused by its path ("net_dev[0].rx_drop: -1 is not a counter ..."). Wrong JSON types
+// are left to get<>(), which throws type_error. One field list per struct serves both.
+namespace {
+
+[[noreturn]] void refuse(const std::string& path, const nlohmann::json& j, std::string_view why) {
+    throw std::invalid_argument(fmt::format("{}: {} {}", path, j.dump(), why));
+}
+
+void check_value(const nlohmann::json& j, const std::string& path, const std::uint64_t*) {
+    if (j.is_number_float() || (j.is_number_integer() && !j.is_number_unsigned() && j.get<std::int64_t>() < 0)) {
+        refuse(path, j, "is not a counter (an integer from 0 to 18446744073709551615)");
+    }
+}
+
+void check_integer(const nlohmann::json& j, const std::string& path, std::int64_t low, std::int64_t high) {
+    if (!j.is_number()) return;
+    const bool in_range =
+        j.is_number_unsigned()  ? j.get<std::uint64_t>() <= static_cast<std::uint64_t>(high)
+        : j.is_number_integer() ? j.get<std::int64_t>() >= low && j.get<std::int64_t>() <= high
+                                : false;
+    if (!in_range) refuse(path, j, fmt::format("is not an integer from {} to {}", low, high));
+}
+
+void check_value(const nlohmann::json& j, const std::string& path, const std::int64_t*) {
+    check_integer(j, path, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
+}
+
+void check_value(const nlohmann::json& j, const std::string& path, const int*) {
+    check_integer(j, path, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+}
+
+void check_value(const nlohmann::json&, const std::string&, const double*) {}
+void check_value(const nlohmann::json&, const std::string&, const bool*) {}
+void check_value(const nlohmann::json&, const std::string&, const std::string*) {}
+
+// Declared first so that each finds the others whatever the nesting (optional<map<...>>).
+template <class T>
+void check_value(const nlohmann::json& j, const std::string& path, const std::optional<T>*);
+template <class T>
+void check_value(const nlohmann::json& j, const std::string& path, const std::vector<T>*);
+template <class T>
+void check_value(const nlohmann::json& j, const std::string& path, const std::map<std::string, T>*);
+
+template <class T>
+void check_value(const nlohmann::json& j, const std::string& path, const std::optional<T>*) {
+    if (!j.is_null()) check_value(j, path, static_cast<const T*>(nullptr));
+}
+
+template <class T>
+void check_value(const nlohmann::json& j, const std::string& path, const std::vector<T>*) {
+    if (!j.is_array()) return;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        check_value(j[i], fmt::format("{}[{}]", path, i), static_cast<const T*>(nullptr));
+    }
+}
+
+template <class T>
+void check_value(const nlohmann::json& j, const std::string& path, const std::map<std::string, T>*) {
+    if (!j.is_object()) return;
+    for (const auto& [key, value] : j.items()) {
+        check_value(value, fmt::format("{}.{}", path, printable(key)), static_cast<const T*>(nullptr));
+    }
+}
+
+template <class T>
+void check_field(const nlohmann::json& j, const char* key, const std::string& path, const T* type) {
+    if (!j.is_object()) return;
+    if (const auto found = j.find(key); found != j.end()) {
+        check_value(*found, path.empty() ? std::string(key) : fmt::format("{}.{}", path, key), type);
+    }
+}
+
+}  // namespace
+
+#define NETDIAG_CHECK_FIELD(v1) check_field(j, #v1, path, static_cast<const decltype(Checked::v1)*>(nullptr));
 // Fields missing from a document keep their defaults: a v1 file from an older netdiag still loads.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InterfaceCounters, name, rx_bytes, rx_packets, rx_errs, rx_drop,
-                                                rx_fifo, rx_frame, rx_compressed, rx_multicast, tx_bytes,
-                                                tx_packets, tx_errs, tx_drop, tx_fifo, tx_colls, tx_carrier,
-                                                tx_compressed)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SoftnetCpu, cpu, processed, dropped, time_squeeze)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CpuTimes, cpu, user, nice, system, idle, iowait, irq, softirq,
-                                                steal)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InterruptLine, irq, per_cpu, description, action)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Conntrack, count, max, buckets, stat)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PortRange, low, high)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InterfaceInfo, name, speed_mbps, operstate, is_virtual, device,
-                                                numa_node, local_cpulist, irqs, rx_missed_errors, rx_fifo_errors,
-                                                rx_queues)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IrqAffinity, smp_affinity, effective_affinity)
+#define NETDIAG_JSON_TYPE(Type, ...)                                                                  \
+    NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Type, __VA_ARGS__)                                \
+    [[maybe_unused]] static void check_value(const nlohmann::json& j, const std::string& path, const Type*) { \
+        using Checked = Type;                                                                         \
+        NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NETDIAG_CHECK_FIELD, __VA_ARGS__))                   \
+    }
+
+NETDIAG_JSON_TYPE(InterfaceCounters, name, rx_bytes, rx_packets, rx_errs, rx_drop, rx_fifo, rx_frame, rx_compressed,
+                  rx_multicast, tx_bytes, tx_packets, tx_errs, tx_drop, tx_fifo, tx_colls, tx_carrier, tx_compressed)
+NETDIAG_JSON_TYPE(SoftnetCpu, cpu, processed, dropped, time_squeeze)
+NETDIAG_JSON_TYPE(CpuTimes, cpu, user, nice, system, idle, iowait, irq, softirq, steal)
+NETDIAG_JSON_TYPE(InterruptLine, irq, per_cpu, description, action)
+NETDIAG_JSON_TYPE(Conntrack, count, max, buckets, stat)
+NETDIAG_JSON_TYPE(PortRange, low, high)
+NETDIAG_JSON_TYPE(InterfaceInfo, name, speed_mbps, operstate, is_virtual, device, numa_node, local_cpulist, irqs,
+                  rx_missed_errors, rx_fifo_errors, rx_queues)
+NETDIAG_JSON_TYPE(IrqAffinity, smp_affinity, effective_affinity)
+
+#undef NETDIAG_JSON_TYPE
+#undef NETDIAG_CHECK_FIELD
 
 namespace {
 
@@ -53,13 +140,19 @@ nlohmann::json int_keyed(const std::map<int, V>& map) {
     return object;
 }
 
+// Keys are IRQ numbers or ports: from 0 to `highest`, never truncated to another number.
 template <class V>
-std::map<int, V> int_keyed_from(const nlohmann::json& object, std::string_view what) {
+std::map<int, V> int_keyed_from(const nlohmann::json& object, std::string_view what, int highest) {
     std::map<int, V> map;
     if (object.is_null()) return map;
     for (const auto& [key, value] : object.items()) {
         const auto number = parse_i64(key);
-        if (!number) throw std::invalid_argument(fmt::format("{}: key \"{}\" is not a number", what, key));
+        if (!number || *number < 0 || *number > highest) {
+            throw std::invalid_argument(
+                fmt::format("{}: key \"{}\" is not a number from 0 to {}", what, printable(key), highest));
+        }
+        const auto path = fmt::format("{}.{}", what, key);
+        check_value(value, path, static_cast<const V*>(nullptr));
         map[static_cast<int>(*number)] = value.template get<V>();
     }
     return map;
@@ -71,26 +164,40 @@ nlohmann::json tcp_to_json(const TcpSockets& tcp) {
             {"time_wait_by_remote_port", int_keyed(tcp.time_wait_by_remote_port)}};
 }
 
+constexpr int kHighestPort = 65535;
+
 TcpSockets tcp_from_json(const nlohmann::json& j) {
     TcpSockets tcp;
+    check_field(j, "states", "tcp", &tcp.states);
     tcp.states = j.value("states", std::map<std::string, std::uint64_t>{});
-    tcp.close_wait_by_local_port =
-        int_keyed_from<std::uint64_t>(j.value("close_wait_by_local_port", nlohmann::json()), "close_wait_by_local_port");
-    tcp.time_wait_by_remote_port =
-        int_keyed_from<std::uint64_t>(j.value("time_wait_by_remote_port", nlohmann::json()), "time_wait_by_remote_port");
+    tcp.close_wait_by_local_port = int_keyed_from<std::uint64_t>(j.value("close_wait_by_local_port", nlohmann::json()),
+                                                                 "tcp.close_wait_by_local_port", kHighestPort);
+    tcp.time_wait_by_remote_port = int_keyed_from<std::uint64_t>(j.value("time_wait_by_remote_port", nlohmann::json()),
+                                                                 "tcp.time_wait_by_remote_port", kHighestPort);
     return tcp;
 }
 
 template <class T>
 void read_field(const nlohmann::json& j, const char* key, T& field) {
+    check_field(j, key, "", &field);
     if (const auto found = j.find(key); found != j.end()) field = found->get<T>();
 }
+
+// Up to the year 9999: the interval between two samples is a difference of these, which must not
+// overflow (INT64_MIN and INT64_MAX would).
+constexpr std::int64_t kLatestUnixMs = 253402300799999;
 
 Snapshot snapshot_from_json(const nlohmann::json& j) {
     Snapshot s;
     read_field(j, "host", s.host);
     read_field(j, "taken_at_unix_ms", s.taken_at_unix_ms);
+    if (s.taken_at_unix_ms < 0 || s.taken_at_unix_ms > kLatestUnixMs) {
+        refuse("taken_at_unix_ms", j.at("taken_at_unix_ms"), fmt::format("is not a time from 0 to {}", kLatestUnixMs));
+    }
     read_field(j, "uptime_seconds", s.uptime_seconds);
+    if (s.uptime_seconds && !(*s.uptime_seconds >= 0)) {
+        refuse("uptime_seconds", j.at("uptime_seconds"), "is not a number of seconds ≥ 0");
+    }
     read_field(j, "hostname", s.hostname);
     read_field(j, "kernel_release", s.kernel_release);
     read_field(j, "clk_tck", s.clk_tck);
@@ -111,9 +218,10 @@ Snapshot snapshot_from_json(const nlohmann::json& j) {
     read_field(j, "sysctls", s.sysctls);
     read_field(j, "interfaces", s.interfaces);
     if (const auto irqs = j.find("irq_affinity"); irqs != j.end()) {
-        s.irq_affinity = int_keyed_from<IrqAffinity>(*irqs, "irq_affinity");
+        s.irq_affinity = int_keyed_from<IrqAffinity>(*irqs, "irq_affinity", std::numeric_limits<int>::max());
     }
     read_field(j, "unavailable", s.unavailable);
+    read_field(j, "unparsable", s.unparsable);
     return s;
 }
 
@@ -145,6 +253,7 @@ nlohmann::json snapshot_to_json(const Snapshot& s) {
     j["interfaces"] = s.interfaces;
     j["irq_affinity"] = int_keyed(s.irq_affinity);
     j["unavailable"] = s.unavailable;
+    j["unparsable"] = s.unparsable;
     return j;
 }
 
@@ -158,11 +267,13 @@ Result<std::vector<Snapshot>> parse_collect_document(std::string_view text, std:
     nlohmann::json document;
     try {
         document = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& error) {
-        // The message carries "line L, column C".
+    } catch (const nlohmann::json::exception& error) {
+        // The message carries "line L, column C"; a number past a double's range (1e400) is an
+        // out_of_range error from the parser, bad input all the same.
         return make_error(fmt::format("{}: not valid JSON: {}", file, error.what()));
     }
-    if (!document.is_object() || document.value("schema", std::string()) != kCollectSchema) {
+    const auto schema = document.is_object() ? document.find("schema") : document.end();
+    if (schema == document.end() || !schema->is_string() || schema->get<std::string>() != kCollectSchema) {
         return make_error(fmt::format("{}: not a {} document (no \"schema\": \"{}\")", file, kCollectSchema,
                                       kCollectSchema));
     }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "common/text.hpp"
+
 namespace netdiag {
 namespace {
 
@@ -12,18 +14,33 @@ constexpr std::size_t kContext = 3;
 // Files netdiag changes are a few lines; past this the diff simply replaces the whole file.
 constexpr std::size_t kMaxTableCells = 1 << 22;
 
+// A content line as printable() shows it, but with its tabs: the kernel separates values with them
+// ("32768\t60999"), and a tab can neither hide nor forge a line, which ESC, CR and the rest can.
+std::string printable_line(std::string_view line) {
+    std::string out;
+    for (std::size_t start = 0;;) {
+        const auto tab = line.find('\t', start);
+        out += printable(line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
+        if (tab == std::string_view::npos) return out;
+        out += '\t';
+        start = tab + 1;
+    }
+}
+
 // A last line without its newline carries diff's marker, so it differs from the same text with
-// one and prints as diff prints it.
+// one and prints as diff prints it. Lines are printable: a host's file or a plan cannot send the
+// terminal escapes, or a carriage return, that hide or forge a line of the diff (a backslash
+// prints as "\\", so the marker's own backslash stays distinct).
 std::vector<std::string> split_lines(const std::string& text) {
     std::vector<std::string> lines;
     std::size_t start = 0;
     while (start < text.size()) {
         const auto end = text.find('\n', start);
         if (end == std::string::npos) {
-            lines.push_back(text.substr(start) + "\n\\ No newline at end of file");
+            lines.push_back(printable_line(std::string_view(text).substr(start)) + "\n\\ No newline at end of file");
             break;
         }
-        lines.push_back(text.substr(start, end - start));
+        lines.push_back(printable_line(std::string_view(text).substr(start, end - start)));
         start = end + 1;
     }
     return lines;
@@ -73,10 +90,12 @@ std::string range(std::size_t start, std::size_t count) {
     return fmt::format("{},{}", count == 0 ? start : start + 1, count);
 }
 
+// "a/etc/x.conf": printable, so a path holding a newline or ESC (a plan is a file anyone may have
+// edited) stays on its own header line and shows what it is.
 std::string label(const std::string& path, char side) {
-    return fmt::format("{}/{}", side, path.substr(path.find_first_not_of('/') == std::string::npos
-                                                      ? path.size()
-                                                      : path.find_first_not_of('/')));
+    const auto first = path.find_first_not_of('/');
+    const auto relative = std::string_view(path).substr(first == std::string::npos ? path.size() : first);
+    return fmt::format("{}/{}", side, printable(relative));
 }
 
 }  // namespace
@@ -124,17 +143,18 @@ std::string unified_diff(const std::string& path, const std::optional<std::strin
 }
 
 std::string render_plan_diff(const HostPlan& plan) {
+    // Every name and message here may come from a host or a plan file: printed through printable().
     if (plan.changes.empty()) {
-        std::string out = fmt::format("# host: {}: nothing to fix\n", plan.host);
-        for (const auto& note : plan.notes) out += fmt::format("# note: {}\n", note);
+        std::string out = fmt::format("# host: {}: nothing to fix\n", printable(plan.host));
+        for (const auto& note : plan.notes) out += fmt::format("# note: {}\n", printable(note));
         return out;
     }
-    std::string out = fmt::format("# host: {}\n", plan.host);
+    std::string out = fmt::format("# host: {}\n", printable(plan.host));
     for (const auto& change : plan.changes) {
-        out += fmt::format("# {}: {}\n", change.fix, change.reason);
+        out += fmt::format("# {}: {}\n", printable(change.fix), printable(change.reason));
         out += unified_diff(change.path, change.before, change.after, change.remove);
     }
-    for (const auto& note : plan.notes) out += fmt::format("# note: {}\n", note);
+    for (const auto& note : plan.notes) out += fmt::format("# note: {}\n", printable(note));
     return out;
 }
 

@@ -9,18 +9,21 @@
 #include <fmt/format.h>
 
 #include "common/exit_codes.hpp"
+#include "common/text.hpp"
 
 namespace netdiag {
 namespace {
 
 struct Counts {
     int critical = 0, warning = 0, unknown = 0, info = 0, failed_hosts = 0;
+    int partly_checked_hosts = 0;  // reached, but a file some check needed did not parse
 };
 
 Counts count(const ScanReport& report) {
     Counts counts;
     for (const auto& host : report.hosts) {
         if (host.status != "ok") ++counts.failed_hosts;
+        if (host.status == "ok" && !host.unparsable.empty()) ++counts.partly_checked_hosts;
         for (const auto& finding : host.findings) {
             switch (finding.severity) {
                 case Severity::critical: ++counts.critical; break;
@@ -84,7 +87,7 @@ std::string format_value(double value) {
 int scan_exit_code(const ScanReport& report) {
     const Counts counts = count(report);
     if (counts.critical > 0) return exit_code::kCritical;
-    if (counts.failed_hosts > 0) return exit_code::kUnknown;
+    if (counts.failed_hosts > 0 || counts.partly_checked_hosts > 0) return exit_code::kUnknown;
     if (counts.warning > 0) return exit_code::kWarning;
     return exit_code::kOk;
 }
@@ -96,7 +99,8 @@ std::string findings_table(const std::vector<const Finding*>& findings, bool col
     std::vector<std::array<std::string, 6>> rows;
     rows.push_back({"SEVERITY", "HOST", "CHECK", "SUBJECT", "VALUE", "THRESHOLD"});
     for (const auto* f : findings) {
-        rows.push_back({upper(severity_name(f->severity)), f->host, f->check, f->subject,
+        rows.push_back({upper(severity_name(f->severity)), printable(f->host), printable(f->check),
+                        printable(f->subject),
                         f->severity == Severity::unknown ? "unknown" : with_unit(f->value, f->unit),
                         f->threshold ? with_unit(*f->threshold, f->unit) : "-"});
     }
@@ -115,9 +119,9 @@ std::string findings_table(const std::vector<const Finding*>& findings, bool col
         out += line + "\n";
         if (r == 0) continue;
         const Finding& f = *findings[r - 1];
-        out += fmt::format("    {}\n", f.message);
-        out += fmt::format("    why: {}\n", f.why);
-        out += fmt::format("    do:  {}\n", f.action);
+        out += fmt::format("    {}\n", printable(f.message));
+        out += fmt::format("    why: {}\n", printable(f.why));
+        out += fmt::format("    do:  {}\n", printable(f.action));
     }
     return out;
 }
@@ -152,12 +156,13 @@ std::string fleet_summary(const std::vector<const Finding*>& findings, bool colo
     std::string out = fmt::format("{:<8}  {:<{}}  {:>5}  {}\n", "SEVERITY", "CHECK", check_width, "HOSTS", "WHICH");
     for (const auto& g : groups) {
         std::string which;
-        for (std::size_t i = 0; i < g.hosts.size() && i < 8; ++i) which += (i ? "," : "") + g.hosts[i];
+        for (std::size_t i = 0; i < g.hosts.size() && i < 8; ++i) which += (i ? "," : "") + printable(g.hosts[i]);
         if (g.hosts.size() > 8) which += fmt::format(",... (+{})", g.hosts.size() - 8);
         out += fmt::format("{}  {:<{}}  {:>5}  {}\n", colored(fmt::format("{:<8}", upper(severity_name(g.severity))),
                                                               g.severity, color),
-                           g.check, check_width, g.hosts.size(), which);
-        out += fmt::format("    e.g. {}: {}\n    do:  {}\n", g.example->host, g.example->message, g.example->action);
+                           printable(g.check), check_width, g.hosts.size(), which);
+        out += fmt::format("    e.g. {}: {}\n    do:  {}\n", printable(g.example->host), printable(g.example->message),
+                           printable(g.example->action));
     }
     return out;
 }
@@ -173,12 +178,21 @@ std::string render_table(const ScanReport& report, const TableOptions& options) 
     out += fmt::format("netdiag scan: {} host(s): {} critical, {} warning, {} unknown", report.hosts.size(),
                        counts.critical, counts.warning, counts.unknown);
     if (counts.failed_hosts > 0) out += fmt::format(", {} host(s) not checked", counts.failed_hosts);
+    if (counts.partly_checked_hosts > 0) {
+        out += fmt::format(", {} host(s) not fully checked", counts.partly_checked_hosts);
+    }
     out += "\n";
     for (const auto& host : report.hosts) {
         if (host.status != "ok") {
-            out += fmt::format("{}: {}: {}\n", host.host, host.status, host.error);
-        } else if (!host.interval_seconds && !fleet) {
-            out += fmt::format("{}: one sample: rate checks skipped (use --interval > 0 for them)\n", host.host);
+            out += fmt::format("{}: {}: {}\n", printable(host.host), printable(host.status), printable(host.error));
+            continue;
+        }
+        for (const auto& [file, error] : host.unparsable) {
+            out += fmt::format("{}: does not parse: {}\n", printable(host.host), printable(error));
+        }
+        if (!host.interval_seconds && !fleet) {
+            out += fmt::format("{}: one sample: rate checks skipped (use --interval > 0 for them)\n",
+                               printable(host.host));
         }
     }
     if (findings.empty()) {
@@ -198,8 +212,10 @@ std::string render_table(const ScanReport& report, const TableOptions& options) 
     if (options.verbose) {
         for (const auto& host : report.hosts) {
             if (host.unavailable.empty()) continue;
-            out += fmt::format("\nNot available on {}:\n", host.host);
-            for (const auto& [file, reason] : host.unavailable) out += fmt::format("    {}: {}\n", file, reason);
+            out += fmt::format("\nNot available on {}:\n", printable(host.host));
+            for (const auto& [file, reason] : host.unavailable) {
+                out += fmt::format("    {}: {}\n", printable(file), printable(reason));
+            }
         }
     }
     return out;
@@ -236,6 +252,7 @@ nlohmann::json render_json(const ScanReport& report) {
             {"interval_seconds", host.interval_seconds ? nlohmann::json(*host.interval_seconds) : nlohmann::json()},
             {"findings", std::move(findings)},
             {"unavailable", host.unavailable},
+            {"unparsable", host.unparsable},
         });
     }
     return {
@@ -245,6 +262,7 @@ nlohmann::json render_json(const ScanReport& report) {
         {"summary",
          {{"hosts", report.hosts.size()},
           {"hosts_not_checked", counts.failed_hosts},
+          {"hosts_not_fully_checked", counts.partly_checked_hosts},
           {"critical", counts.critical},
           {"warning", counts.warning},
           {"unknown", counts.unknown},
@@ -252,6 +270,33 @@ nlohmann::json render_json(const ScanReport& report) {
         {"hosts", std::move(hosts)},
     };
 }
+
+namespace {
+
+// Host text on the Nagios status line: printable, and no '|', which would start the performance data.
+std::string nagios_text(std::string_view text) {
+    std::string out;
+    for (const char c : printable(text)) {
+        if (c == '|') {
+            out += "\\x7c";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+// A performance-data label goes in single quotes; a quote inside is doubled (plugin guidelines).
+std::string nagios_label(std::string_view text) {
+    std::string out;
+    for (const char c : nagios_text(text)) {
+        out += c;
+        if (c == '\'') out += '\'';
+    }
+    return out;
+}
+
+}  // namespace
 
 std::string render_nagios(const ScanReport& report) {
     const int code = scan_exit_code(report);
@@ -265,16 +310,26 @@ std::string render_nagios(const ScanReport& report) {
     } else {
         text = fmt::format("{} critical, {} warning", counts.critical, counts.warning);
         if (counts.failed_hosts > 0) text += fmt::format(", {} host(s) not checked", counts.failed_hosts);
+        if (counts.partly_checked_hosts > 0) {
+            text += fmt::format(", {} host(s) not fully checked", counts.partly_checked_hosts);
+        }
         std::string items;
         for (const auto* f : findings) {
             if (f->severity < Severity::warning) continue;
             if (!items.empty()) items += "; ";
-            items += fmt::format("{} {} {} on {}", f->check, f->subject, with_unit(f->value, f->unit), f->host);
+            items += fmt::format("{} {} {} on {}", nagios_text(f->check), nagios_text(f->subject),
+                                 with_unit(f->value, f->unit), nagios_text(f->host));
         }
         for (const auto& host : report.hosts) {
             if (host.status == "ok") continue;
             if (!items.empty()) items += "; ";
-            items += fmt::format("{} {}", host.host, host.status);
+            items += fmt::format("{} {}", nagios_text(host.host), nagios_text(host.status));
+        }
+        for (const auto& host : report.hosts) {
+            for (const auto& [file, error] : host.unparsable) {
+                if (!items.empty()) items += "; ";
+                items += fmt::format("{}: {}", nagios_text(host.host), nagios_text(error));
+            }
         }
         if (!items.empty()) text += ": " + items;
     }
@@ -284,7 +339,8 @@ std::string render_nagios(const ScanReport& report) {
         if (f->severity == Severity::unknown) continue;
         const std::string uom = f->unit == "%" ? "%" : "";
         const std::string limit = f->threshold ? fmt::format("{:.6g}", *f->threshold) : "";
-        perf += fmt::format(" '{} {} {}'={:.6g}{};{};{}", f->host, f->check, f->subject, f->value, uom,
+        perf += fmt::format(" '{} {} {}'={:.6g}{};{};{}", nagios_label(f->host), nagios_label(f->check),
+                            nagios_label(f->subject), f->value, uom,
                             f->severity == Severity::warning ? limit : "",
                             f->severity == Severity::critical ? limit : "");
     }
@@ -313,9 +369,11 @@ std::size_t utf8_sequence(std::string_view text, std::size_t i) {
     return length;
 }
 
-// A label value in the text exposition format: backslash, double quote and newline escaped, and
-// bytes that are not UTF-8 (an interface or directory name may hold any) replaced, since
-// node_exporter rejects the whole file over one invalid label.
+// A label value in the text exposition format: backslash, double quote and newline escaped (the
+// format's only escapes), and bytes that are not UTF-8 (an interface or directory name may hold
+// any) replaced, since node_exporter rejects the whole file over one invalid label. Other control
+// characters (C0, DEL, C1) are replaced too: they cannot be escaped, and the file is read on
+// terminals as well.
 std::string label_value(std::string_view text) {
     std::string escaped;
     escaped.reserve(text.size());
@@ -327,9 +385,14 @@ std::string label_value(std::string_view text) {
             continue;
         }
         const char c = text[i];
+        const auto byte = static_cast<unsigned char>(c);
+        const bool control = (length == 1 && (byte < 0x20 || byte == 0x7f)) ||
+                             (length == 2 && byte == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0);
         if (c == '\\' || c == '"') escaped += '\\';
         if (c == '\n') {
             escaped += "\\n";
+        } else if (control) {
+            escaped += "\xEF\xBF\xBD";
         } else {
             escaped.append(text.substr(i, length));
         }
@@ -364,6 +427,10 @@ std::string render_prometheus(const ScanReport& report) {
                     {}};
     Family value{"netdiag_finding_value", "What the check observed, in the unit the label names.", {}};
     Family threshold{"netdiag_finding_threshold", "The limit the observed value crossed, in the same unit.", {}};
+    Family unparsable{"netdiag_unparsable_file",
+                      "1 for a file that exists but does not parse, so the checks that need it could not decide "
+                      "(line: where it stopped).",
+                      {}};
 
     const auto finished = sample_value(static_cast<double>(report.generated_at_unix_ms) / 1000.0);
     for (const auto& host : report.hosts) {
@@ -373,21 +440,21 @@ std::string render_prometheus(const ScanReport& report) {
         timestamp.samples.push_back(fmt::format("{{{}}} {}", host_label, finished));
         if (host.status != "ok") continue;
         // One series per host, check and subject: a textfile holding the same series twice is
-        // rejected whole by node_exporter, so the worst finding of each stands for the rest.
+        // rejected whole by node_exporter, so the worst finding of each stands for the rest. Keyed by
+        // the labels as written: two names that differ only in replaced bytes make one series.
         std::map<std::pair<std::string, std::string>, const Finding*> worst;
         std::map<Severity, int> by_severity = {{Severity::unknown, 0}, {Severity::warning, 0}, {Severity::critical, 0}};
         for (const auto& finding : host.findings) {
             if (finding.severity == Severity::info) continue;
             ++by_severity[finding.severity];
-            auto& slot = worst[{finding.check, finding.subject}];
+            auto& slot = worst[{label_value(finding.check), label_value(finding.subject)}];
             if (slot == nullptr || finding.severity > slot->severity) slot = &finding;
         }
         for (const auto& [level, number] : by_severity) {
             counts.samples.push_back(fmt::format("{{{},severity=\"{}\"}} {}", host_label, severity_name(level), number));
         }
         for (const auto& [key, finding] : worst) {
-            const auto labels =
-                fmt::format("{},check=\"{}\",subject=\"{}\"", host_label, label_value(key.first), label_value(key.second));
+            const auto labels = fmt::format("{},check=\"{}\",subject=\"{}\"", host_label, key.first, key.second);
             const int level = finding->severity == Severity::critical ? 2 : finding->severity == Severity::warning ? 1 : 0;
             severity.samples.push_back(fmt::format("{{{}}} {}", labels, level));
             value.samples.push_back(
@@ -397,10 +464,21 @@ std::string render_prometheus(const ScanReport& report) {
                                                         sample_value(*finding->threshold)));
             }
         }
+        std::map<std::string, std::string> unparsable_files;  // file label -> line label, unique as written
+        for (const auto& finding : host.findings) {
+            const auto file = finding.details.find("file");
+            if (file == finding.details.end() || !host.unparsable.count(file->second)) continue;
+            const auto line = finding.details.find("line");
+            unparsable_files[label_value(file->second)] =
+                line == finding.details.end() ? "" : label_value(line->second);
+        }
+        for (const auto& [file, line] : unparsable_files) {
+            unparsable.samples.push_back(fmt::format("{{{},file=\"{}\",line=\"{}\"}} 1", host_label, file, line));
+        }
     }
 
     std::string text;
-    for (const auto* family : {&up, &status, &timestamp, &counts, &severity, &value, &threshold}) {
+    for (const auto* family : {&up, &status, &timestamp, &counts, &severity, &value, &threshold, &unparsable}) {
         if (family->samples.empty()) continue;
         text += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", family->name, family->help, family->name);
         for (const auto& sample : family->samples) {

@@ -25,6 +25,9 @@ struct HostResult {
     std::optional<double> interval_seconds;  // null: one sample, level checks only
     std::vector<Finding> findings;
     std::map<std::string, std::string> unavailable;  // file -> reason
+    // Files that exist but did not parse and that a check needed (file -> "file:line: what"): the
+    // host was not fully checked, which the exit code reports like an unreachable host.
+    std::map<std::string, std::string> unparsable;
 };
 
 struct ScanReport {
@@ -32,6 +35,8 @@ struct ScanReport {
     std::int64_t generated_at_unix_ms = 0;
 };
 
+// 2 with a critical finding anywhere, else 3 when a host could not be reached, read or fully
+// checked (a file that does not parse), else 1 with a warning, else 0.
 int scan_exit_code(const ScanReport& report);
 
 struct TableOptions {

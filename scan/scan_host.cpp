@@ -51,6 +51,12 @@ HostResult evaluate_samples(const std::vector<Snapshot>& samples, const Settings
         result.interval_seconds = rates->seconds;
     }
     result.findings = run_checks(last, rates ? &*rates : nullptr, settings);
+    // Files that exist but did not parse make their checks "unknown", and the host not fully checked.
+    for (auto& finding : unparsable_findings(last, rates ? &samples.front() : nullptr, settings)) {
+        result.unparsable[finding.details.at("file")] = finding.details.at("error");
+        result.findings.push_back(std::move(finding));
+    }
+    sort_worst_first(result.findings);
     return result;
 }
 

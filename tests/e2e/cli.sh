@@ -125,6 +125,82 @@ head -c 300 "$tree61/proc/net/snmp" >"$work/full/proc/net/snmp"
 expect_exit 2 "a truncated /proc/net/snmp does not stop the scan" -- "$netdiag" scan --root "$work/full" --interval 0 -v
 expect_contains "$out" "/proc/net/snmp:" "verbose output lists the unreadable file with its line"
 
+# --- nothing fails open: a file that exists but does not parse is "unknown", exit 3 ---
+# A kernel that appends a column to /proc/net/dev: the file is read, the findings are as before.
+cp -a "$tree61" "$work/wide"
+sed -i -E '/:/ s/$/ 7/' "$work/wide/proc/net/dev"
+expect_equal "$(awk -F: '/:/ {print split($2, f, " ")}' "$work/wide/proc/net/dev" | sort -u)" "17" \
+    "every interface line of the copy has 17 counters"
+"$netdiag" scan --root "$tree61" --interval 0.2 --json >"$work/narrow.json"
+expect_exit 0 "a 17th net/dev column is read, not a reason to drop the file" -- \
+    "$netdiag" scan --root "$work/wide" --interval 0.2 --json
+printf '%s\n' "$out" >"$work/wide.json"
+findings='sorted((f["check"], f["subject"], f["severity"]) for f in d["hosts"][0]["findings"]), d["hosts"][0]["unparsable"]'
+expect_equal "$(json_get "$work/wide.json" "$findings")" "$(json_get "$work/narrow.json" "$findings")" \
+    "the findings are those of the unchanged tree"
+expect_not_contains "$(json_get "$work/wide.json" 'd["hosts"][0]["unavailable"]')" "/proc/net/dev" \
+    "and /proc/net/dev is not unavailable"
+expect_exit 0 "nagios: a 17th column is still OK" -- "$netdiag" scan --root "$work/wide" --interval 0.2 --format nagios
+expect_contains "$out" "NETDIAG OK" "the status line is OK"
+
+# A counter too large for 64 bits: every format says unknown, names the file and line, exit 3.
+cp -a "$tree61" "$work/huge"
+sed -i -E '5 s/^( *eth1: *)[0-9]+/\199999999999999999999999999/' "$work/huge/proc/net/dev"
+expect_contains "$(sed -n 5p "$work/huge/proc/net/dev")" " 99999999999999999999999999 " "line 5 holds the huge counter"
+expect_exit 3 "table: an unparsable net/dev is unknown" -- "$netdiag" scan --root "$work/huge" --interval 0.2
+expect_contains "$out" "1 host(s) not fully checked" "the table says the host was not fully checked"
+expect_contains "$out" "UNKNOWN" "the table shows unknown findings"
+expect_contains "$out" "/proc/net/dev:5: eth1: counter \"99999999999999999999999999\" does not fit in 64 bits" \
+    "the table names the file and line"
+expect_contains "$out" "rx-drops cannot decide without it" "and the check that could not run"
+expect_not_contains "$out" "No findings" "it is never all clear"
+expect_exit 3 "json: an unparsable net/dev is unknown" -- "$netdiag" scan --root "$work/huge" --interval 0.2 --json
+printf '%s\n' "$out" >"$work/huge.json"
+validate netdiag.scan.v1 "$work/huge.json" "scan --json with an unparsable file matches netdiag.scan/v1"
+expect_equal "$(json_get "$work/huge.json" 'd["exit_code"], d["summary"]["hosts_not_fully_checked"]')" "3 1" \
+    "JSON exit code 3, one host not fully checked"
+expect_equal "$(json_get "$work/huge.json" 'sorted(f["check"] for f in d["hosts"][0]["findings"] if f.get("details", {}).get("file") == "/proc/net/dev" and f["severity"] == "unknown" and f["details"]["line"] == "5")')" \
+    "['nic-errors', 'nic-saturation', 'rx-drops']" "JSON: the checks that could not run, with file and line"
+expect_contains "$(json_get "$work/huge.json" 'd["hosts"][0]["unparsable"]["/proc/net/dev"]')" "/proc/net/dev:5:" \
+    "JSON: the host's unparsable files"
+expect_exit 3 "nagios: an unparsable net/dev is UNKNOWN" -- "$netdiag" scan --root "$work/huge" --interval 0.2 --format nagios
+expect_contains "$out" "NETDIAG UNKNOWN - " "the nagios status is UNKNOWN"
+expect_contains "$out" "/proc/net/dev:5: eth1: counter" "the nagios line names the file and line"
+expect_exit 3 "prometheus: an unparsable net/dev is unknown" -- \
+    "$netdiag" scan --root "$work/huge" --interval 0.2 --format prometheus
+expect_contains "$out" "netdiag_unparsable_file{host=\"$work/huge\",file=\"/proc/net/dev\",line=\"5\"} 1" \
+    "prometheus names the file and line"
+expect_contains "$out" "netdiag_finding_severity{host=\"$work/huge\",check=\"rx-drops\",subject=\"/proc/net/dev\"} 0" \
+    "prometheus carries the unknown finding"
+expect_exit 0 "one sample: no rate check needs net/dev, so nothing is unknown" -- \
+    "$netdiag" scan --root "$work/huge" --interval 0
+"$netdiag" collect --root "$work/huge" --interval 0.2 -o "$work/huge-samples.json"
+expect_exit 3 "saved samples with an unparsable net/dev are unknown too" -- "$netdiag" scan --from "$work/huge-samples.json"
+expect_contains "$out" "/proc/net/dev:5:" "the saved samples keep the file and line"
+
+# --- names from hosts: bytes that are not UTF-8 and escape sequences never reach a terminal raw ---
+cp -a "$tree61" "$work/hostile"
+mkdir -p "$work/hostile/proc/sys/kernel"
+printf 'h\xff\xfeost\n' >"$work/hostile/proc/sys/kernel/hostname"
+evil=$'e\e[2K\e[1Ah0'
+sed -i "s/^  eth0:/  $evil:/" "$work/hostile/proc/net/dev"
+mv "$work/hostile/sys/class/net/eth0" "$work/hostile/sys/class/net/$evil"
+expect_exit 0 "scan --json of a host with a hostile hostname and interface name" -- \
+    "$netdiag" scan --root "$work/hostile" --interval 0.2 --json
+printf '%s\n' "$out" >"$work/hostile.json"
+validate netdiag.scan.v1 "$work/hostile.json" "the JSON is valid and matches netdiag.scan/v1"
+expect_equal "$(json_get "$work/hostile.json" 'd["hosts"][0]["hostname"] == "h\ufffd\ufffdost"')" "True" \
+    "the hostname's invalid bytes are U+FFFD in JSON"
+expect_equal "$(json_get "$work/hostile.json" 'any(f["subject"] == "e\x1b[2K\x1b[1Ah0" for f in d["hosts"][0]["findings"])')" \
+    "True" "JSON keeps the interface's name, escaped as JSON"
+"$netdiag" scan --root "$work/hostile" --interval 0.2 -v >"$work/hostile.txt"
+expect_equal "$(grep -c $'\x1b' "$work/hostile.txt")" "0" "the table holds no raw ESC byte"
+expect_contains "$(cat "$work/hostile.txt")" 'e\x1b[2K\x1b[1Ah0' "the table shows the name escaped"
+"$netdiag" scan --root "$work/hostile" --interval 0.2 --format nagios >"$work/hostile.nagios"
+expect_equal "$(grep -c $'\x1b' "$work/hostile.nagios")" "0" "the nagios line holds no raw ESC byte"
+"$netdiag" scan --root "$work/hostile" --interval 0.2 --format prometheus >"$work/hostile.prom"
+expect_equal "$(grep -c $'\x1b' "$work/hostile.prom")" "0" "the prometheus text holds no raw ESC byte"
+
 # --- collect, then scan the saved samples ---
 expect_exit 0 "collect from a captured tree" -- "$netdiag" collect --root "$tree61" -o "$work/tree.json"
 validate netdiag.collect.v1 "$work/tree.json" "collect output matches netdiag.collect/v1"

@@ -1,7 +1,8 @@
-// Bounded mutation testing of every parser, part of the unit suite (and so of the ASan+UBSan run):
-// real captured files, cut, flipped and spliced by a seeded generator. A parser must return a value
-// or an error naming the file, never crash, hang or read out of bounds. The libFuzzer target
-// (fuzz_parsers.cpp) explores further for a fixed time in CI.
+// Bounded mutation testing of every parser, and of the plan and journal readers, part of the unit
+// suite (and so of the ASan+UBSan run): real captured files and a real plan and journal, cut,
+// flipped and spliced by a seeded generator. A reader must return a value or an error naming the
+// file, never crash, hang, throw or read out of bounds. The libFuzzer targets (fuzz_parsers.cpp,
+// fuzz_remediation.cpp) explore further for a fixed time in CI.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "tests/fuzz/parser_table.hpp"
+#include "tests/fuzz/remediation_table.hpp"
 
 using namespace netdiag;
 
@@ -32,10 +34,13 @@ std::vector<std::string> seeds_for(const fuzz::ParserEntry& entry) {
     return seeds;
 }
 
-std::string mutate(std::string text, std::mt19937_64& random) {
+constexpr std::string_view kParserTokens[] = {"\n", " ", ":", "-", ",", "\t", std::string_view("\0", 1),
+                                              "ffffffffffffffffffff", "-1", "CPU0", "Tcp:", "99999999999999999999",
+                                              "\xff"};
+
+template <class Tokens>
+std::string mutate(std::string text, std::mt19937_64& random, const Tokens& tokens) {
     auto pick = [&](std::size_t bound) { return bound == 0 ? 0 : static_cast<std::size_t>(random() % bound); };
-    static constexpr std::string_view kTokens[] = {"\n", " ", ":", "-", ",", "\t", "\0", "ffffffffffffffffffff",
-                                                   "-1", "CPU0", "Tcp:", "99999999999999999999", "\xff"};
     const int edits = 1 + static_cast<int>(pick(4));
     for (int i = 0; i < edits; ++i) {
         switch (pick(5)) {
@@ -44,7 +49,7 @@ std::string mutate(std::string text, std::mt19937_64& random) {
                 if (!text.empty()) text[pick(text.size())] = static_cast<char>(random());
                 break;
             case 2: {
-                const auto token = kTokens[pick(std::size(kTokens))];
+                const auto token = tokens[pick(std::size(tokens))];
                 text.insert(pick(text.size() + 1), token.data(), token.size());
                 break;
             }
@@ -71,8 +76,51 @@ TEST_CASE("every parser survives mutated real files", "[parsers][fuzz]") {
         INFO("parser " << entry.name);
         for (const auto& seed : seeds_for(entry)) {
             for (int i = 0; i < kMutationsPerSeed; ++i) {
-                const auto input = mutate(seed, random);
+                const auto input = mutate(seed, random, kParserTokens);
                 const auto message = entry.run(input);
+                if (!message.empty() && message.rfind("F:", 0) != 0) {
+                    FAIL("error without the file name: " << message);
+                }
+            }
+        }
+    }
+}
+
+namespace {
+
+// tests/fuzz/seeds/NAME/*: a plan and a journal as `netdiag fix` writes them, and a few edges.
+std::vector<std::string> reader_seeds(const fuzz::ReaderEntry& entry) {
+    std::vector<std::string> seeds = {"", "{}", "[]", "null", "{\"schema\":7}"};
+    const auto directory = std::filesystem::path(NETDIAG_SOURCE_DIR) / "tests/fuzz/seeds" / entry.name;
+    for (const auto& file : std::filesystem::directory_iterator(directory)) {
+        std::ifstream in(file.path(), std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        seeds.push_back(text.str());
+    }
+    return seeds;
+}
+
+}  // namespace
+
+TEST_CASE("the plan and journal readers survive mutated real documents", "[remediation][fuzz]") {
+    constexpr int kMutationsPerSeed = 1500;
+    std::mt19937_64 random(20261202);  // fixed: a failure reproduces
+    for (const auto& entry : fuzz::reader_table()) {
+        INFO("reader " << entry.name);
+        const auto seeds = reader_seeds(entry);
+        REQUIRE(seeds.size() > 5);  // the real documents are there
+        // The real documents load as they are.
+        for (std::size_t i = 5; i < seeds.size(); ++i) CHECK(entry.run(seeds[i]).empty());
+        for (const auto& seed : seeds) {
+            for (int i = 0; i < kMutationsPerSeed; ++i) {
+                const auto input = mutate(seed, random, fuzz::json_tokens());
+                std::string message;
+                try {
+                    message = entry.run(input);
+                } catch (const std::exception& error) {
+                    FAIL("exception escaped: " << error.what() << " on input: " << input);
+                }
                 if (!message.empty() && message.rfind("F:", 0) != 0) {
                     FAIL("error without the file name: " << message);
                 }

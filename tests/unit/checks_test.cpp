@@ -1,6 +1,8 @@
 // Checks are pure functions of snapshots: each is tested on hand-built snapshots.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "checks/catalogue.hpp"
 #include "checks/rates.hpp"
 
@@ -368,4 +370,67 @@ TEST_CASE("the catalogue is sorted, and every check has thresholds", "[checks]")
         CHECK(std::any_of(settings.thresholds.begin(), settings.thresholds.end(),
                           [&](const auto& entry) { return entry.first.rfind(prefix, 0) == 0; }));
     }
+}
+
+TEST_CASE("every check names the files it reads", "[checks]") {
+    for (const auto& check : catalogue()) {
+        INFO(check.id);
+        CHECK_FALSE(check.needs.empty());
+    }
+}
+
+TEST_CASE("a file that exists but does not parse makes the checks that need it unknown", "[checks]") {
+    auto before = base_snapshot(100);
+    auto after = base_snapshot(102);
+    const std::string error = "/proc/net/dev:4: eth0: counter \"99999999999999999999999999\" does not fit in 64 bits";
+    after.net_dev.reset();
+    after.unparsable["/proc/net/dev"] = error;
+
+    auto findings = unparsable_findings(after, &before, default_settings());
+    std::vector<std::string> checks;
+    for (const auto& f : findings) checks.push_back(f.check);
+    std::sort(checks.begin(), checks.end());
+    CHECK(checks == std::vector<std::string>{"nic-errors", "nic-saturation", "rx-drops"});
+    for (const auto& f : findings) {
+        CHECK(f.severity == Severity::unknown);
+        CHECK(f.host == "web1");
+        CHECK(f.subject == "/proc/net/dev");
+        CHECK(f.details.at("file") == "/proc/net/dev");
+        CHECK(f.details.at("line") == "4");
+        CHECK(f.details.at("error") == error);
+        CHECK_THAT(f.message, Catch::StartsWith(error));
+        CHECK_THAT(f.message, Catch::Contains(f.check));
+    }
+
+    // Rate checks compare both samples: a garbled first sample blinds them too.
+    findings = unparsable_findings(base_snapshot(102), &after, default_settings());
+    CHECK(findings.size() == 3);
+
+    // With one sample the rate checks do not run, so they cannot be blind either.
+    CHECK(unparsable_findings(after, nullptr, default_settings()).empty());
+    // Nor does a check left out with --only.
+    Settings only_conntrack = default_settings();
+    only_conntrack.only_checks = {"conntrack-fill"};
+    CHECK(unparsable_findings(after, &before, only_conntrack).empty());
+}
+
+TEST_CASE("an unparsable level file is unknown with one sample; a virtual interface's file is no one's", "[checks]") {
+    auto s = base_snapshot(1);
+    s.unparsable["/proc/sys/net/netfilter/nf_conntrack_count"] = "/proc/sys/net/netfilter/nf_conntrack_count:1: "
+                                                                 "expected an integer, found \"x\"";
+    s.unparsable["/sys/class/net/lo/speed"] = "/sys/class/net/lo/speed:1: expected an integer, found \"x\"";
+    s.unparsable["/proc/sys/kernel/hostname"] = "/proc/sys/kernel/hostname:1: expected one word, found \"a b\"";
+    const auto findings = unparsable_findings(s, nullptr, default_settings());
+    REQUIRE(findings.size() == 1);
+    CHECK(findings[0].check == "conntrack-fill");
+    CHECK(findings[0].details.at("line") == "1");
+
+    auto before = base_snapshot(0);
+    auto speed = base_snapshot(1);
+    speed.unparsable["/sys/class/net/eth0/speed"] = "/sys/class/net/eth0/speed: empty file";
+    const auto blind = unparsable_findings(speed, &before, default_settings());
+    REQUIRE(blind.size() == 1);
+    CHECK(blind[0].check == "nic-saturation");
+    CHECK(blind[0].subject == "/sys/class/net/eth0/speed");
+    CHECK(blind[0].details.count("line") == 0);  // "empty file" names no line
 }

@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+
+#include <fmt/format.h>
 
 #include "collect/collector.hpp"
 #include "collect/snapshot_json.hpp"
@@ -115,6 +118,72 @@ TEST_CASE("a garbled file is listed with its line, the rest still collected", "[
     CHECK_THAT(snapshot->unavailable.at("/proc/net/dev"), Catch::StartsWith("/proc/net/dev:"));
     REQUIRE(snapshot->port_range.has_value());
     CHECK(snapshot->port_range->size() == 28232);
+}
+
+TEST_CASE("a missing file is not available; one that does not parse is also unparsable", "[collector]") {
+    MemoryTransport host;
+    host.files["/proc/net/dev"] = "garbage\n";
+    auto snapshot = collect_sample(host, "web1");
+    REQUIRE(snapshot.ok());
+    CHECK(snapshot->unparsable.at("/proc/net/dev") == snapshot->unavailable.at("/proc/net/dev"));
+    CHECK(snapshot->unavailable.count("/proc/net/stat/nf_conntrack"));  // no module: not applicable
+    CHECK(snapshot->unparsable.count("/proc/net/stat/nf_conntrack") == 0);
+    CHECK(snapshot->unparsable.size() == 1);
+}
+
+namespace {
+
+const std::string kNetDevHeader =
+    "Inter-|   Receive                                                |  Transmit\n"
+    " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls "
+    "carrier compressed\n";
+
+// Two samples of a host whose eth1 drops 100 packets/s, /proc/net/dev as `net_dev` prints it.
+HostResult scan_dropping_host(const std::function<std::string(std::uint64_t rx_drop)>& net_dev) {
+    MemoryTransport host;
+    host.files["/proc/uptime"] = "100.00 1.00\n";
+    host.files["/proc/net/sockstat"] = "sockets: used 5\nTCP: inuse 1 orphan 0 tw 0 alloc 1 mem 0\n";
+    host.files["/proc/net/dev"] = net_dev(1000);
+    auto samples = take_sample_series(host, "web1", 2, std::chrono::milliseconds(2000), [&](std::chrono::milliseconds) {
+        host.files["/proc/uptime"] = "102.00 1.00\n";
+        host.files["/proc/net/dev"] = net_dev(1200);
+    });
+    REQUIRE(samples.ok());
+    return evaluate_samples(*samples, default_settings());
+}
+
+}  // namespace
+
+TEST_CASE("net/dev with a 17th column is read: the drops are still found", "[collector]") {
+    const auto result = scan_dropping_host([](std::uint64_t rx_drop) {
+        return kNetDevHeader + fmt::format("  eth1: 5000 50 0 {} 0 0 0 0 6000 60 0 0 0 0 0 0 7\n", rx_drop);
+    });
+    CHECK(result.unparsable.empty());
+    REQUIRE_FALSE(result.findings.empty());
+    CHECK(result.findings[0].check == "rx-drops");
+    CHECK(result.findings[0].severity == Severity::warning);
+    CHECK(result.findings[0].value == Approx(100.0));
+    for (const auto& f : result.findings) CHECK(f.details.count("file") == 0);
+}
+
+TEST_CASE("a counter too large for 64 bits makes the checks that need it unknown, with file and line",
+          "[collector]") {
+    const auto result = scan_dropping_host([](std::uint64_t rx_drop) {
+        return kNetDevHeader + fmt::format("  eth1: 99999999999999999999999999 50 0 {} 0 0 0 0 6000 60 0 0 0 0 0 0\n",
+                                           rx_drop);
+    });
+    CHECK(result.status == "ok");
+    REQUIRE(result.unparsable.size() == 1);
+    CHECK_THAT(result.unparsable.at("/proc/net/dev"), Catch::StartsWith("/proc/net/dev:3: eth1: counter"));
+    REQUIRE(result.findings.size() == 3);
+    for (const auto& f : result.findings) {
+        CHECK(f.severity == Severity::unknown);
+        CHECK(f.subject == "/proc/net/dev");
+        CHECK(f.details.at("line") == "3");
+    }
+    ScanReport report;
+    report.hosts = {result};
+    CHECK(scan_exit_code(report) == 3);
 }
 
 TEST_CASE("snapshots survive a round trip through netdiag.collect/v1", "[collector]") {

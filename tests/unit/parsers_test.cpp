@@ -53,14 +53,43 @@ TEST_CASE("net/dev: broken text is an error with file and line", "[parsers]") {
         "carrier compressed\n";
     CHECK(error_of(parse_net_dev("", "/proc/net/dev")) == "/proc/net/dev: empty file");
     CHECK(error_of(parse_net_dev(header + "  eth0: 1 2 3\n", "/proc/net/dev")) ==
-          "/proc/net/dev:3: eth0 has 3 counters, expected 16");
+          "/proc/net/dev:3: eth0 has 3 counters, expected at least 16");
     CHECK(error_of(parse_net_dev(header + "  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 x6\n", "/proc/net/dev")) ==
           "/proc/net/dev:3: eth0: counter \"x6\" is not a number");
     CHECK(error_of(parse_net_dev("  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n", "f")) ==
           "f:1: missing the two header lines");
     CHECK(error_of(parse_net_dev(header + "garbage\n", "f")) == "f:3: expected \"IFACE: counters\"");
-    // A counter past 2^64 is garbage, not a wrap.
-    CHECK_FALSE(parse_net_dev(header + "  eth0: 99999999999999999999 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n", "f").ok());
+    // A counter past 2^64 is garbage, not a wrap: an error naming its line.
+    CHECK(error_of(parse_net_dev(header + "    lo: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"
+                                          "  eth0: 1 2 3 99999999999999999999999999 5 6 7 8 9 10 11 12 13 14 15 16\n",
+                                 "/proc/net/dev")) ==
+          "/proc/net/dev:4: eth0: counter \"99999999999999999999999999\" does not fit in 64 bits");
+    // So is an added column that holds no counter.
+    CHECK(error_of(parse_net_dev(header + "  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 x\n", "f")) ==
+          "f:3: eth0: counter \"x\" is not a number");
+}
+
+TEST_CASE("net/dev: a column a newer kernel appends is read, not a reason to drop the file", "[parsers]") {
+    const std::string text =
+        "Inter-|   Receive                                                |  Transmit\n"
+        " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls "
+        "carrier compressed extra\n"
+        "    lo:     840      10    0    0    0     0          0         0      840      10    0    0    0     0       0          0 0\n"
+        "  eth0: 1000 20 1 7 2 3 4 5 2000 30 6 8 9 10 11 12 99\n";
+    auto dev = parse_net_dev(text, "/proc/net/dev");
+    REQUIRE(dev.ok());
+    REQUIRE(dev->size() == 2);
+    const InterfaceCounters& eth0 = (*dev)[1];
+    CHECK(eth0.name == "eth0");
+    CHECK(eth0.rx_bytes == 1000);
+    CHECK(eth0.rx_packets == 20);
+    CHECK(eth0.rx_errs == 1);
+    CHECK(eth0.rx_drop == 7);
+    CHECK(eth0.rx_multicast == 5);
+    CHECK(eth0.tx_bytes == 2000);
+    CHECK(eth0.tx_drop == 8);
+    CHECK(eth0.tx_compressed == 12);
+    CHECK((*dev)[0].rx_bytes == 840);
 }
 
 TEST_CASE("snmp and netstat pair names with values in every captured tree", "[parsers]") {
@@ -156,7 +185,7 @@ TEST_CASE("softnet_stat: the CPU column when the kernel prints it, else the line
           "/proc/net/softnet_stat:1: 2 columns, expected at least 3");
     CHECK(error_of(parse_softnet_stat("0000000a 00000000 00000000 00000000\n0000000a 00000000 0000\n", "f")) ==
           "f:2: 3 columns where line 1 has 4 (truncated?)");
-    CHECK(error_of(parse_softnet_stat("0000000a 0000000g 00000000\n", "f")) == "f:1: not a hex counter: \"0000000g\"");
+    CHECK(error_of(parse_softnet_stat("0000000a 0000000g 00000000\n", "f")) == "f:1: hex counter \"0000000g\" is not a number");
 }
 
 TEST_CASE("softnet_stat without the CPU column (kernels before 5.10)", "[parsers]") {
@@ -187,7 +216,7 @@ TEST_CASE("/proc/stat cpu lines", "[parsers]") {
     CHECK(old->front().softirq == 2);
     CHECK(error_of(parse_proc_stat("cpu  10 0 5\n", "/proc/stat")) == "/proc/stat:1: cpu has 3 times, expected at least 4");
     CHECK(error_of(parse_proc_stat("intr 1 2\nctxt 5\n", "/proc/stat")) == "/proc/stat:1: no cpu lines");
-    CHECK(error_of(parse_proc_stat("cpu 1 2 3 -4\n", "f")) == "f:1: cpu: not a number: \"-4\"");
+    CHECK(error_of(parse_proc_stat("cpu 1 2 3 -4\n", "f")) == "f:1: cpu: counter \"-4\" is not a number");
 }
 
 TEST_CASE("softirqs", "[parsers]") {
@@ -213,7 +242,7 @@ TEST_CASE("interrupts: numbered lines with their action", "[parsers]") {
 
     CHECK(error_of(parse_interrupts("  CPU0 CPU1\n 27: 5\n", "/proc/interrupts")) ==
           "/proc/interrupts:2: IRQ 27 has 1 counts for 2 CPUs");
-    CHECK(error_of(parse_interrupts("  CPU0\n 27: x PCI-MSI 1-edge eth0\n", "f")) == "f:2: IRQ 27: not a number: \"x\"");
+    CHECK(error_of(parse_interrupts("  CPU0\n 27: x PCI-MSI 1-edge eth0\n", "f")) == "f:2: IRQ 27: counter \"x\" is not a number");
     // A line without an action (the device freed it) has an empty action.
     auto bare = parse_interrupts("  CPU0\n 30: 7 PCI-MSI 1-edge\n", "f");
     REQUIRE(bare.ok());
