@@ -223,7 +223,11 @@ TEST_CASE("only the fixes findings name run, unless --only names others") {
 TEST_CASE("the plan context notes irqbalance, kube-proxy and managed IRQs") {
     std::vector<FileRead> reads{
         {"/proc/812/comm", "irqbalance\n", "", false},
+        {"/proc/812/exe", "/usr/sbin/irqbalance", "", true},
+        {"/proc/812/status", "Name:\tirqbalance\nUid:\t0\t0\t0\t0\n", "", false},
         {"/proc/900/comm", "kube-proxy\n", "", false},
+        {"/proc/900/exe", "/usr/local/bin/kube-proxy", "", true},
+        {"/proc/900/status", "Name:\tkube-proxy\nUid:\t0\t0\t0\t0\n", "", false},
         {"/sys/kernel/debug/irq/irqs/41", "handler:  handle_edge_irq\ndstate:   0x3540a200\n            IRQD_AFFINITY_MANAGED\n", "", false},
         {"/sys/kernel/debug/irq/irqs/42", "handler:  handle_edge_irq\n", "", false},
         {"/proc/sys/net/netfilter/nf_conntrack_max", "262144\n", "", false},
