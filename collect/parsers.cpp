@@ -17,6 +17,16 @@
 namespace netdiag {
 namespace {
 
+// A value in the snmp/netstat/sockstat tables: most are unsigned long counters that may pass 2^63
+// on a long-lived host, a few are signed (Tcp MaxConn is -1). Counters are kept bit for bit: the
+// rate code reads them back as unsigned.
+std::optional<std::int64_t> parse_table_value(std::string_view text) {
+    if (auto value = parse_i64(text)) return value;
+    if (auto counter = parse_u64(text)) return static_cast<std::int64_t>(*counter);
+    return std::nullopt;
+}
+
+
 // "file:line: what" — the one error shape every parser returns.
 Error at(std::string_view file, std::size_t line, std::string_view what) {
     return make_error(fmt::format("{}:{}: {}", file, line, what));
@@ -167,7 +177,7 @@ Result<ProtoCounters> parse_snmp(std::string_view text, std::string_view file) {
         }
         auto& out = sections[std::string(section)];
         for (std::size_t i = 0; i < fields.size(); ++i) {
-            auto value = parse_i64(fields[i]);
+            auto value = parse_table_value(fields[i]);
             if (!value) {
                 return at(file, number,
                           fmt::format("{} {} is not a number: {}", section, pending_names[i], quoted(fields[i])));
@@ -192,7 +202,7 @@ Result<ProtoCounters> parse_snmp6(std::string_view text, std::string_view file) 
     auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
         const auto fields = split_ws(line);
         if (fields.size() != 2) return at(file, number, fmt::format("expected \"Name value\", found {}", quoted(line)));
-        auto value = parse_i64(fields[1]);
+        auto value = parse_table_value(fields[1]);
         if (!value) return at(file, number, fmt::format("{} is not a number: {}", fields[0], quoted(fields[1])));
         std::string_view section = "Other";
         for (const auto prefix : kSections) {
@@ -222,7 +232,7 @@ Result<SockStat> parse_sockstat(std::string_view text, std::string_view file) {
         }
         auto& out = sections[std::string(line.substr(0, colon))];
         for (std::size_t i = 0; i < fields.size(); i += 2) {
-            auto value = parse_i64(fields[i + 1]);
+            auto value = parse_table_value(fields[i + 1]);
             if (!value) return at(file, number, fmt::format("{} is not a number: {}", fields[i], quoted(fields[i + 1])));
             out[std::string(fields[i])] = *value;
         }

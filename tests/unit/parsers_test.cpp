@@ -126,6 +126,11 @@ TEST_CASE("snmp: truncated and garbled text", "[parsers]") {
     auto ok = parse_snmp(names + "Tcp: 1 200 -7\n", "f");
     REQUIRE(ok.ok());
     CHECK(ok->at("Tcp").at("RetransSegs") == -7);
+    // An unsigned long counter past 2^63 is a counter, kept bit for bit, not a broken file.
+    auto big = parse_snmp("IpExt: InOctets\nIpExt: 18446744073709551000\n", "f");
+    REQUIRE(big.ok());
+    CHECK(static_cast<std::uint64_t>(big->at("IpExt").at("InOctets")) == 18446744073709551000ULL);
+    CHECK_FALSE(parse_snmp("IpExt: InOctets\nIpExt: 18446744073709551616\n", "f").ok());
 }
 
 TEST_CASE("snmp6 keeps full names under their section", "[parsers]") {
