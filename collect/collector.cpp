@@ -1,5 +1,7 @@
 #include "collect/collector.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <string_view>
@@ -75,7 +77,13 @@ bool parse_into(const Reads& reads, const std::string& path, Snapshot& snapshot,
         return false;
     }
     if (!read->content) {
-        snapshot.unavailable[path] = read->error.empty() ? "unreadable" : read->error;
+        if (read->error == "missing") {
+            snapshot.unavailable[path] = read->error;
+        } else {
+            // There but unreadable (a FIFO or a giant in a tree, EACCES, EIO): not "no data, all clear".
+            note_unparsable(snapshot, path, make_error(fmt::format("{}: cannot be read: {}", path,
+                                                                   read->error.empty() ? "unreadable" : read->error)));
+        }
         return false;
     }
     auto parsed = parser(*read->content, path);
