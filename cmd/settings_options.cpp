@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -74,11 +75,18 @@ Result<Settings> build_settings(const SettingsOptions& options, int* exit_code_o
 
 Result<std::string> read_text_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (in.bad()) return make_error(fmt::format("{}: read failed", path));
-    return content.str();
+    if (!in) return make_error(fmt::format("{}: {}", printable(path), std::strerror(errno)));
+    // Bounded: `--plan /dev/zero` must end in an error, not in the OOM killer.
+    std::string content;
+    std::array<char, 65536> buffer;
+    while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
+        content.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+        if (content.size() > kMaxInputFileBytes) {
+            return make_error(fmt::format("{}: larger than {} MiB; not read", printable(path), kMaxInputFileBytes >> 20));
+        }
+    }
+    if (in.bad()) return make_error(fmt::format("{}: read failed", printable(path)));
+    return content;
 }
 
 CLI::Option* add_root_option(CLI::App& command, std::optional<std::string>& root, const std::string& help) {

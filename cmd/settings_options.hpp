@@ -16,6 +16,8 @@ CLI::Option* add_interval_option(CLI::App& command, double& seconds, const std::
 Result<Settings> build_settings(const SettingsOptions& options, int* exit_code_on_error);
 
 // Reads a whole file for the commands: errors name the file.
+// Files named on the command line (--config, --plan, --from, inventories) are read whole, up to this.
+inline constexpr std::size_t kMaxInputFileBytes = std::size_t{256} << 20;
 Result<std::string> read_text_file(const std::string& path);
 // Writes a file whole or not at all (temp file, then rename). Only a regular file or a missing
 // name: a symlink, device, FIFO, socket or directory at `path` is an error, left as it is.
