@@ -1,5 +1,9 @@
 #include "remote/read_script.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <optional>
+
 #include <fmt/format.h>
 
 namespace netdiag {
@@ -110,6 +114,182 @@ Result<std::vector<FileRead>> parse_read_script_output(std::string_view output, 
         pos = output.find(marker, status_end);
     }
     return make_error(fmt::format("{}: the remote output was cut short after {} file(s)", host, reads.size()));
+}
+
+std::string script_command(std::chrono::seconds timeout, bool sudo) {
+    return fmt::format("timeout {} {}/bin/sh -s", std::max<long long>(1, timeout.count()), sudo ? "sudo -n " : "");
+}
+
+std::string wrap_stdin_script(std::string_view script) {
+    // sh parses a braced group whole before running it, so with its stdin taken from /dev/null no
+    // command inside can read the rest of the script as its input.
+    return fmt::format("{{\n{}\n}} </dev/null\n", script);
+}
+
+std::string line_script_command(std::chrono::seconds timeout, bool sudo) {
+    // Single quotes holding neither ' nor \ nor !: one word, read alike by every login shell.
+    return fmt::format("timeout {} {}/bin/sh -c 'IFS= read -r s && eval \"$s\"'",
+                       std::max<long long>(1, timeout.count()), sudo ? "sudo -n " : "");
+}
+
+std::string unusable_remote_path(std::string_view path) {
+    if (path.empty() || path.front() != '/') return "not an absolute path";
+    for (const char c : path) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "the path holds control characters";
+    }
+    return "";
+}
+
+namespace {
+
+// What every one-line script starts with: private by default (the modes wanted are set
+// explicitly); errno in English whatever the login's locale (a kernel-managed IRQ is told by
+// "Input/output error"); failures worded for the error netdiag shows after "host: path: ".
+constexpr std::string_view kLinePrelude = "umask 077; LC_ALL=C; export LC_ALL; fail() { printf '%s\\n' \"$*\" >&2; exit 1; }; ";
+
+std::string parent_of(std::string_view path) {
+    const auto slash = path.find_last_of('/');
+    return slash == 0 || slash == std::string_view::npos ? "/" : std::string(path.substr(0, slash));
+}
+
+std::string octal(unsigned mode) { return fmt::format("0{:o}", mode); }
+
+// Refusals shared by writes and removals: never through a symlink, never a directory.
+std::string refuse_non_files(bool other_types) {
+    std::string script =
+        "if [ -L \"$p\" ]; then fail 'is a symbolic link; netdiag does not write through one (remove it first)'; fi; "
+        "if [ -d \"$p\" ]; then fail 'is a directory; not replaced'; fi; ";
+    if (other_types) script += "if [ -e \"$p\" ] && [ ! -f \"$p\" ]; then fail 'is not a regular file; not replaced'; fi; ";
+    return script;
+}
+
+}  // namespace
+
+std::string make_write_script(std::string_view path, FileAccess access) {
+    const std::string directory = parent_of(path);
+    std::string script = fmt::format("p={}; {}", shell_quote(path), kLinePrelude);
+    // Each missing directory made with its mode whatever the umask (mkdir -m); only the file's own
+    // directory is private for owner_only, the ones above it are traversable as usual.
+    script += "mk() { [ -d \"$1\" ] || mkdir -m \"$2\" \"$1\" || [ -d \"$1\" ] || exit 1; }; ";
+    for (std::size_t slash = path.find('/', 1); slash != std::string_view::npos && slash < path.size();
+         slash = path.find('/', slash + 1)) {
+        const std::string component(path.substr(0, slash));
+        if (component.size() == 0 || component.back() == '/') continue;  // "//" in a path
+        script += fmt::format("mk {} {}; ", shell_quote(component),
+                              octal(component == directory ? directory_mode(access) : directory_mode(FileAccess::shared)));
+    }
+    script += refuse_non_files(true);
+    // mktemp creates its name exclusively (O_EXCL, no symlink followed): nothing planted beside the
+    // target can be written through or take its place. mv -T never drops the file into a directory.
+    script += fmt::format(
+        "t=$(mktemp \"$p.netdiag-XXXXXX\") || exit 1; trap 'rm -f \"$t\"' EXIT; trap 'exit 1' HUP INT TERM PIPE; "
+        "cat >\"$t\" || exit 1; chmod {} \"$t\" || exit 1; sync \"$t\" 2>/dev/null || sync; "
+        "mv -f -T \"$t\" \"$p\" || exit 1; trap - EXIT; sync {} 2>/dev/null; exit 0",
+        octal(file_mode(access)), shell_quote(directory));
+    return script;
+}
+
+std::string make_kernel_write_script(std::string_view path, std::string_view content) {
+    // printf's format carries the content on the script's one line: \ and % escaped, control bytes
+    // as octal. Small values, so printf makes one write() and tee passes it on as one.
+    std::string format;
+    for (const char c : content) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\\') {
+            format += "\\\\";
+        } else if (c == '%') {
+            format += "%%";
+        } else if (byte < 0x20 || byte == 0x7f) {
+            format += fmt::format("\\{:03o}", byte);
+        } else {
+            format += c;
+        }
+    }
+    // Never through a symlink at the leaf, as the local O_NOFOLLOW write.
+    return fmt::format("p={}; {}if [ -L \"$p\" ]; then fail 'is a symbolic link; not written through'; fi; "
+                       "printf {} | tee \"$p\" >/dev/null",
+                       shell_quote(path), kLinePrelude, shell_quote(format));
+}
+
+std::string make_remove_script(std::string_view path) {
+    return fmt::format("p={}; {}{}rm -f \"$p\" || exit 1; sync {} 2>/dev/null; exit 0", shell_quote(path),
+                       kLinePrelude, refuse_non_files(false), shell_quote(parent_of(path)));
+}
+
+std::string make_privilege_script() {
+    // Tries the very command writes run; the outcome comes from exit statuses, never from
+    // messages (sudo's are translated).
+    return "u=$(id -u) || exit 1\n"
+           "if [ \"$u\" = 0 ]; then echo \"$u root\"\n"
+           "elif ! command -v sudo >/dev/null 2>&1; then echo \"$u nosudo\"\n"
+           "elif sudo -n /bin/sh -c : </dev/null >/dev/null 2>&1; then echo \"$u sudo\"\n"
+           "else echo \"$u denied\"; fi";
+}
+
+std::string make_inspect_script(const std::vector<std::string>& paths) {
+    // "N" only when the path surely does not exist: some ancestor we may search lacks the next
+    // component. Behind a directory we may not search, the answer is "U".
+    std::string script =
+        "m() { d=$1; while :; do d=${d%/*}; [ -n \"$d\" ] || d=/\n"
+        "  if [ -d \"$d\" ]; then [ -x \"$d\" ]; return; fi\n"
+        "  if [ -e \"$d\" ] || [ -L \"$d\" ] || [ \"$d\" = / ]; then return 0; fi; done; }\n"
+        "s() { if [ -L \"$1\" ]; then t=l; elif [ -d \"$1\" ]; then t=d; elif [ -f \"$1\" ]; then t=f\n"
+        "  elif [ -e \"$1\" ]; then t=o; elif m \"$1\"; then echo N; return; else echo U; return; fi\n"
+        "  x=$(stat -c '%a %u' \"$1\" 2>/dev/null) && echo \"E $t $x\" || echo U; }\n";
+    for (const auto& path : paths) script += "s " + shell_quote(path) + "\n";
+    script += "echo END";
+    return script;
+}
+
+Result<std::vector<FileStatus>> parse_inspect_output(std::string_view output, const std::vector<std::string>& paths,
+                                                     unsigned long trusted_uid, std::string_view host) {
+    std::vector<FileStatus> statuses;
+    std::size_t at = 0;
+    const auto next_line = [&]() -> std::optional<std::string_view> {
+        const auto end = output.find('\n', at);
+        if (end == std::string_view::npos) return std::nullopt;
+        const auto line = output.substr(at, end - at);
+        at = end + 1;
+        return line;
+    };
+    for (const auto& path : paths) {
+        const auto line = next_line();
+        if (!line) return make_error(fmt::format("{}: the file status output was cut short at {}", host, path));
+        FileStatus status;
+        status.path = path;
+        if (*line == "N") {
+            statuses.push_back(std::move(status));
+            continue;
+        }
+        if (*line == "U") return make_error(fmt::format("{}: {}: cannot be examined (permission denied)", host, path));
+        // "E t mode uid"
+        unsigned mode = 0;
+        unsigned long uid = 0;
+        const auto space = line->find(' ', 4);
+        const bool shaped = line->size() > 6 && line->substr(0, 2) == "E " && (*line)[3] == ' ' &&
+                            std::string_view("fdlo").find((*line)[2]) != std::string_view::npos &&
+                            space != std::string_view::npos;
+        if (shaped) {
+            const auto mode_text = line->substr(4, space - 4);
+            const auto uid_text = line->substr(space + 1);
+            const auto m = std::from_chars(mode_text.data(), mode_text.data() + mode_text.size(), mode, 8);
+            const auto u = std::from_chars(uid_text.data(), uid_text.data() + uid_text.size(), uid, 10);
+            if (m.ec == std::errc{} && m.ptr == mode_text.data() + mode_text.size() && mode <= 07777 &&
+                u.ec == std::errc{} && u.ptr == uid_text.data() + uid_text.size() && !uid_text.empty()) {
+                status.exists = true;
+                status.type = (*line)[2];
+                status.mode = mode;
+                status.trusted_owner = uid == 0 || uid == trusted_uid;
+                statuses.push_back(std::move(status));
+                continue;
+            }
+        }
+        return make_error(fmt::format("{}: unexpected file status output for {}", host, path));
+    }
+    if (next_line() != std::string_view("END") || at != output.size()) {
+        return make_error(fmt::format("{}: unexpected file status output after {} path(s)", host, paths.size()));
+    }
+    return statuses;
 }
 
 }  // namespace netdiag

@@ -1,8 +1,13 @@
-// One sample over a remote shell: a POSIX sh script that prints every requested file (and link
-// target) between random boundaries, and the pure parser of what it prints. Nothing but sh,
-// cat, readlink and printf is needed on the host.
+// What netdiag sends a remote shell, and the pure parsers of what comes back: the sample read (every
+// requested file and link target between random boundaries), writes, removals and lstat. Nothing
+// but sh and coreutils is needed on the host.
+//
+// The login shell (bash, dash, zsh, fish, tcsh, ...) only ever parses one of the fixed command
+// lines below, which hold no value and mean the same to all of them; scripts, with their values
+// shell-quoted for /bin/sh alone, travel on stdin.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,5 +25,40 @@ Result<std::vector<FileRead>> parse_read_script_output(std::string_view output, 
 
 // Quotes a string for a POSIX shell, glob characters included: 'it'\''s'.
 std::string shell_quote(std::string_view text);
+
+// The command that runs a whole script sent on stdin: "timeout 30 /bin/sh -s", through `sudo -n`
+// when `sudo`. Send it wrap_stdin_script(script): what the script runs cannot eat its own text.
+std::string script_command(std::chrono::seconds timeout, bool sudo);
+std::string wrap_stdin_script(std::string_view script);
+
+// The command that runs a one-line script sent first on stdin, followed by data for the script to
+// read: sh's `read` builtin takes the line a byte at a time, so nothing after it is consumed.
+std::string line_script_command(std::chrono::seconds timeout, bool sudo);
+
+// Why a path cannot be handed to the remote scripts: not absolute, or holding control characters
+// (a newline would end a one-line script). Empty when it can.
+std::string unusable_remote_path(std::string_view path);
+
+// One-line scripts for line_script_command. Regular files: `content` follows on stdin into a temp
+// created exclusively beside `path`, given file_mode(access), synced and renamed over `path` (never
+// into a directory); missing directories are made 0755, the file's own directory_mode(access); a
+// symlink, directory or other non-regular file at `path` is refused.
+std::string make_write_script(std::string_view path, FileAccess access);
+// /proc and /sys: the content (in the script, so one line) written in place with one write by
+// tee, whose error keeps errno's text (EIO, EPERM from a kernel-managed IRQ).
+std::string make_kernel_write_script(std::string_view path, std::string_view content);
+// Removes a regular file; a symlink or directory at `path` is refused, a missing file is fine.
+std::string make_remove_script(std::string_view path);
+
+// Probe of who the login is and whether it may write as root: prints "UID root", "UID sudo",
+// "UID denied" (sudo -n refuses) or "UID nosudo" (no sudo command). No message is parsed.
+std::string make_privilege_script();
+
+// lstat of each path, one line each in order ("E TYPE MODE UID", "N" missing, "U" cannot tell),
+// then "END". Paths must have passed unusable_remote_path().
+std::string make_inspect_script(const std::vector<std::string>& paths);
+// `trusted_uid` is the login's uid (root is always trusted).
+Result<std::vector<FileStatus>> parse_inspect_output(std::string_view output, const std::vector<std::string>& paths,
+                                                     unsigned long trusted_uid, std::string_view host);
 
 }  // namespace netdiag

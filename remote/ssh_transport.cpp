@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -343,12 +344,42 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     return std::unique_ptr<SshTransport>(new SshTransport(std::move(session), target.label, settings.command_timeout, settings.stop));
 }
 
-Result<CommandOutput> SshTransport::run(const std::string& command, std::chrono::milliseconds timeout) {
-    return run_with_input(command, "", timeout);
+namespace {
+
+// Where netdiag keeps its own state (journals, 0600 in a 0700 directory): only root can read it,
+// so a login that writes through sudo reads it through sudo too.
+constexpr std::string_view kPrivateState = "/var/lib/netdiag/";
+
+bool touches_private_state(const ReadRequest& request) {
+    const auto inside = [](const std::string& path) { return path.rfind(kPrivateState, 0) == 0; };
+    return std::any_of(request.files.begin(), request.files.end(), inside) ||
+           std::any_of(request.links.begin(), request.links.end(), inside);
 }
 
-Result<CommandOutput> SshTransport::run_with_input(const std::string& command, const std::string& input,
-                                                   std::chrono::milliseconds timeout) {
+std::chrono::seconds whole_seconds(std::chrono::milliseconds timeout) {
+    return std::chrono::seconds(std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(timeout).count()));
+}
+
+// The last line with something on it: the failing command speaks last (sudo may warn first).
+std::string last_line(std::string_view text) {
+    std::string_view last;
+    for (std::size_t at = 0; at < text.size();) {
+        auto end = text.find('\n', at);
+        if (end == std::string_view::npos) end = text.size();
+        if (const auto line = trim(text.substr(at, end - at)); !line.empty()) last = line;
+        at = end + 1;
+    }
+    return std::string(last.substr(0, 500));
+}
+
+}  // namespace
+
+Result<CommandOutput> SshTransport::run(const std::string& command, std::chrono::milliseconds timeout) {
+    return execute(script_command(whole_seconds(timeout), false), wrap_stdin_script(command), timeout);
+}
+
+Result<CommandOutput> SshTransport::execute(const std::string& command, const std::string& input,
+                                            std::chrono::milliseconds timeout, std::size_t max_output) {
     ssh_session s = session_->handle;
     ssh_channel channel = ssh_channel_new(s);
     if (channel == nullptr) return make_error(fmt::format("{}: cannot open a channel: {}", label_, ssh_get_error(s)));
@@ -356,10 +387,10 @@ Result<CommandOutput> SshTransport::run_with_input(const std::string& command, c
         ssh_channel_close(channel);
         ssh_channel_free(channel);
     };
-    // `timeout` on the host ends a hung command even if this side goes away.
-    const auto seconds = std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(timeout).count());
-    const std::string wrapped = fmt::format("timeout {} /bin/sh -c {}", seconds, shell_quote(command));
-    if (ssh_channel_open_session(channel) != SSH_OK || ssh_channel_request_exec(channel, wrapped.c_str()) != SSH_OK) {
+    const auto seconds = whole_seconds(timeout).count();
+    // `command` is one of the fixed lines of read_script.hpp (`timeout` on the host ends a hung
+    // command even if this side goes away); everything else goes on stdin.
+    if (ssh_channel_open_session(channel) != SSH_OK || ssh_channel_request_exec(channel, command.c_str()) != SSH_OK) {
         const std::string message = ssh_get_error(s);
         close_channel();
         last_failure_ = SshFailure::error;
@@ -413,6 +444,11 @@ Result<CommandOutput> SshTransport::run_with_input(const std::string& command, c
         while ((e = ssh_channel_read_nonblocking(channel, buffer.data(), buffer.size(), 1)) > 0) {
             output.err.append(buffer.data(), static_cast<std::size_t>(e));
         }
+        if (max_output != 0 && output.out.size() + output.err.size() > max_output) {
+            close_channel();
+            last_failure_ = SshFailure::error;
+            return make_error(fmt::format("{}: the host sent more than the {} bytes expected", label_, max_output));
+        }
     }
     output.exit_status = ssh_channel_get_exit_status(channel);
     close_channel();
@@ -420,8 +456,15 @@ Result<CommandOutput> SshTransport::run_with_input(const std::string& command, c
 }
 
 Result<std::vector<FileRead>> SshTransport::read(const ReadRequest& request) {
+    bool sudo = false;
+    if (touches_private_state(request)) {
+        auto privilege = this->privilege();
+        if (!privilege) return privilege.error();
+        sudo = privilege->sudo;  // without sudo, what the login may see is all there is
+    }
     const std::string boundary = random_boundary();
-    auto output = run(make_read_script(request, boundary), command_timeout_);
+    auto output = execute(script_command(command_timeout_, sudo), wrap_stdin_script(make_read_script(request, boundary)),
+                          command_timeout_);
     if (!output) return output.error();
     if (output->exit_status == 124) {  // the host's own `timeout` ended a read that hung there
         last_failure_ = SshFailure::timeout;
@@ -430,53 +473,87 @@ Result<std::vector<FileRead>> SshTransport::read(const ReadRequest& request) {
     return parse_read_script_output(output->out, boundary, label_);
 }
 
-Result<std::string> SshTransport::privilege_prefix() {
-    if (privilege_prefix_) return *privilege_prefix_;
-    auto who = run("id -u", command_timeout_);
-    if (!who) return who.error();
-    // Writes need root: a non-root login goes through sudo, never asking for a password.
-    privilege_prefix_ = who->out.substr(0, who->out.find('\n')) == "0" ? "" : "sudo -n ";
-    return *privilege_prefix_;
+Result<SshTransport::Privilege> SshTransport::privilege() {
+    if (privilege_) return *privilege_;
+    auto output = execute(script_command(command_timeout_, false), wrap_stdin_script(make_privilege_script()),
+                          command_timeout_, 4096);
+    if (!output) return output.error();
+    const std::string answer = last_line(output->out);  // past anything a login profile prints
+    const auto space = answer.find(' ');
+    Privilege privilege;
+    const auto uid = space == std::string::npos ? std::string() : answer.substr(0, space);
+    const auto how = space == std::string::npos ? std::string() : answer.substr(space + 1);
+    const auto parsed = std::from_chars(uid.data(), uid.data() + uid.size(), privilege.uid);
+    if (output->exit_status != 0 || uid.empty() || parsed.ec != std::errc{} || parsed.ptr != uid.data() + uid.size() ||
+        (how != "root" && how != "sudo" && how != "denied" && how != "nosudo")) {
+        const auto why = last_line(output->err);
+        return make_error(fmt::format("{}: cannot tell who the login is: {}", label_,
+                                      why.empty() ? fmt::format("exit status {}", output->exit_status) : why));
+    }
+    privilege.sudo = how == "sudo";
+    if (how == "denied") {
+        privilege.refusal = "sudo needs a password or does not allow this user; netdiag writes as root or with "
+                            "passwordless sudo (sudo -n)";
+    } else if (how == "nosudo") {
+        privilege.refusal = "the login is not root and sudo is not installed; netdiag writes as root or with "
+                            "passwordless sudo (sudo -n)";
+    }
+    privilege_ = privilege;
+    return privilege;
 }
 
-Status SshTransport::run_privileged(const std::string& script, const std::vector<std::string>& args,
-                                    const std::string& path, const std::string& input) {
-    auto prefix = privilege_prefix();
-    if (!prefix) return prefix.error();
-    std::string command = *prefix + "sh -c " + shell_quote(script) + " sh";
-    for (const auto& arg : args) command += " " + shell_quote(arg);
-    auto output = run_with_input(command, input, command_timeout_);
+Status SshTransport::run_privileged(const std::string& script, const std::string& path, const std::string& data) {
+    auto privilege = this->privilege();
+    if (!privilege) return privilege.error();
+    if (!privilege->refusal.empty()) return make_error(fmt::format("{}: {}: {}", label_, path, privilege->refusal));
+    auto output = execute(line_script_command(command_timeout_, privilege->sudo), script + "\n" + data,
+                          command_timeout_, 65536);
     if (!output) return output.error();
     if (output->exit_status == 0) return Ok{};
-    if (output->err.find("password is required") != std::string::npos) {
-        return make_error(fmt::format("{}: {}: sudo needs a password; netdiag writes as root or with "
-                                      "passwordless sudo (sudo -n)", label_, path));
+    if (output->exit_status == 124) {
+        last_failure_ = SshFailure::timeout;
+        return make_error(fmt::format("{}: {}: timed out after {} s on the host", label_, path, command_timeout_.count()));
     }
-    const auto reason = output->err.empty() ? fmt::format("exit status {}", output->exit_status)
-                                            : output->err.substr(0, output->err.find('\n'));
-    return make_error(fmt::format("{}: {}: {}", label_, path, reason));
+    const auto why = last_line(output->err);
+    return make_error(fmt::format("{}: {}: {}", label_, path,
+                                  why.empty() ? fmt::format("exit status {}", output->exit_status) : why));
 }
 
-Status SshTransport::write_file(const std::string& path, const std::string& content, FileAccess /*access*/) {
-    if (is_kernel_path(path)) {
-        // Kernel values are small and must arrive in one write(): from argv. tee, not a shell
-        // redirection: dash reports any write error as "I/O error", losing the errno that tells a
-        // kernel-managed IRQ (EIO, EPERM) from a real failure.
-        return run_privileged("printf %s \"$1\" | tee \"$2\" >/dev/null", {content, path}, path, "");
+Status SshTransport::write_file(const std::string& path, const std::string& content, FileAccess access) {
+    if (const auto why = unusable_remote_path(path); !why.empty()) {
+        return make_error(fmt::format("{}: {}: {}; not written", label_, printable(path), why));
     }
-    // Files come on stdin (argv is capped at 128 KiB) into a synced temp file, renamed into place.
-    return run_privileged("set -e; mkdir -p \"$(dirname \"$1\")\"; t=\"$1.netdiag-tmp\"; "
-                          "(umask 022; cat > \"$t\"); sync \"$t\" 2>/dev/null || sync; mv -f \"$t\" \"$1\"; "
-                          "sync \"$(dirname \"$1\")\" 2>/dev/null || true",
-                          {path}, path, content);
+    if (is_kernel_path(path)) return run_privileged(make_kernel_write_script(path, content), path, "");
+    return run_privileged(make_write_script(path, access), path, content);
 }
 
 Status SshTransport::remove_file(const std::string& path) {
-    return run_privileged("rm -f -- \"$1\"", {path}, path, "");
+    if (const auto why = unusable_remote_path(path); !why.empty()) {
+        return make_error(fmt::format("{}: {}: {}; not removed", label_, printable(path), why));
+    }
+    if (is_kernel_path(path)) return make_error(fmt::format("{}: {}: kernel files cannot be removed", label_, path));
+    return run_privileged(make_remove_script(path), path, "");
 }
 
 Result<std::vector<FileStatus>> SshTransport::inspect(const std::vector<std::string>& paths) {
-    return make_error(fmt::format("{}: inspect is not implemented over SSH yet ({} paths)", label_, paths.size()));
+    for (const auto& path : paths) {
+        if (const auto why = unusable_remote_path(path); !why.empty()) {
+            return make_error(fmt::format("{}: {}: {}", label_, printable(path), why));
+        }
+    }
+    if (paths.empty()) return std::vector<FileStatus>{};
+    auto privilege = this->privilege();
+    if (!privilege) return privilege.error();
+    // One short line per path at most.
+    auto output = execute(script_command(command_timeout_, privilege->sudo), wrap_stdin_script(make_inspect_script(paths)),
+                          command_timeout_, 64 * paths.size() + 4096);
+    if (!output) return output.error();
+    if (output->exit_status != 0) {
+        const auto why = last_line(output->err);
+        return make_error(fmt::format("{}: cannot examine files: {}", label_,
+                                      why.empty() ? fmt::format("exit status {}", output->exit_status) : why));
+    }
+    return parse_inspect_output(output->out, paths, privilege->uid, label_);
 }
 
 }  // namespace netdiag

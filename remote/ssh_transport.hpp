@@ -69,9 +69,12 @@ public:
 
     Result<std::vector<FileRead>> read(const ReadRequest& request) override;
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
-    // Writes as root: directly when logged in as root, else through `sudo -n`.
+    // Writes as root: directly when logged in as root, else through `sudo -n` (probed once with
+    // `sudo -n /bin/sh -c :`; without it every write fails, saying so).
     Status write_file(const std::string& path, const std::string& content, FileAccess access) override;
     Status remove_file(const std::string& path) override;
+    // With the writes' privilege when there is one (netdiag's private state is root's alone);
+    // trusted_owner is root or the login user.
     Result<std::vector<FileStatus>> inspect(const std::vector<std::string>& paths) override;
 
     // What went wrong last, for classifying a failed read (a timeout is not an error of the host).
@@ -87,14 +90,22 @@ private:
     std::chrono::seconds command_timeout_;
     const std::atomic<bool>* stop_;
     std::optional<SshFailure> last_failure_;
-    std::optional<std::string> privilege_prefix_;  // "" as root, "sudo -n " otherwise
 
-    Result<std::string> privilege_prefix();
-    Status run_privileged(const std::string& script, const std::vector<std::string>& args, const std::string& path,
-                          const std::string& input);
-    // run() with `input` sent on the command's stdin.
-    Result<CommandOutput> run_with_input(const std::string& command, const std::string& input,
-                                         std::chrono::milliseconds timeout);
+    // Who the login is and how it writes as root, asked once per session.
+    struct Privilege {
+        unsigned long uid = 0;
+        bool sudo = false;     // writes go through `sudo -n`
+        std::string refusal;   // non-empty: writes are impossible, and why
+    };
+    std::optional<Privilege> privilege_;
+
+    Result<Privilege> privilege();
+    // A one-line script (line_script_command) with `data` after it on stdin, as root.
+    Status run_privileged(const std::string& script, const std::string& path, const std::string& data);
+    // `command`, a fixed line the login shell runs, with `input` on its stdin; output past
+    // `max_output` bytes (0: no limit) is an error.
+    Result<CommandOutput> execute(const std::string& command, const std::string& input,
+                                  std::chrono::milliseconds timeout, std::size_t max_output = 0);
 };
 
 }  // namespace netdiag

@@ -12,7 +12,6 @@ tree61=$here/../fixtures/linux-6.1-vmxnet3-virtio-4cpu
 work=$(mktemp -d)
 lab=ndf$$
 cleanup() {
-    [ -n "${fix_pid:-}" ] && kill -9 "$fix_pid" 2>/dev/null
     [ -f "$work/sshd.pid" ] && kill "$(cat "$work/sshd.pid")" 2>/dev/null
     ip netns pids "$lab" 2>/dev/null | xargs -r kill 2>/dev/null
     ip netns del "$lab" 2>/dev/null
@@ -107,25 +106,29 @@ rm -rf "$sandbox/var/lib"
 same_tree "$work/drifted" "$sandbox" "a drifted host is left untouched"
 cp "$work/original/proc/sys/net/netfilter/nf_conntrack_buckets" "$sandbox/proc/sys/net/netfilter/nf_conntrack_buckets"
 
-# A run killed half-way: the persistent file's temporary is a FIFO, so the write blocks there
-# after the runtime values were written; the process is killed with SIGKILL.
-mkfifo "$sandbox/etc/sysctl.d/60-netdiag-conntrack.conf.netdiag-tmp"
-"$netdiag" fix --root "$sandbox" --interval 0 --apply --yes >/dev/null 2>&1 &
-fix_pid=$!
-for _ in $(seq 100); do
-    [ "$(cat "$sandbox/proc/sys/net/netfilter/nf_conntrack_max")" != 6144 ] && break
-    sleep 0.05
-done
-sleep 0.2
-kill -9 "$fix_pid"
-wait "$fix_pid" 2>/dev/null
-fix_pid=
-rm -f "$sandbox/etc/sysctl.d/60-netdiag-conntrack.conf.netdiag-tmp"
-expect_equal "$(json_get "$(ls "$sandbox"/var/lib/netdiag/journal/*.json | head -1)" 'd["state"]')" "started" \
-    "the killed run left its journal"
-expect_exit 0 "undo completes a killed run" -- "$netdiag" undo --root "$sandbox"
-rm -rf "$sandbox/var"
-same_tree "$work/original" "$sandbox" "after undo the host is as before, byte for byte"
+# A run killed half-way, deterministically: strace kills it as it makes its second rename (the
+# journal's is the first), once the runtime values are written and the persistent file is not yet
+# in place.
+if command -v strace >/dev/null; then
+    strace -f -o /dev/null -e inject=rename,renameat,renameat2:signal=KILL:when=2 \
+        "$netdiag" fix --root "$sandbox" --interval 0 --apply --yes >/dev/null 2>&1
+    expect_equal "$?" "137" "the run was killed (SIGKILL) at its second rename"
+    expect_equal "$(cat "$sandbox/proc/sys/net/netfilter/nf_conntrack_max")" \
+        "$(json_get "$work/plan.json" '[c["after"] for c in d["hosts"][0]["changes"] if c["path"].endswith("/nf_conntrack_max")][0]')" \
+        "it had written the runtime value"
+    expect_equal "$([ -e "$sandbox/etc/sysctl.d/60-netdiag-conntrack.conf" ] || echo absent)" "absent" \
+        "and had not yet renamed the persistent file into place"
+    expect_equal "$(json_get "$(ls "$sandbox"/var/lib/netdiag/journal/*.json | head -1)" 'd["state"]')" "started" \
+        "the killed run left its journal"
+    expect_exit 0 "undo completes a killed run" -- "$netdiag" undo --root "$sandbox"
+    rm -rf "$sandbox/var"
+    # The killed process could not remove its temporary; nothing else may differ.
+    expect_equal "$(find "$sandbox/etc" -name '*.netdiag-*' | wc -l)" "1" "the killed run left one temporary"
+    find "$sandbox/etc" -name '*.netdiag-*' -delete
+    same_tree "$work/original" "$sandbox" "after undo the host is as before, byte for byte"
+else
+    echo "fix: SKIP the killed run: strace is not installed (scripts/install-deps.sh --test installs it)"
+fi
 
 # --- a real network namespace over SSH (root) ---
 if [ "$(id -u)" != 0 ] || [ ! -x /usr/sbin/sshd ]; then
@@ -154,22 +157,41 @@ PermitRootLogin prohibit-password
 UsePAM no
 StrictModes no
 PidFile $work/sshd.pid
+# The logins that are not root speak German: nothing may depend on sudo's English.
+Match User ndnopw,ndsudo,ndfish
+    SetEnv LANG=de_DE.UTF-8 LANGUAGE=de
 EOF
-# Two logins that are not root, seen only inside sshd's mount namespace (copies of passwd, group,
-# shadow and sudoers bound over the host's): ndnopw may not sudo without a password, ndsudo may.
+# Logins that are not root, seen only inside sshd's mount namespace (copies of passwd, group,
+# shadow and sudoers bound over the host's): ndnopw may not sudo without a password, ndsudo and
+# ndfish (whose login shell is fish, with umask 000 in its config, kept by sudo) may.
 chmod 755 "$work" && chmod 644 "$work/id_test.pub"
 cp /etc/passwd /etc/group /etc/shadow "$work/"
-for user in ndnopw:4241 ndsudo:4242; do
-    echo "${user%:*}:x:${user#*:}:${user#*:}:netdiag test:/tmp:/bin/sh" >>"$work/passwd"
-    echo "${user%:*}:x:${user#*:}:" >>"$work/group"
-    echo "${user%:*}:*:19000:0:99999:7:::" >>"$work/shadow"
+fish=$(command -v fish)
+for user in ndnopw:4241:/bin/sh ndsudo:4242:/bin/sh ${fish:+ndfish:4243:$fish}; do
+    IFS=: read -r name id shell <<<"$user"
+    home=/tmp
+    [ "$name" = ndfish ] && home=$work/fishhome
+    echo "$name:x:$id:$id:netdiag test:$home:$shell" >>"$work/passwd"
+    echo "$name:x:$id:" >>"$work/group"
+    echo "$name:*:19000:0:99999:7:::" >>"$work/shadow"
 done
-printf 'root ALL=(ALL:ALL) ALL\nndnopw ALL=(ALL:ALL) ALL\nndsudo ALL=(root) NOPASSWD: ALL\n' >"$work/sudoers"
+mkdir -p "$work/fishhome/.config/fish"
+echo 'umask 000' >"$work/fishhome/.config/fish/config.fish"
+chown -R 4243:4243 "$work/fishhome"
+printf '%s\n' 'root ALL=(ALL:ALL) ALL' 'ndnopw ALL=(ALL:ALL) ALL' 'ndsudo ALL=(root) NOPASSWD: ALL' \
+    'ndfish ALL=(root) NOPASSWD: ALL' 'Defaults:ndfish umask=0777' >"$work/sudoers"
 chmod 440 "$work/sudoers"
+# German for sudo (setuid, so LOCPATH is ignored): a locale archive bound over /usr/lib/locale.
+mkdir -p "$work/locale"
+cp -a /usr/lib/locale/. "$work/locale/" 2>/dev/null
+if ! localedef -i de_DE -f UTF-8 "$work/locale/de_DE.utf8" >/dev/null 2>&1; then
+    echo "fix: NOTE no de_DE locale (the locales package): sudo will speak English"
+fi
 # The host's /etc and /var/lib stay untouched: sshd (and so netdiag's writes) sees tmpfs there.
 ip netns exec "$lab" unshare -m --propagation private sh -c "
     for d in /etc/sysctl.d /etc/modules-load.d /var/lib; do mount -t tmpfs tmpfs \$d; done
     for f in passwd group shadow sudoers; do [ -e /etc/\$f ] && mount --bind $work/\$f /etc/\$f; done
+    mount --bind $work/locale /usr/lib/locale
     exec /usr/sbin/sshd -f $work/sshd_config -E $work/sshd.log"
 for _ in $(seq 50); do timeout 1 bash -c 'echo >/dev/tcp/10.233.1.2/22' 2>/dev/null && break; sleep 0.1; done
 for address in 10.233.1.2 10.233.1.3 10.233.1.4; do
@@ -205,7 +227,8 @@ if [ -x /usr/bin/sudo ]; then
     user_flags=(-H 10.233.1.2 -i "$work/id_test" --no-ssh-config --known-hosts "$work/known_hosts")
     expect_exit 2 "fix --apply as a user whose sudo needs a password" -- \
         "$netdiag" fix "${user_flags[@]}" -l ndnopw --interval 0 --only port-range --apply --yes
-    expect_contains "$err" "sudo needs a password" "the failure says sudo wants a password"
+    expect_contains "$err" "sudo needs a password or does not allow this user; netdiag writes as root or with passwordless sudo (sudo -n)" \
+        "the failure says sudo wants a password, whatever language sudo speaks"
     expect_equal "$(range)" "$original_range" "and nothing changed"
     expect_exit 0 "fix --apply as a user with passwordless sudo" -- \
         "$netdiag" fix "${user_flags[@]}" -l ndsudo --interval 0 --only port-range --apply --yes
@@ -233,6 +256,10 @@ expect_equal "$(in_sshd sha256sum /etc/sysctl.d/60-netdiag-ports.conf | cut -d' 
     "it arrived byte for byte"
 expect_exit 0 "and undone" -- "$netdiag" undo "${ssh_flags[@]}"
 expect_equal "$(in_sshd ls /etc/sysctl.d)" "" "undo removed it"
+# Journals are private; the directories above them are not.
+expect_equal "$(in_sshd stat -c '%a %U' /var/lib/netdiag /var/lib/netdiag/journal | tr '\n' ' ')" \
+    "755 root 700 root " "the journal directory was made 0700 (its parent 0755)"
+expect_equal "$(in_sshd find /var/lib/netdiag/journal -type f ! -perm 0600 | wc -l)" "0" "every journal is 0600"
 
 # A rollout: three hosts, one at a time, each of which drifted after the plan was saved.
 three=(-H "10.233.1.[2-4]" -l root -i "$work/id_test" --no-ssh-config --known-hosts "$work/known_hosts")
@@ -247,4 +274,90 @@ expect_exit 2 "--max-fail 2 lets a second host be tried" -- \
     "$netdiag" fix "${three[@]}" --plan "$work/three.json" --serial 1 --max-fail 2 --apply --yes
 expect_equal "$(grep -c ': drifted' <<<"$err")" "2" "two hosts were tried"
 expect_equal "$(range)" "$(printf '40000\t40997')" "drifted hosts were left as they were"
+
+# Planted files in the target directory (root may be fooled by whoever can write there).
+small_plan() {  # small_plan FILE BEFORE_JSON AFTER [PATH]: one change of PATH (60-netdiag-ports.conf)
+    "$python" - "$@" <<'PY'
+import json, sys
+path = sys.argv[4] if len(sys.argv) > 4 else "/etc/sysctl.d/60-netdiag-ports.conf"
+json.dump({"schema": "netdiag.plan/v1", "generated_at_unix_ms": 0, "hosts": [
+    {"host": "10.233.1.2", "status": "ok", "error": None, "notes": [], "changes": [
+        {"path": path, "before": json.loads(sys.argv[2]), "after": sys.argv[3],
+         "reason": "test", "fix": "port-range"}]}]}, open(sys.argv[1], "w"))
+PY
+}
+in_sshd rm -f /var/lib/netdiag/journal/*.json
+in_sshd sh -c 'echo precious >/var/lib/victim && ln -s /var/lib/victim /etc/sysctl.d/60-netdiag-ports.conf'
+small_plan "$work/link-plan.json" '"precious\n"' $'net.ipv4.ip_local_port_range = 40000 40999\n'
+expect_exit 2 "a symlink planted at the target file is not written through or replaced" -- \
+    "$netdiag" fix "${ssh_flags[@]}" --plan "$work/link-plan.json" --apply --yes
+expect_contains "$err" "is a symbolic link" "the refusal says why"
+expect_equal "$(in_sshd cat /var/lib/victim)" "precious" "the symlink's target is untouched"
+expect_equal "$(in_sshd readlink /etc/sysctl.d/60-netdiag-ports.conf)" "/var/lib/victim" "the symlink is still there"
+expect_equal "$(in_sshd ls /etc/sysctl.d)" "60-netdiag-ports.conf" "no temporary was left behind"
+in_sshd rm -f /etc/sysctl.d/60-netdiag-ports.conf /var/lib/netdiag/journal/*.json
+
+# The old fixed temporary name, planted as a symlink to a victim: no longer used.
+in_sshd ln -s /var/lib/victim /etc/sysctl.d/60-netdiag-ports.conf.netdiag-tmp
+small_plan "$work/tmp-plan.json" null $'net.ipv4.ip_local_port_range = 40000 40999\n'
+expect_exit 0 "a file planted at the old temporary name does not matter" -- \
+    "$netdiag" fix "${ssh_flags[@]}" --plan "$work/tmp-plan.json" --apply --yes
+expect_equal "$(in_sshd stat -c '%F %a %U' /etc/sysctl.d/60-netdiag-ports.conf)" "regular file 644 root" \
+    "the file is a regular file, 0644, root's"
+expect_equal "$(in_sshd cat /var/lib/victim)" "precious" "the planted symlink's target is untouched"
+expect_exit 0 "and undone" -- "$netdiag" undo "${ssh_flags[@]}"
+expect_equal "$(in_sshd ls /etc/sysctl.d)" "60-netdiag-ports.conf.netdiag-tmp" "only the plant is left"
+in_sshd rm -f /etc/sysctl.d/60-netdiag-ports.conf.netdiag-tmp
+
+# Removing a kernel file is refused over SSH as it is locally.
+"$python" - "$work/remove-plan.json" "$(range)" <<'PY'
+import json, sys
+json.dump({"schema": "netdiag.plan/v1", "generated_at_unix_ms": 0, "hosts": [
+    {"host": "10.233.1.2", "status": "ok", "error": None, "notes": [], "changes": [
+        {"path": "/proc/sys/net/ipv4/ip_local_port_range", "before": sys.argv[2] + "\n", "after": "",
+         "reason": "test", "fix": "port-range", "remove": True}]}]}, open(sys.argv[1], "w"))
+PY
+range_before=$(range)
+expect_exit 2 "removing /proc/... over SSH is refused" -- \
+    "$netdiag" fix "${ssh_flags[@]}" --plan "$work/remove-plan.json" --apply --yes
+expect_contains "$err" "kernel files cannot be removed" "the refusal says why"
+expect_equal "$(range)" "$range_before" "the port range is as it was"
+
+# fish as the login shell (it reads \' inside single quotes its own way), under umask 000 that sudo
+# keeps: fix and undo, with content holding quotes, and the journal still private.
+if [ -n "$fish" ] && [ -x /usr/bin/sudo ]; then
+    in_sshd rm -rf /var/lib/netdiag
+    fish_flags=(-H 10.233.1.2 -l ndfish -i "$work/id_test" --no-ssh-config --known-hosts "$work/known_hosts")
+    small_plan "$work/fish-plan.json" null "# it's netdiag's \"\$(touch $work/INJECTED)\" \`touch $work/INJECTED\` \\' \$HOME
+net.core.netdev_max_backlog = 1000
+" /etc/sysctl.d/60-netdiag-softnet-backlog.conf
+    expect_exit 0 "fix --apply as a fish user" -- \
+        "$netdiag" fix "${fish_flags[@]}" --interval 0 --only port-range --apply --yes
+    expect_equal "$([ "$(range)" != "$range_before" ] && echo changed)" "changed" "the port range changed"
+    expect_exit 0 "a file whose content holds quotes, as a fish user" -- \
+        "$netdiag" fix "${fish_flags[@]}" --plan "$work/fish-plan.json" --apply --yes
+    expect_equal "$(in_sshd cat /etc/sysctl.d/60-netdiag-softnet-backlog.conf)" \
+        "$(json_get "$work/fish-plan.json" 'd["hosts"][0]["changes"][0]["after"]' | head -c -1)" "it arrived byte for byte"
+    expect_equal "$(in_sshd stat -c '%a %U' /var/lib/netdiag /var/lib/netdiag/journal /etc/sysctl.d/60-netdiag-softnet-backlog.conf | tr '\n' ' ')" \
+        "755 root 700 root 644 root " "modes as wanted under the login's umask 000"
+    expect_equal "$(in_sshd find /var/lib/netdiag/journal -type f ! -perm 0600 | wc -l)" "0" "every journal is 0600"
+    # A path holding a quote goes into the script itself: an interface may be named q'x.
+    ip -n "$lab" link add "q'x" type veth peer name qy
+    rps="/sys/class/net/q'x/queues/rx-0/rps_cpus"
+    rps_before=$(ip netns exec "$lab" cat "$rps")
+    small_plan "$work/rps-plan.json" "$("$python" -c 'import json, sys; print(json.dumps(sys.argv[1] + "\n"))' "$rps_before")" \
+        $'1\n' "$rps"
+    expect_exit 0 "a kernel file whose path holds a quote, as a fish user" -- \
+        "$netdiag" fix "${fish_flags[@]}" --plan "$work/rps-plan.json" --apply --yes
+    expect_equal "$(ip netns exec "$lab" cat "$rps" | sed 's/^[0,]*//')" "1" "it was written"
+    expect_exit 0 "undo as the fish user" -- "$netdiag" undo "${fish_flags[@]}"
+    expect_equal "$(ip netns exec "$lab" cat "$rps")" "$rps_before" "undo restored it"
+    expect_exit 0 "and undo again" -- "$netdiag" undo "${fish_flags[@]}"
+    expect_exit 0 "and again" -- "$netdiag" undo "${fish_flags[@]}"
+    expect_equal "$(range)" "$range_before" "undo restored the port range"
+    expect_equal "$(in_sshd ls /etc/sysctl.d)" "" "and removed the file"
+    expect_equal "$(ls "$work/INJECTED" 2>/dev/null)" "" "no quote broke out"
+else
+    echo "fix: SKIP the fish login: fish or sudo is not installed (scripts/install-deps.sh --test installs them)"
+fi
 finish fix

@@ -11,11 +11,12 @@ using namespace netdiag;
 
 namespace {
 
+// As over SSH: the fixed command line, the script on its stdin.
 std::string run_sh(const std::string& script) {
     const auto path = std::filesystem::temp_directory_path() / "netdiag-read-script-test.sh";
-    std::ofstream(path) << script;
+    std::ofstream(path) << wrap_stdin_script(script);
     std::string output;
-    FILE* pipe = ::popen(("/bin/sh " + path.string()).c_str(), "r");
+    FILE* pipe = ::popen((script_command(std::chrono::seconds(10), false) + " <" + path.string()).c_str(), "r");
     REQUIRE(pipe != nullptr);
     char buffer[4096];
     std::size_t got = 0;

@@ -1,0 +1,294 @@
+// What netdiag sends over SSH, run here by the real shells: each login shell parses the fixed
+// command line alike, /bin/sh (dash) runs the scripts from stdin against a scratch directory.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "remote/read_script.hpp"
+#include "test_files.hpp"
+
+using namespace netdiag;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Ran {
+    int status = -1;
+    std::string out, err;
+};
+
+struct Scratch {
+    fs::path dir;
+    Scratch() {
+        std::string pattern = (fs::temp_directory_path() / "netdiag-ssh-scripts-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        dir = pattern;
+    }
+    ~Scratch() {
+        std::error_code ignored;
+        fs::remove_all(dir, ignored);
+    }
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+};
+
+// `command` as a login shell runs what sshd hands it (`SHELL -c COMMAND`), under umask 000 (the
+// modes must not come from it), with `input` on stdin; `feed` may replace the stdin source.
+Ran run_as_login(const Scratch& scratch, const std::string& login_shell, const std::string& command,
+                 const std::string& input, const std::string& feed = "") {
+    const auto in = scratch.dir / "stdin", out = scratch.dir / "stdout", err = scratch.dir / "stderr";
+    std::ofstream(in, std::ios::binary) << input;
+    const std::string source = feed.empty() ? "<" + shell_quote(in.string()) : "";
+    const std::string line = fmt::format("umask 000; {} {} -c {} {} >{} 2>{}", feed, login_shell, shell_quote(command),
+                                         source, shell_quote(out.string()), shell_quote(err.string()));
+    Ran ran;
+    const int status = std::system(line.c_str());
+    ran.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    ran.out = test::slurp(out.string());
+    ran.err = test::slurp(err.string());
+    fs::remove(in);
+    fs::remove(out);
+    fs::remove(err);
+    return ran;
+}
+
+Ran write_file(const Scratch& scratch, const std::string& path, const std::string& content, FileAccess access,
+               const std::string& login_shell = "/bin/sh") {
+    return run_as_login(scratch, login_shell, line_script_command(std::chrono::seconds(10), false),
+                        make_write_script(path, access) + "\n" + content);
+}
+
+unsigned mode_of(const fs::path& path) {
+    struct stat info {};
+    REQUIRE(::lstat(path.c_str(), &info) == 0);
+    return info.st_mode & 07777;
+}
+
+// Names in `dir` other than `keep`: leftover temporaries.
+std::vector<std::string> others(const fs::path& dir, const std::set<std::string>& keep) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        if (!keep.count(entry.path().filename().string())) names.push_back(entry.path().filename().string());
+    }
+    return names;
+}
+
+}  // namespace
+
+TEST_CASE("the commands a login shell parses are fixed and hold no value", "[remote]") {
+    CHECK(script_command(std::chrono::seconds(30), false) == "timeout 30 /bin/sh -s");
+    CHECK(script_command(std::chrono::seconds(30), true) == "timeout 30 sudo -n /bin/sh -s");
+    CHECK(line_script_command(std::chrono::seconds(5), true) ==
+          "timeout 5 sudo -n /bin/sh -c 'IFS= read -r s && eval \"$s\"'");
+    CHECK(unusable_remote_path("/etc/sysctl.d/x.conf").empty());
+    CHECK(unusable_remote_path("/etc/it's here.conf").empty());
+    CHECK(unusable_remote_path("etc/x") == "not an absolute path");
+    CHECK(unusable_remote_path("/etc/x\n/y") == "the path holds control characters");
+    CHECK(unusable_remote_path("/etc/\x1b[2Kx") == "the path holds control characters");
+}
+
+TEST_CASE("every login shell hands the write to sh alike, quotes and all", "[remote]") {
+    Scratch scratch;
+    const std::string content = "net.core.x = 1\n# it's $(touch INJECTED) `touch INJECTED` \\' \"\n";
+    for (const std::string shell : {"/bin/sh", "/bin/bash", "/usr/bin/zsh", "/usr/bin/fish", "/usr/bin/tcsh"}) {
+        if (::access(shell.c_str(), X_OK) != 0) continue;  // fish and zsh come with the test packages
+        INFO(shell);
+        const auto path = scratch.dir / ("it's a $(touch INJECTED) " + fs::path(shell).filename().string() + ".conf");
+        const auto ran = write_file(scratch, path.string(), content, FileAccess::shared, shell);
+        CHECK(ran.status == 0);
+        CHECK(ran.err == "");
+        CHECK(test::slurp(path.string()) == content);
+        CHECK(mode_of(path) == 0644);
+    }
+    CHECK_FALSE(fs::exists(scratch.dir / "INJECTED"));
+    CHECK_FALSE(fs::exists("INJECTED"));
+}
+
+TEST_CASE("modes come from the access, never the umask; missing directories are made", "[remote]") {
+    Scratch scratch;
+    const auto journal = scratch.dir / "var/lib/netdiag/journal/x.json";
+    const std::string big(300000, 'j');  // more than one pipe buffer and one argument may hold
+    auto ran = write_file(scratch, journal.string(), big, FileAccess::owner_only);
+    REQUIRE(ran.status == 0);
+    CHECK(test::slurp(journal.string()) == big);
+    CHECK(mode_of(journal) == 0600);
+    CHECK(mode_of(journal.parent_path()) == 0700);
+    CHECK(mode_of(scratch.dir / "var/lib/netdiag") == 0755);
+    CHECK(mode_of(scratch.dir / "var") == 0755);
+
+    // A shared file into an existing private directory keeps the directory as it is.
+    const auto shared = scratch.dir / "var/lib/netdiag/journal/shared.conf";
+    REQUIRE(write_file(scratch, shared.string(), "x\n", FileAccess::shared).status == 0);
+    CHECK(mode_of(shared) == 0644);
+    CHECK(mode_of(journal.parent_path()) == 0700);
+    // An existing file's wider mode is not kept.
+    fs::permissions(shared, fs::perms::all);
+    REQUIRE(write_file(scratch, shared.string(), "y\n", FileAccess::shared).status == 0);
+    CHECK(mode_of(shared) == 0644);
+    CHECK(others(journal.parent_path(), {"x.json", "shared.conf"}).empty());
+
+    const auto etc = scratch.dir / "etc/sysctl.d/60-netdiag.conf";
+    REQUIRE(write_file(scratch, etc.string(), "", FileAccess::shared).status == 0);
+    CHECK(mode_of(etc.parent_path()) == 0755);
+    CHECK(test::slurp(etc.string()).empty());
+}
+
+TEST_CASE("a symlink, directory or other file at the target is refused; planted temporaries do not matter",
+          "[remote]") {
+    Scratch scratch;
+    const auto victim = scratch.dir / "victim";
+    std::ofstream(victim) << "precious\n";
+    const auto link = scratch.dir / "60-netdiag-ports.conf";
+    fs::create_symlink(victim, link);
+    auto ran = write_file(scratch, link.string(), "evil\n", FileAccess::shared);
+    CHECK(ran.status != 0);
+    CHECK(ran.err == "is a symbolic link; netdiag does not write through one (remove it first)\n");
+    CHECK(test::slurp(victim.string()) == "precious\n");
+    CHECK(fs::is_symlink(link));
+
+    // A symlink to a directory: mv would drop the file inside it.
+    fs::create_directory(scratch.dir / "d");
+    fs::create_directory_symlink(scratch.dir / "d", scratch.dir / "to-dir.conf");
+    CHECK(write_file(scratch, (scratch.dir / "to-dir.conf").string(), "x\n", FileAccess::shared).status != 0);
+    CHECK(fs::is_empty(scratch.dir / "d"));
+    ran = write_file(scratch, (scratch.dir / "d").string(), "x\n", FileAccess::shared);
+    CHECK(ran.err == "is a directory; not replaced\n");
+    CHECK(fs::is_empty(scratch.dir / "d"));
+    REQUIRE(::mkfifo((scratch.dir / "fifo.conf").c_str(), 0600) == 0);
+    ran = write_file(scratch, (scratch.dir / "fifo.conf").string(), "x\n", FileAccess::shared);
+    CHECK(ran.err == "is not a regular file; not replaced\n");
+
+    // The old fixed temporary name, planted as a symlink to the victim and as a FIFO: unused.
+    const auto target = scratch.dir / "real.conf";
+    fs::create_symlink(victim, scratch.dir / "real.conf.netdiag-tmp");
+    REQUIRE(write_file(scratch, target.string(), "new\n", FileAccess::shared).status == 0);
+    CHECK(test::slurp(target.string()) == "new\n");
+    CHECK(test::slurp(victim.string()) == "precious\n");
+    CHECK(others(scratch.dir, {"victim", "60-netdiag-ports.conf", "d", "to-dir.conf", "fifo.conf", "real.conf",
+                               "real.conf.netdiag-tmp"})
+              .empty());
+}
+
+TEST_CASE("a write cut short by the host's timeout leaves no temporary and no file", "[remote]") {
+    Scratch scratch;
+    const auto target = scratch.dir / "slow.conf";
+    // The content never ends: stdin stays open until `timeout` (1 s) ends the script.
+    const auto script = make_write_script(target.string(), FileAccess::shared);
+    const auto ran = run_as_login(scratch, "/bin/sh", line_script_command(std::chrono::seconds(1), false), "",
+                                  "{ printf '%s\\n' " + shell_quote(script) + "; sleep 4; } |");
+    CHECK(ran.status == 124);
+    CHECK(fs::is_empty(scratch.dir));
+}
+
+TEST_CASE("a kernel file is written in place in one piece, errno's words kept", "[remote]") {
+    Scratch scratch;
+    const auto file = scratch.dir / "smp_affinity";
+    std::ofstream(file) << "ff\n";
+    const std::string content = "0f 'x' %s \\n\t\n";
+    auto ran = run_as_login(scratch, "/bin/sh", line_script_command(std::chrono::seconds(5), false),
+                       make_kernel_write_script(file.string(), content) + "\n");
+    CHECK(ran.status == 0);
+    CHECK(test::slurp(file.string()) == content);
+    CHECK(make_kernel_write_script(file.string(), content).find('\n') == std::string::npos);
+    ran = run_as_login(scratch, "/bin/sh", line_script_command(std::chrono::seconds(5), false),
+                       make_kernel_write_script((scratch.dir / "missing/x").string(), "1\n") + "\n");
+    CHECK(ran.status != 0);
+    CHECK(ran.err.find("No such file or directory") != std::string::npos);
+    fs::create_symlink(file, scratch.dir / "link");
+    ran = run_as_login(scratch, "/bin/sh", line_script_command(std::chrono::seconds(5), false),
+                       make_kernel_write_script((scratch.dir / "link").string(), "1\n") + "\n");
+    CHECK(ran.err == "is a symbolic link; not written through\n");
+    CHECK(test::slurp(file.string()) == content);
+}
+
+TEST_CASE("remove refuses symlinks and directories; a missing file is fine", "[remote]") {
+    Scratch scratch;
+    const auto remove = [&](const fs::path& path) {
+        return run_as_login(scratch, "/bin/sh", line_script_command(std::chrono::seconds(5), false),
+                            make_remove_script(path.string()) + "\n");
+    };
+    std::ofstream(scratch.dir / "victim") << "precious\n";
+    fs::create_symlink(scratch.dir / "victim", scratch.dir / "link.conf");
+    CHECK(remove(scratch.dir / "link.conf").status != 0);
+    CHECK(fs::is_symlink(scratch.dir / "link.conf"));
+    fs::create_directory(scratch.dir / "dir.conf");
+    CHECK(remove(scratch.dir / "dir.conf").err == "is a directory; not replaced\n");
+    std::ofstream(scratch.dir / "it's.conf") << "x\n";
+    CHECK(remove(scratch.dir / "it's.conf").status == 0);
+    CHECK_FALSE(fs::exists(scratch.dir / "it's.conf"));
+    CHECK(remove(scratch.dir / "it's.conf").status == 0);
+    CHECK(test::slurp((scratch.dir / "victim").string()) == "precious\n");
+}
+
+TEST_CASE("a script on stdin cannot be eaten by a command it runs", "[remote]") {
+    Scratch scratch;
+    const std::string shell = ::access("/usr/bin/fish", X_OK) == 0 ? "/usr/bin/fish" : "/bin/sh";
+    const auto ran = run_as_login(scratch, shell, script_command(std::chrono::seconds(5), false),
+                                  wrap_stdin_script("cat; read x; echo \"after [$x]\"\necho 'it'\\''s'"));
+    CHECK(ran.out == "after []\nit's\n");
+}
+
+TEST_CASE("the privilege probe answers from exit statuses", "[remote]") {
+    Scratch scratch;
+    const auto ran = run_as_login(scratch, "/bin/sh", script_command(std::chrono::seconds(5), false),
+                                  wrap_stdin_script(make_privilege_script()));
+    CHECK(ran.status == 0);
+    CHECK(ran.out == (::getuid() == 0 ? "0 root\n" : std::to_string(::getuid()) + " sudo\n"));
+}
+
+TEST_CASE("inspect: lstat of each path in one script, parsed strictly", "[remote]") {
+    Scratch scratch;
+    const auto d = scratch.dir;
+    std::ofstream(d / "file with space's") << "x";
+    fs::permissions(d / "file with space's", static_cast<fs::perms>(0640));
+    fs::create_directory(d / "private");
+    fs::permissions(d / "private", static_cast<fs::perms>(01700));
+    fs::create_symlink("nowhere", d / "dangling");
+    REQUIRE(::mkfifo((d / "fifo").c_str(), 0600) == 0);
+    REQUIRE(::chown((d / "fifo").c_str(), 4321, 4321) == 0);
+    const std::vector<std::string> paths = {(d / "file with space's").string(), (d / "private").string(),
+                                            (d / "dangling").string(), (d / "fifo").string(),
+                                            (d / "missing").string(), (d / "missing/deeper/x").string(),
+                                            (d / "file with space's/below").string()};
+    const auto ran = run_as_login(scratch, "/bin/sh", script_command(std::chrono::seconds(5), false),
+                                  wrap_stdin_script(make_inspect_script(paths)));
+    REQUIRE(ran.status == 0);
+    auto statuses = parse_inspect_output(ran.out, paths, 999999, "web1");
+    REQUIRE(statuses.ok());
+    REQUIRE(statuses->size() == paths.size());
+    const auto& s = *statuses;
+    CHECK((s[0].exists && s[0].type == 'f' && s[0].mode == 0640 && s[0].trusted_owner));
+    CHECK(s[0].path == paths[0]);
+    CHECK((s[1].exists && s[1].type == 'd' && s[1].mode == 01700));
+    CHECK((s[2].exists && s[2].type == 'l'));
+    CHECK((s[3].exists && s[3].type == 'o' && s[3].mode == 0600 && !s[3].trusted_owner));
+    CHECK_FALSE(s[4].exists);
+    CHECK_FALSE(s[5].exists);
+    CHECK_FALSE(s[6].exists);  // ENOTDIR: no such path
+    CHECK(parse_inspect_output(ran.out, paths, 4321, "web1")->at(3).trusted_owner);
+}
+
+TEST_CASE("inspect output that is cut, padded or malformed is an error", "[remote]") {
+    const std::vector<std::string> paths = {"/a", "/b"};
+    CHECK(parse_inspect_output("E f 644 0\nN\nEND\n", paths, 1000, "h").ok());
+    CHECK(parse_inspect_output("E f 644 0\nN\n", paths, 1000, "h").error().message ==
+          "h: unexpected file status output after 2 path(s)");
+    CHECK(parse_inspect_output("E f 644 0\n", paths, 1000, "h").error().message ==
+          "h: the file status output was cut short at /b");
+    CHECK_FALSE(parse_inspect_output("E f 644 0\nN\nEND\nmore\n", paths, 1000, "h").ok());
+    CHECK(parse_inspect_output("E f 644 0\nU\nEND\n", paths, 1000, "h").error().message ==
+          "h: /b: cannot be examined (permission denied)");
+    for (const std::string bad : {"E x 644 0", "E f 648 0", "E f 644 -1", "E f 644", "E f 77777 0", "E f  0", "E"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_inspect_output(bad + "\nN\nEND\n", paths, 1000, "h").ok());
+    }
+}
