@@ -1,5 +1,7 @@
 #include "cmd/fleet_options.hpp"
 
+#include <unordered_set>
+
 #include <fmt/format.h>
 
 #include "cmd/settings_options.hpp"
@@ -62,10 +64,10 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
             *exit_code_on_error = exit_code::kUsage;
             return make_error(fmt::format("-H: {}", names.error().message));
         }
+        std::unordered_set<std::string> known;  // a set: -H 'n[1-99999]' must not take n^2 comparisons
+        for (const auto& host : inventory.hosts) known.insert(host.name);
         for (const auto& name : *names) {
-            const bool known = std::any_of(inventory.hosts.begin(), inventory.hosts.end(),
-                                           [&](const InventoryHost& host) { return host.name == name; });
-            if (known) continue;
+            if (!known.insert(name).second) continue;
             InventoryHost host;
             host.name = name;
             host.address = name;

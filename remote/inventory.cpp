@@ -18,6 +18,9 @@ namespace {
 
 // Enough for any real fleet, small enough that "node[1-99999999]" cannot exhaust memory.
 constexpr std::size_t kMaxHostsPerPattern = 100000;
+// A whole inventory: distinct hosts, and host-in-group entries (one host named by many groups).
+constexpr std::size_t kMaxInventoryHosts = 100000;
+constexpr std::size_t kMaxHostEntries = 1000000;
 
 std::string at(std::string_view file, const YAML::Mark& mark) { return fmt::format("{}:{}: ", file, mark.line + 1); }
 
@@ -158,6 +161,9 @@ public:
         if (!parent.empty()) info.parents.emplace(parent, parent_mark);
         if (node.IsNull()) return std::nullopt;
         if (!node.IsMap()) return at(file_, node.Mark()) + fmt::format("group \"{}\" must be a mapping", name);
+        // A YAML alias names the same node again: walked once per group name, or a few lines of
+        // aliases (a "billion laughs") would make the walk exponential.
+        if (!walked_.emplace(name, node.Mark().pos).second) return std::nullopt;
         std::set<std::string> keys;
         for (const auto& entry : node) {
             const std::string key = entry.first.Scalar();
@@ -235,8 +241,17 @@ private:
                     return at(file_, entry.first.Mark()) +
                            fmt::format("host \"{}\" appears twice in group \"{}\"", name, group_name);
                 }
+                if (++memberships_ > kMaxHostEntries) {
+                    return at(file_, entry.first.Mark()) +
+                           fmt::format("the inventory lists hosts in groups more than {} times; netdiag stops there",
+                                       kMaxHostEntries);
+                }
                 auto found = index_.find(name);
                 if (found == index_.end()) {
+                    if (hosts_.size() >= kMaxInventoryHosts) {
+                        return at(file_, entry.first.Mark()) +
+                               fmt::format("the inventory holds more than {} hosts", kMaxInventoryHosts);
+                    }
                     found = index_.emplace(name, hosts_.size()).first;
                     hosts_.push_back(HostInfo{name, {}, {}, {}});
                 }
@@ -253,6 +268,8 @@ private:
     std::map<std::string, GroupInfo> groups_;
     std::vector<HostInfo> hosts_;
     std::map<std::string, std::size_t> index_;
+    std::set<std::pair<std::string, int>> walked_;  // (group name, node position) already walked
+    std::size_t memberships_ = 0;
 };
 
 // Ansible's group depth: the longest path down from "all" (top-level groups are its children), so

@@ -1,6 +1,8 @@
 // Inventories as users write them: netdiag's example, Ansible's YAML, pdsh host lists, --limit.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 
 #include "remote/inventory.hpp"
 #include "test_files.hpp"
@@ -333,4 +335,23 @@ TEST_CASE("a key repeated in one group is an error, not a merge") {
     const auto inventory = parse_inventory(yaml, "inv.yaml", default_settings());
     REQUIRE_FALSE(inventory);
     CHECK(inventory.error().message == "inv.yaml:6: \"hosts\" appears twice in group \"web\"");
+}
+
+TEST_CASE("inventories that grow the work are bounded", "[inventory]") {
+    // 2^40 group visits if each alias were walked anew: once per group name instead.
+    std::string laughs = "g0: &g0 {hosts: {h1: }}\n";
+    for (int k = 1; k <= 40; ++k) {
+        laughs += "g" + std::to_string(k) + ": &g" + std::to_string(k) + " {children: {a" + std::to_string(k) + ": *g" +
+                  std::to_string(k - 1) + ", b" + std::to_string(k) + ": *g" + std::to_string(k - 1) + "}}\n";
+    }
+    const auto inventory = load(laughs);
+    CHECK(names(inventory) == std::vector<std::string>{"h1"});
+    const auto& groups = inventory.hosts.front().groups;
+    CHECK(std::count(groups.begin(), groups.end(), "a1") == 1);
+    CHECK(std::count(groups.begin(), groups.end(), "b40") == 1);
+
+    // Ten ranges of 99,999: each within the per-pattern cap, together over the inventory's.
+    std::string ranges = "all:\n  hosts:\n";
+    for (int k = 0; k < 10; ++k) ranges += "    g" + std::to_string(k) + "n[00001:99999]:\n";
+    CHECK(error_of(ranges) == "inv.yaml:4: the inventory holds more than 100000 hosts");
 }
