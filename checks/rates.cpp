@@ -40,6 +40,15 @@ double lookup(const std::map<std::string, std::map<std::string, double>>& rates,
     return value == found->second.end() ? 0 : value->second;
 }
 
+// The entries of one sample by their key, so pairing two samples costs n log n, not n^2 (a host
+// may list tens of thousands of CPUs, IRQs or interfaces).
+template <class Items, class KeyOf>
+auto index_by(const Items& items, KeyOf key_of) {
+    std::map<std::decay_t<decltype(key_of(*items.begin()))>, const typename Items::value_type*> index;
+    for (const auto& item : items) index.emplace(key_of(item), &item);
+    return index;
+}
+
 std::string cpu_name(const std::string& stat_name) {
     // /proc/stat says "cpu3", /proc/softirqs and /proc/interrupts say "CPU3".
     return "CPU" + stat_name.substr(3);
@@ -47,10 +56,11 @@ std::string cpu_name(const std::string& stat_name) {
 
 void cpu_rates(const Snapshot& before, const Snapshot& after, double seconds, Rates& rates) {
     if (before.cpu_times && after.cpu_times) {
+        const auto earlier = index_by(*before.cpu_times, [](const auto& cpu) { return cpu.cpu; });
         for (const auto& now : *after.cpu_times) {
             if (now.cpu == "cpu") continue;
-            for (const auto& then : *before.cpu_times) {
-                if (then.cpu != now.cpu) continue;
+            if (const auto found = earlier.find(now.cpu); found != earlier.end()) {
+                const auto& then = *found->second;
                 const auto total = counter_delta(then.total(), now.total());
                 auto& cpu = rates.cpus[cpu_name(now.cpu)];
                 cpu.cpu = cpu_name(now.cpu);
@@ -76,9 +86,10 @@ void cpu_rates(const Snapshot& before, const Snapshot& after, double seconds, Ra
         }
     }
     if (before.softnet && after.softnet) {
+        const auto earlier = index_by(*before.softnet, [](const auto& cpu) { return cpu.cpu; });
         for (const auto& now : *after.softnet) {
-            for (const auto& then : *before.softnet) {
-                if (then.cpu != now.cpu) continue;
+            if (const auto found = earlier.find(now.cpu); found != earlier.end()) {
+                const auto& then = *found->second;
                 auto& entry = rates.cpus["CPU" + std::to_string(now.cpu)];
                 entry.cpu = "CPU" + std::to_string(now.cpu);
                 entry.softnet_processed = per_second(then.processed, now.processed, seconds);
@@ -91,10 +102,11 @@ void cpu_rates(const Snapshot& before, const Snapshot& after, double seconds, Ra
 
 void interface_rates(const Snapshot& before, const Snapshot& after, double seconds, Rates& rates) {
     if (!before.net_dev || !after.net_dev) return;
+    const auto earlier = index_by(*before.net_dev, [](const InterfaceCounters& c) { return c.name; });
     for (const auto& now : *after.net_dev) {
-        const auto then = std::find_if(before.net_dev->begin(), before.net_dev->end(),
-                                       [&](const InterfaceCounters& c) { return c.name == now.name; });
-        if (then == before.net_dev->end()) continue;  // appeared between samples: no rate yet
+        const auto found = earlier.find(now.name);
+        if (found == earlier.end()) continue;  // appeared between samples: no rate yet
+        const auto* then = found->second;
         InterfaceRates r;
         r.name = now.name;
         r.rx_bytes = per_second(then->rx_bytes, now.rx_bytes, seconds);
@@ -156,9 +168,10 @@ Result<Rates> compute_rates(const Snapshot& before, const Snapshot& after) {
         rates.conntrack_stat = std::move(stat);
     }
     if (before.interrupts && after.interrupts) {
+        const auto earlier = index_by(*before.interrupts, [](const auto& line) { return line.irq; });
         for (const auto& now : *after.interrupts) {
-            for (const auto& then : *before.interrupts) {
-                if (then.irq != now.irq) continue;
+            if (const auto found = earlier.find(now.irq); found != earlier.end()) {
+                const auto& then = *found->second;
                 for (const auto& [cpu, count] : now.per_cpu) {
                     const auto old = then.per_cpu.find(cpu);
                     if (old != then.per_cpu.end()) {

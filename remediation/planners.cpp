@@ -33,6 +33,9 @@ constexpr std::string_view kFixedPaths[] = {kConntrackMax, kConntrackBuckets, kC
                                             kConntrackModuleFile, kBacklog, kBacklogFile, kBudget, kBudgetUsecs,
                                             kBudgetFile, kPortRange, kPortRangeFile, kIrqScript};
 
+// The most CPUs a Linux kernel supports (NR_CPUS at most 8192): larger ids are not believed.
+constexpr int kMaxCpus = 8192;
+
 // The kernel keeps nf_conntrack_max in an int; the largest power of two below that.
 constexpr std::int64_t kConntrackCeiling = std::int64_t{1} << 30;
 
@@ -199,12 +202,14 @@ std::set<int> usable_cpus(const Snapshot& snapshot, const PlanContext& context) 
     if (snapshot.cpu_times) {
         for (const auto& cpu : *snapshot.cpu_times) {
             if (cpu.cpu.size() > 3 && cpu.cpu.compare(0, 3, "cpu") == 0) {
-                if (const auto number = parse_i64(std::string_view(cpu.cpu).substr(3))) cpus.insert(static_cast<int>(*number));
+                // CPU ids past the kernel's NR_CPUS limit (8192) come only from a broken or hostile host.
+                const auto number = parse_i64(std::string_view(cpu.cpu).substr(3));
+                if (number && *number >= 0 && *number < kMaxCpus) cpus.insert(static_cast<int>(*number));
             }
         }
     }
     if (cpus.empty()) {
-        for (int cpu = 0; cpu < snapshot.online_cpus.value_or(0); ++cpu) cpus.insert(cpu);
+        for (int cpu = 0; cpu < std::min(snapshot.online_cpus.value_or(0), kMaxCpus); ++cpu) cpus.insert(cpu);
     }
     for (const int cpu : context.isolated_cpus) cpus.erase(cpu);
     return cpus;
@@ -514,14 +519,14 @@ std::optional<std::string> content_problem(const std::string& path, std::string_
 bool removable_path(const std::string& path) { return plannable_path(path) && !is_kernel_path(path); }
 
 std::string format_cpu_mask(const std::set<int>& cpus, int cpu_count) {
-    int bits = std::max(cpu_count, 1);
-    if (!cpus.empty()) bits = std::max(bits, *cpus.rbegin() + 1);
+    int bits = std::clamp(cpu_count, 1, kMaxCpus);
+    if (!cpus.empty()) bits = std::clamp(*cpus.rbegin() + 1, bits, kMaxCpus);
     const int groups = (bits + 31) / 32;
     std::string text;
     for (int group = groups - 1; group >= 0; --group) {
         std::uint32_t word = 0;
         for (const int cpu : cpus) {
-            if (cpu >= group * 32 && cpu < (group + 1) * 32) word |= 1u << (cpu - group * 32);
+            if (cpu >= group * 32 && cpu < (group + 1) * 32) word |= std::uint32_t{1} << (cpu - group * 32);
         }
         // The kernel prints the top group only as wide as the CPUs it holds, the rest as 8 digits.
         const int top_bits = bits - (groups - 1) * 32;

@@ -326,3 +326,9 @@ TEST_CASE("conntrack-max stays within the kernel's int and does not grow a quiet
     CHECK(quiet.changes.empty());
     CHECK(has_note(quiet, "no need to grow it"));
 }
+
+TEST_CASE("masks never grow past the kernel's CPU limit, whatever a host claims") {
+    CHECK(format_cpu_mask({8191}, 4).size() == 256 * 9 - 1);  // 256 groups of 8 digits, commas between
+    CHECK(format_cpu_mask({}, 1 << 30).size() == 256 * 9 - 1);
+    CHECK(format_cpu_mask({1}, -40) == "2");
+}
