@@ -37,6 +37,7 @@ constexpr std::string_view kNeedsSoftnet[] = {"/proc/net/softnet_stat"};
 constexpr std::string_view kNeedsSnmp[] = {"/proc/net/snmp"};
 constexpr std::string_view kNeedsSockstat[] = {"/proc/net/sockstat", "/proc/sys/net/ipv4/ip_local_port_range"};
 constexpr std::string_view kNeedsUdp[] = {"/proc/net/snmp", "/proc/net/snmp6"};
+constexpr std::string_view kNeedsIp[] = {"/proc/net/snmp", "/proc/net/snmp6"};
 
 constexpr std::array kCatalogue = {
     Check{"close-wait", "sockets left in CLOSE_WAIT on a local port (the application never closes them)", false,
@@ -45,6 +46,8 @@ constexpr std::array kCatalogue = {
           true, "conntrack-drops", check_conntrack_drops, kNeedsConntrackStat},
     Check{"conntrack-fill", "conntrack table entries against nf_conntrack_max", false, "conntrack-fill",
           check_conntrack_fill, kNeedsConntrackCount},
+    Check{"ip-reassembly", "IP datagrams lost because their fragments could not be reassembled (ReasmFails)", true,
+          "ip-reassembly", check_ip_reassembly, kNeedsIp},
     Check{"listen-overflows", "connections dropped because a listen queue was full (ListenOverflows, ListenDrops)",
           true, "listen-overflows", check_listen_overflows, kNeedsNetstat},
     Check{"nic-errors", "receive and transmit errors on physical interfaces", true, "nic-errors", check_nic_errors,
@@ -55,6 +58,8 @@ constexpr std::array kCatalogue = {
           "rx-drops", check_rx_drops, kNeedsRxDrops},
     Check{"softnet-backlog", "packets dropped because a CPU's input backlog was full (netdev_max_backlog)", true,
           "softnet-backlog", check_softnet_backlog, kNeedsSoftnet},
+    Check{"syn-queue", "SYNs that found a listener's SYN queue full: SYN cookies sent or SYNs dropped", true,
+          "syn-queue", check_syn_queue, kNeedsNetstat},
     Check{"tcp-retransmits", "TCP segments retransmitted, per second and as a share of segments sent", true,
           "tcp-retransmits", check_tcp_retransmits, kNeedsSnmp},
     Check{"time-wait", "TIME_WAIT sockets against the ephemeral port range", false, "time-wait", check_time_wait,

@@ -61,5 +61,7 @@ void check_softnet_backlog(const CheckInput&, std::vector<Finding>&);
 void check_tcp_retransmits(const CheckInput&, std::vector<Finding>&);
 void check_time_wait(const CheckInput&, std::vector<Finding>&);
 void check_udp_buffer_errors(const CheckInput&, std::vector<Finding>&);
+void check_syn_queue(const CheckInput&, std::vector<Finding>&);
+void check_ip_reassembly(const CheckInput&, std::vector<Finding>&);
 
 }  // namespace netdiag

@@ -33,6 +33,9 @@ Settings default_settings() {
         {"close-wait.critical", 1000},
         {"listen-overflows.warning", 0},       // overflows+drops/s
         {"udp-buffer-errors.warning", 0},      // errors/s
+        {"syn-queue.warning", 1},              // cookies + drops per second (Netdata's 1m_tcp_syn_queue_*)
+        {"syn-queue.critical", 5},
+        {"ip-reassembly.warning", 1},          // datagrams/s (no anchor alarms on it)
     };
     settings.virtual_interfaces = {"lo",     "veth*", "br-*",   "docker*", "virbr*", "vnet*",    "tun*",  "tap*",
                                    "cali*",  "flannel*", "cni*", "vxlan*", "kube-*", "dummy*", "ifb*", "wg*"};

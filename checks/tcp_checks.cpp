@@ -144,6 +144,69 @@ void check_listen_overflows(const CheckInput& in, std::vector<Finding>& out) {
     out.push_back(std::move(f));
 }
 
+// SYNs that met a full SYN queue: answered with a cookie (TCPReqQFullDoCookies) or, with cookies
+// off, dropped (TCPReqQFullDrop). Thresholds are Netdata's (1m_tcp_syn_queue_*: 1/s and 5/s).
+void check_syn_queue(const CheckInput& in, std::vector<Finding>& out) {
+    const double cookies = in.rates->netstat_value("TcpExt", "TCPReqQFullDoCookies");
+    const double dropped = in.rates->netstat_value("TcpExt", "TCPReqQFullDrop");
+    const double value = cookies + dropped;
+    const double warning = in.settings.threshold("syn-queue.warning");
+    const double critical = in.settings.threshold("syn-queue.critical");
+    if (value <= warning) return;
+    Finding f;
+    f.severity = value > critical ? Severity::critical : Severity::warning;
+    f.subject = "tcp syn queues";
+    f.value = value;
+    f.unit = "/s";
+    f.threshold = value > critical ? critical : warning;
+    f.message = fmt::format("{:.1f} SYNs/s found a listener's SYN queue full: {:.1f}/s answered with SYN cookies, "
+                            "{:.1f}/s dropped",
+                            value, cookies, dropped);
+    f.why = "A SYN flood, or a listener whose backlog is too small for its connection rate. With cookies the "
+            "connection survives without its TCP options (window scaling, SACK); without them the SYN is lost and "
+            "the client retries after a second or more.";
+    f.action = fmt::format("Find the port with the most half-open sockets (`ss -tn state syn-recv | awk 'NR>1 "
+                           "{{print $3}}' | sort | uniq -c | sort -rn | head`); keep net.ipv4.tcp_syncookies=1 (now {}); "
+                           "raise net.ipv4.tcp_max_syn_backlog (now {}) and the listener's backlog with "
+                           "net.core.somaxconn (now {}); filter a flood upstream.",
+                           sysctl_text(in.now, "net.ipv4.tcp_syncookies"),
+                           sysctl_text(in.now, "net.ipv4.tcp_max_syn_backlog"),
+                           sysctl_text(in.now, "net.core.somaxconn"));
+    out.push_back(std::move(f));
+}
+
+// Datagrams whose fragments never all arrived (or did not fit reassembly memory): IPv4 ReasmFails,
+// IPv6 Ip6ReasmFails. No anchor alarms on it; a few a second means fragments are routinely lost.
+void check_ip_reassembly(const CheckInput& in, std::vector<Finding>& out) {
+    const Rates& r = *in.rates;
+    const double failed4 = r.snmp_value("Ip", "ReasmFails");
+    const double timed_out4 = r.snmp_value("Ip", "ReasmTimeout");
+    double failed6 = 0;
+    if (const auto ip6 = r.snmp6.find("Ip6"); ip6 != r.snmp6.end()) {
+        if (const auto v = ip6->second.find("Ip6ReasmFails"); v != ip6->second.end()) failed6 = v->second;
+    }
+    const double value = failed4 + failed6;
+    const double warning = in.settings.threshold("ip-reassembly.warning");
+    if (value <= warning) return;
+    Finding f;
+    f.severity = Severity::warning;
+    f.subject = "ip reassembly";
+    f.value = value;
+    f.unit = "/s";
+    f.threshold = warning;
+    f.message = fmt::format("{:.1f} datagrams/s could not be reassembled from their fragments (IPv4 {:.1f}/s, of "
+                            "which {:.1f}/s timed out; IPv6 {:.1f}/s)",
+                            value, failed4, timed_out4, failed6);
+    f.why = "One lost fragment loses the whole datagram: large UDP (DNS with EDNS, NFS, tunnels without MTU "
+            "headroom) fails or retries silently; a fragment flood fills reassembly memory for everyone.";
+    f.action = fmt::format("Avoid fragmenting (path MTU, tunnel MTU, EDNS buffer size); if fragments time out "
+                           "(net.ipv4.ipfrag_time is {} s) or reassembly memory is full (FRAG in /proc/net/sockstat), "
+                           "raise net.ipv4.ipfrag_high_thresh (now {}).",
+                           sysctl_text(in.now, "net.ipv4.ipfrag_time"),
+                           sysctl_text(in.now, "net.ipv4.ipfrag_high_thresh"));
+    out.push_back(std::move(f));
+}
+
 void check_udp_buffer_errors(const CheckInput& in, std::vector<Finding>& out) {
     const Rates& r = *in.rates;
     const double receive = r.snmp_value("Udp", "RcvbufErrors") + r.snmp_value("UdpLite", "RcvbufErrors");

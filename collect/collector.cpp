@@ -24,7 +24,8 @@ constexpr std::string_view kSysctls[] = {
     "/proc/sys/net/core/netdev_budget_usecs",  "/proc/sys/net/core/somaxconn",
     "/proc/sys/net/ipv4/tcp_max_syn_backlog",  "/proc/sys/net/ipv4/tcp_tw_reuse",
     "/proc/sys/net/ipv4/tcp_max_tw_buckets",   "/proc/sys/net/core/rmem_max",
-    "/proc/sys/net/core/rmem_default",
+    "/proc/sys/net/core/rmem_default",         "/proc/sys/net/ipv4/tcp_syncookies",
+    "/proc/sys/net/ipv4/ipfrag_high_thresh",   "/proc/sys/net/ipv4/ipfrag_time",
 };
 
 // Per-interface files under /sys/class/net/IF/, relative to that directory.

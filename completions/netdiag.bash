@@ -18,16 +18,16 @@
 
 _netdiag_subcommands="scan collect checks fix undo"
 
-_netdiag_checks="close-wait conntrack-drops conntrack-fill listen-overflows nic-errors nic-saturation
-rx-drops softnet-backlog tcp-retransmits time-wait udp-buffer-errors"
+_netdiag_checks="close-wait conntrack-drops conntrack-fill ip-reassembly listen-overflows nic-errors
+nic-saturation rx-drops softnet-backlog syn-queue tcp-retransmits time-wait udp-buffer-errors"
 
 _netdiag_fixes="irq-affinity conntrack-max softnet-backlog softnet-budget port-range"
 
 # The threshold keys `netdiag checks` lists (checks/settings.cpp).
 _netdiag_thresholds="close-wait.warning close-wait.critical conntrack-drops.critical
-conntrack-fill.warning conntrack-fill.critical listen-overflows.warning nic-errors.warning
+conntrack-fill.warning conntrack-fill.critical ip-reassembly.warning listen-overflows.warning nic-errors.warning
 nic-saturation.warning nic-saturation.critical rx-drops.warning rx-drops.critical
-softnet-backlog.warning tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical
+softnet-backlog.warning syn-queue.warning syn-queue.critical tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical
 time-wait.warning-count time-wait.warning time-wait.critical udp-buffer-errors.warning"
 
 _netdiag_options=(

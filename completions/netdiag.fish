@@ -13,11 +13,13 @@ function __fish_netdiag_check_ids --description 'Check ids, completing the last 
         close-wait 'sockets left in CLOSE_WAIT' \
         conntrack-drops 'conntrack table refused or evicted' \
         conntrack-fill 'conntrack entries against nf_conntrack_max' \
+        ip-reassembly 'IP fragments lost' \
         listen-overflows 'listen queue full' \
         nic-errors 'receive and transmit errors' \
         nic-saturation 'throughput against link speed' \
         rx-drops 'packets dropped on receive' \
         softnet-backlog 'CPU input backlog full' \
+        syn-queue 'SYN queue full: cookies or drops' \
         tcp-retransmits 'TCP segments retransmitted' \
         time-wait 'TIME_WAIT sockets' \
         udp-buffer-errors 'UDP socket buffers full'
@@ -38,11 +40,13 @@ function __fish_netdiag_thresholds --description 'Threshold keys, CHECK.LEVEL='
         close-wait.warning close-wait.critical \
         conntrack-drops.critical \
         conntrack-fill.warning conntrack-fill.critical \
+        ip-reassembly.warning \
         listen-overflows.warning \
         nic-errors.warning \
         nic-saturation.warning nic-saturation.critical \
         rx-drops.warning rx-drops.critical \
         softnet-backlog.warning \
+        syn-queue.warning syn-queue.critical \
         tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical \
         time-wait.warning-count time-wait.warning time-wait.critical \
         udp-buffer-errors.warning

@@ -434,3 +434,32 @@ TEST_CASE("an unparsable level file is unknown with one sample; a virtual interf
     CHECK(blind[0].subject == "/sys/class/net/eth0/speed");
     CHECK(blind[0].details.count("line") == 0);  // "empty file" names no line
 }
+
+TEST_CASE("a full SYN queue and lost fragments are found, at the anchors' rates", "[checks]") {
+    auto a = base_snapshot(0), b = base_snapshot(10);
+    a.netstat = ProtoCounters{{"TcpExt", {{"TCPReqQFullDoCookies", 0}, {"TCPReqQFullDrop", 0}}}};
+    b.netstat = ProtoCounters{{"TcpExt", {{"TCPReqQFullDoCookies", 52000}, {"TCPReqQFullDrop", 0}}}};
+    a.snmp = ProtoCounters{{"Ip", {{"ReasmFails", 0}, {"ReasmTimeout", 0}}}};
+    b.snmp = ProtoCounters{{"Ip", {{"ReasmFails", 23000}, {"ReasmTimeout", 23000}}}};
+    b.sysctls["net.ipv4.tcp_syncookies"] = 1;
+    b.sysctls["net.ipv4.ipfrag_time"] = 1;
+    const auto findings = findings_of(a, b, default_settings());
+    const auto syn = only(findings, "syn-queue");
+    REQUIRE(syn.size() == 1);
+    CHECK(syn[0].severity == Severity::critical);
+    CHECK(syn[0].value == Approx(5200.0));
+    CHECK_THAT(syn[0].message, Catch::Contains("5200.0/s answered with SYN cookies, 0.0/s dropped"));
+    CHECK_THAT(syn[0].action, Catch::Contains("net.ipv4.tcp_syncookies=1 (now 1)"));
+    const auto reassembly = only(findings, "ip-reassembly");
+    REQUIRE(reassembly.size() == 1);
+    CHECK(reassembly[0].severity == Severity::warning);
+    CHECK(reassembly[0].value == Approx(2300.0));
+    CHECK_THAT(reassembly[0].action, Catch::Contains("net.ipv4.ipfrag_time is 1 s"));
+
+    // At or under a SYN cookie a second, and with no failed reassembly: quiet.
+    b.netstat = ProtoCounters{{"TcpExt", {{"TCPReqQFullDoCookies", 10}, {"TCPReqQFullDrop", 0}}}};
+    b.snmp = ProtoCounters{{"Ip", {{"ReasmFails", 0}, {"ReasmTimeout", 0}}}};
+    const auto quiet = findings_of(a, b, default_settings());
+    CHECK(only(quiet, "syn-queue").empty());
+    CHECK(only(quiet, "ip-reassembly").empty());
+}
