@@ -166,4 +166,26 @@ expect_equal "$code" 2 "95 % of the range in TIME_WAIT is critical"
 expect_contains "$(json_get "$work/last.json" '[f["message"] for f in d["hosts"][0]["findings"] if f["check"]=="time-wait"]')" \
     "(40000-40999)" "the finding names the range"
 
+# First fragments that are never completed, with a one-second reassembly timeout (per namespace):
+# reassembly failures, and nothing else.
+fragments=$prefix-frag
+new_namespace "$fragments"
+ip netns exec "$fragments" sysctl -qw net.ipv4.ipfrag_time=1
+start_load frag "$fragments" first-fragments 9 30
+findings "$fragments" --interval 2
+expect_equal "$found" "ip-reassembly:ip reassembly" "lost fragments give a reassembly finding, and only that"
+expect_equal "$code" 1 "reassembly failures are a warning"
+
+# A SYN flood from spoofed loopback sources on a listener with a backlog of 16 that never accepts;
+# its SYN-ACKs are dropped, as they would be lost towards spoofed hosts. Cookies answer the flood.
+synflood=$prefix-syn
+new_namespace "$synflood"
+ip netns exec "$synflood" iptables -A OUTPUT -p tcp --tcp-flags SYN,ACK SYN,ACK -j DROP
+start_load syn "$synflood" syn-flood 8080 30
+findings "$synflood" --interval 2
+expect_equal "$found" "syn-queue:tcp syn queues" "a SYN flood gives a SYN queue finding, and only that"
+expect_equal "$code" 2 "hundreds of SYN cookies a second is critical"
+expect_contains "$(json_get "$work/last.json" '[f["message"] for f in d["hosts"][0]["findings"] if f["check"]=="syn-queue"]')" \
+    "answered with SYN cookies" "the finding says the SYNs were answered with cookies"
+
 finish faults

@@ -9,9 +9,15 @@ calling suite created:
   close-wait PORT COUNT SECONDS  a server that never closes: COUNT clients connect and hang up,
                                the server holds the sockets in CLOSE_WAIT for SECONDS
   short-conns PORT COUNT       COUNT connections the client closes first (TIME_WAIT on its ports)
+  first-fragments PORT SECONDS  first fragments of UDP datagrams to 127.0.0.1 that never complete
+                               (reassembly fails once net.ipv4.ipfrag_time runs out)
+  syn-flood PORT SECONDS       a listener with backlog 16 that never accepts, and SYNs to it from
+                               spoofed 127.x.y.z sources (the suite drops the SYN-ACKs)
 Prints "ready" on stdout once the fault is in place, for modes that keep running.
 """
+import random
 import socket
+import struct
 import sys
 import threading
 import time
@@ -103,6 +109,52 @@ def short_conns(port, count):
     worker.join(timeout=20)
 
 
+def ip_header(ident, protocol, payload_length, flags_offset, source="127.0.0.1"):
+    # IPPROTO_RAW: the kernel fills in the checksum and the total length; the rest is ours.
+    return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + payload_length, ident, flags_offset, 64, protocol, 0,
+                       socket.inet_aton(source), socket.inet_aton("127.0.0.1"))
+
+
+def first_fragments(port, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    # A UDP header announcing 1008 bytes, and the first 32 of them: the rest never comes.
+    payload = struct.pack("!HHHH", 40000, port, 1008, 0) + b"x" * 32
+    ready()
+    ident, end = 1, time.time() + seconds
+    while time.time() < end:  # about 500 datagrams/s
+        for _ in range(50):
+            s.sendto(ip_header(ident, socket.IPPROTO_UDP, len(payload), 0x2000) + payload, ("127.0.0.1", 0))
+            ident = ident % 65535 + 1
+        time.sleep(0.1)
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def syn_flood(port, seconds):
+    server = listener(port, backlog=16)  # never accepts: its SYN queue fills at once
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    ready()
+    end = time.time() + seconds
+    while time.time() < end:  # about 1000 SYNs/s
+        for _ in range(100):
+            source = f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(1, 254)}"
+            sport = random.randint(1024, 65535)
+            header = struct.pack("!HHLLBBHHH", sport, port, random.getrandbits(32), 0, 5 << 4, 0x02, 65535, 0, 0)
+            pseudo = socket.inet_aton(source) + socket.inet_aton("127.0.0.1") + struct.pack("!BBH", 0, 6, len(header))
+            header = header[:16] + struct.pack("!H", checksum(pseudo + header)) + header[18:]
+            s.sendto(ip_header(random.randint(1, 65535), socket.IPPROTO_TCP, len(header), 0, source) + header,
+                     ("127.0.0.1", 0))
+        time.sleep(0.1)
+    server.close()
+
+
 def main(argv):
     mode, args = argv[1], argv[2:]
     if mode == "udp-fill":
@@ -115,6 +167,10 @@ def main(argv):
         close_wait(int(args[0]), int(args[1]), float(args[2]))
     elif mode == "short-conns":
         short_conns(int(args[0]), int(args[1]))
+    elif mode == "first-fragments":
+        first_fragments(int(args[0]), float(args[1]))
+    elif mode == "syn-flood":
+        syn_flood(int(args[0]), float(args[1]))
     else:
         sys.exit(f"load.py: unknown mode {mode}")
 
