@@ -38,6 +38,7 @@ constexpr std::string_view kNeedsSnmp[] = {"/proc/net/snmp"};
 constexpr std::string_view kNeedsSockstat[] = {"/proc/net/sockstat", "/proc/sys/net/ipv4/ip_local_port_range"};
 constexpr std::string_view kNeedsUdp[] = {"/proc/net/snmp", "/proc/net/snmp6"};
 constexpr std::string_view kNeedsIp[] = {"/proc/net/snmp", "/proc/net/snmp6"};
+constexpr std::string_view kNeedsTcpMemory[] = {"/proc/net/netstat", "/proc/net/sockstat"};
 
 constexpr std::array kCatalogue = {
     Check{"close-wait", "sockets left in CLOSE_WAIT on a local port (the application never closes them)", false,
@@ -60,10 +61,18 @@ constexpr std::array kCatalogue = {
           "softnet-backlog", check_softnet_backlog, kNeedsSoftnet},
     Check{"syn-queue", "SYNs that found a listener's SYN queue full: SYN cookies sent or SYNs dropped", true,
           "syn-queue", check_syn_queue, kNeedsNetstat},
+    Check{"tcp-memory", "TCP memory pressure and aborts (TCPMemoryPressures, TCPAbortOnMemory), orphans against "
+          "tcp_max_orphans", false, "tcp-memory", check_tcp_memory, kNeedsTcpMemory},
+    Check{"tcp-receive-drops", "TCP segments thrown away on receive: pruned, at a full queue or zero window, or "
+          "while the socket was busy", true, "tcp-receive-drops", check_tcp_receive_drops, kNeedsNetstat},
+    Check{"tcp-resets", "TCP resets sent, connection attempts failed and established connections reset", true,
+          "tcp-resets", check_tcp_resets, kNeedsSnmp},
     Check{"tcp-retransmits", "TCP segments retransmitted, per second and as a share of segments sent", true,
           "tcp-retransmits", check_tcp_retransmits, kNeedsSnmp},
     Check{"time-wait", "TIME_WAIT sockets against the ephemeral port range", false, "time-wait", check_time_wait,
           kNeedsSockstat},
+    Check{"time-wait-overflow", "connections closed without TIME_WAIT because tcp_max_tw_buckets was reached", true,
+          "time-wait-overflow", check_time_wait_overflow, kNeedsNetstat},
     Check{"udp-buffer-errors", "UDP datagrams lost to full socket buffers (RcvbufErrors, SndbufErrors)", true,
           "udp-buffer-errors", check_udp_buffer_errors, kNeedsUdp},
 };

@@ -63,5 +63,9 @@ void check_time_wait(const CheckInput&, std::vector<Finding>&);
 void check_udp_buffer_errors(const CheckInput&, std::vector<Finding>&);
 void check_syn_queue(const CheckInput&, std::vector<Finding>&);
 void check_ip_reassembly(const CheckInput&, std::vector<Finding>&);
+void check_tcp_resets(const CheckInput&, std::vector<Finding>&);
+void check_tcp_memory(const CheckInput&, std::vector<Finding>&);
+void check_tcp_receive_drops(const CheckInput&, std::vector<Finding>&);
+void check_time_wait_overflow(const CheckInput&, std::vector<Finding>&);
 
 }  // namespace netdiag

@@ -36,6 +36,13 @@ Settings default_settings() {
         {"syn-queue.warning", 1},              // cookies + drops per second (Netdata's 1m_tcp_syn_queue_*)
         {"syn-queue.critical", 5},
         {"ip-reassembly.warning", 1},          // datagrams/s (no anchor alarms on it)
+        {"tcp-resets.warning", 50},            // resets/s (Netdata's floor: 10 x 5/s)
+        {"tcp-memory.warning", 0},             // entries into memory pressure per second
+        {"tcp-memory.critical", 0},            // connections aborted for lack of memory per second
+        {"tcp-memory.orphans-warning", 25},    // % of tcp_max_orphans (Netdata tcp_orphans)
+        {"tcp-memory.orphans-critical", 50},
+        {"tcp-receive-drops.warning", 0},      // segments/s
+        {"time-wait-overflow.warning", 0},     // connections/s
     };
     settings.virtual_interfaces = {"lo",     "veth*", "br-*",   "docker*", "virbr*", "vnet*",    "tun*",  "tap*",
                                    "cali*",  "flannel*", "cni*", "vxlan*", "kube-*", "dummy*", "ifb*", "wg*"};

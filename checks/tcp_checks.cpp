@@ -207,6 +207,133 @@ void check_ip_reassembly(const CheckInput& in, std::vector<Finding>& out) {
     out.push_back(std::move(f));
 }
 
+// Resets sent (OutRsts), connection attempts refused (AttemptFails) and established connections
+// reset (EstabResets). Netdata alarms when the 10 s rate passes 10x max(5/s, the 1 min rate): with
+// two samples and no history, its floor of 50/s is the threshold.
+void check_tcp_resets(const CheckInput& in, std::vector<Finding>& out) {
+    const Rates& r = *in.rates;
+    const double sent = r.snmp_value("Tcp", "OutRsts");
+    const double refused = r.snmp_value("Tcp", "AttemptFails");
+    const double reset = r.snmp_value("Tcp", "EstabResets");
+    const double value = std::max({sent, refused, reset});
+    const double warning = in.settings.threshold("tcp-resets.warning");
+    if (value <= warning) return;
+    Finding f;
+    f.severity = Severity::warning;
+    f.subject = "tcp";
+    f.value = value;
+    f.unit = "/s";
+    f.threshold = warning;
+    f.message = fmt::format("{:.1f} resets/s: {:.1f}/s sent (OutRsts), {:.1f}/s connection attempts failed "
+                            "(AttemptFails), {:.1f}/s established connections reset (EstabResets)",
+                            value, sent, refused, reset);
+    f.why = "RSTs sent to SYNs mean a service is down or not listening; attempts failing mean this host's "
+            "clients are refused; established resets mean peers, middleboxes or applications abort connections.";
+    f.action = "Find the port: `ss -s`, `tcpdump -ni any 'tcp[tcpflags] & tcp-rst != 0'`; start or fix the "
+               "service, or the clients' target; for aborts check idle timeouts of load balancers and firewalls.";
+    out.push_back(std::move(f));
+}
+
+// TCP memory: the stack entering pressure (TCPMemoryPressures) or killing connections for lack of
+// memory (TCPAbortOnMemory), and orphaned sockets against tcp_max_orphans (Netdata: 25 % and 50 %).
+void check_tcp_memory(const CheckInput& in, std::vector<Finding>& out) {
+    if (in.rates != nullptr) {
+        const double pressures = in.rates->netstat_value("TcpExt", "TCPMemoryPressures");
+        const double aborts = in.rates->netstat_value("TcpExt", "TCPAbortOnMemory");
+        if (pressures > in.settings.threshold("tcp-memory.warning") || aborts > in.settings.threshold("tcp-memory.critical")) {
+            Finding f;
+            f.severity = aborts > in.settings.threshold("tcp-memory.critical") ? Severity::critical : Severity::warning;
+            f.subject = "tcp_mem";
+            f.value = std::max(pressures, aborts);
+            f.unit = "/s";
+            f.threshold = f.severity == Severity::critical ? in.settings.threshold("tcp-memory.critical")
+                                                           : in.settings.threshold("tcp-memory.warning");
+            f.message = fmt::format("TCP memory under pressure: {:.2f} entries into pressure/s (TCPMemoryPressures), "
+                                    "{:.2f} connections/s killed for lack of memory (TCPAbortOnMemory)",
+                                    pressures, aborts);
+            f.why = "Past tcp_mem's pressure mark the kernel shrinks every socket's buffers (slow transfers); past "
+                    "its high mark it drops data and resets connections (\"TCP: out of memory\" in dmesg).";
+            f.action = "Compare `TCP: mem` in /proc/net/sockstat (pages) with net.ipv4.tcp_mem; raise tcp_mem in "
+                       "proportion to RAM, or find the sockets holding buffers (`ss -tm`).";
+            out.push_back(std::move(f));
+        }
+    }
+    if (!in.now.sockstat) return;
+    const auto tcp = in.now.sockstat->find("TCP");
+    const auto max = in.now.sysctls.find("net.ipv4.tcp_max_orphans");
+    if (tcp == in.now.sockstat->end() || max == in.now.sysctls.end() || max->second <= 0) return;
+    const auto orphan = tcp->second.find("orphan");
+    if (orphan == tcp->second.end()) return;
+    const double share = 100.0 * static_cast<double>(orphan->second) / static_cast<double>(max->second);
+    const double warning = in.settings.threshold("tcp-memory.orphans-warning");
+    const double critical = in.settings.threshold("tcp-memory.orphans-critical");
+    if (share < warning) return;
+    Finding f;
+    f.severity = share >= critical ? Severity::critical : Severity::warning;
+    f.subject = "tcp_max_orphans";
+    f.value = share;
+    f.unit = "%";
+    f.threshold = share >= critical ? critical : warning;
+    f.message = fmt::format("{} orphaned TCP sockets, {:.1f}% of net.ipv4.tcp_max_orphans ({})", orphan->second, share,
+                            max->second);
+    f.why = "Orphans are sockets closed by their application with data still unsent or unacknowledged; past the "
+            "limit the kernel resets them (\"too many orphaned sockets\" in dmesg) and each still holds memory.";
+    f.action = fmt::format("Find them with `ss -tn state fin-wait-1 state last-ack`: peers that stopped reading; "
+                           "raise net.ipv4.tcp_max_orphans (now {}) only with the memory for them (up to 64 KB each).",
+                           max->second);
+    out.push_back(std::move(f));
+}
+
+// Data the receive path threw away: queues pruned or collapsed for memory (RcvPruned, OfoPruned),
+// dropped at a full receive queue or zero window (TCPRcvQDrop, TCPZeroWindowDrop) or while the
+// application held the socket (TCPBacklogDrop). No anchor alarms on these; any is a loss.
+void check_tcp_receive_drops(const CheckInput& in, std::vector<Finding>& out) {
+    const Rates& r = *in.rates;
+    const double pruned = r.netstat_value("TcpExt", "RcvPruned") + r.netstat_value("TcpExt", "OfoPruned");
+    const double queue = r.netstat_value("TcpExt", "TCPRcvQDrop") + r.netstat_value("TcpExt", "TCPZeroWindowDrop");
+    const double backlog = r.netstat_value("TcpExt", "TCPBacklogDrop");
+    const double value = pruned + queue + backlog;
+    const double warning = in.settings.threshold("tcp-receive-drops.warning");
+    if (value <= warning) return;
+    Finding f;
+    f.severity = Severity::warning;
+    f.subject = "tcp receive queues";
+    f.value = value;
+    f.unit = "/s";
+    f.threshold = warning;
+    f.message = fmt::format("{:.1f} segments/s thrown away on receive: {:.1f}/s pruned for memory (RcvPruned, "
+                            "OfoPruned), {:.1f}/s at a full queue or zero window (TCPRcvQDrop, TCPZeroWindowDrop), "
+                            "{:.1f}/s while the application held the socket (TCPBacklogDrop); PruneCalled {:.1f}/s",
+                            value, pruned, queue, backlog, r.netstat_value("TcpExt", "PruneCalled"));
+    f.why = "The sender must retransmit what was thrown away: throughput drops and latency spikes, although "
+            "the network lost nothing.";
+    f.action = fmt::format("Make the application read faster, or give sockets more room: net.ipv4.tcp_rmem and "
+                           "net.core.rmem_max (now {}); for TCPBacklogDrop, shorter writes or more reader threads.",
+                           sysctl_text(in.now, "net.core.rmem_max"));
+    out.push_back(std::move(f));
+}
+
+// TIME_WAIT sockets the kernel could not create because tcp_max_tw_buckets was reached.
+void check_time_wait_overflow(const CheckInput& in, std::vector<Finding>& out) {
+    const double value = in.rates->netstat_value("TcpExt", "TCPTimeWaitOverflow");
+    const double warning = in.settings.threshold("time-wait-overflow.warning");
+    if (value <= warning) return;
+    Finding f;
+    f.severity = Severity::warning;
+    f.subject = "tcp_max_tw_buckets";
+    f.value = value;
+    f.unit = "/s";
+    f.threshold = warning;
+    f.message = fmt::format("{:.1f} connections/s closed without TIME_WAIT: the table is at "
+                            "net.ipv4.tcp_max_tw_buckets ({})",
+                            value, sysctl_text(in.now, "net.ipv4.tcp_max_tw_buckets"));
+    f.why = "Without TIME_WAIT a late segment of an old connection can corrupt a new one on the same ports "
+            "(\"TCP: time wait bucket table overflow\" in dmesg).";
+    f.action = "Reuse connections (keep-alive, pooling) so fewer close; raise net.ipv4.tcp_max_tw_buckets if "
+               "memory allows (about 300 bytes a socket).";
+    out.push_back(std::move(f));
+}
+
 void check_udp_buffer_errors(const CheckInput& in, std::vector<Finding>& out) {
     const Rates& r = *in.rates;
     const double receive = r.snmp_value("Udp", "RcvbufErrors") + r.snmp_value("UdpLite", "RcvbufErrors");

@@ -26,6 +26,7 @@ constexpr std::string_view kSysctls[] = {
     "/proc/sys/net/ipv4/tcp_max_tw_buckets",   "/proc/sys/net/core/rmem_max",
     "/proc/sys/net/core/rmem_default",         "/proc/sys/net/ipv4/tcp_syncookies",
     "/proc/sys/net/ipv4/ipfrag_high_thresh",   "/proc/sys/net/ipv4/ipfrag_time",
+    "/proc/sys/net/ipv4/tcp_max_orphans",
 };
 
 // Per-interface files under /sys/class/net/IF/, relative to that directory.

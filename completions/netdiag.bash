@@ -19,7 +19,8 @@
 _netdiag_subcommands="scan collect checks fix undo"
 
 _netdiag_checks="close-wait conntrack-drops conntrack-fill ip-reassembly listen-overflows nic-errors
-nic-saturation rx-drops softnet-backlog syn-queue tcp-retransmits time-wait udp-buffer-errors"
+nic-saturation rx-drops softnet-backlog syn-queue tcp-memory tcp-receive-drops tcp-resets tcp-retransmits
+time-wait time-wait-overflow udp-buffer-errors"
 
 _netdiag_fixes="irq-affinity conntrack-max softnet-backlog softnet-budget port-range"
 
@@ -27,8 +28,11 @@ _netdiag_fixes="irq-affinity conntrack-max softnet-backlog softnet-budget port-r
 _netdiag_thresholds="close-wait.warning close-wait.critical conntrack-drops.critical
 conntrack-fill.warning conntrack-fill.critical ip-reassembly.warning listen-overflows.warning nic-errors.warning
 nic-saturation.warning nic-saturation.critical rx-drops.warning rx-drops.critical
-softnet-backlog.warning syn-queue.warning syn-queue.critical tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical
-time-wait.warning-count time-wait.warning time-wait.critical udp-buffer-errors.warning"
+softnet-backlog.warning syn-queue.warning syn-queue.critical tcp-memory.warning tcp-memory.critical
+tcp-memory.orphans-warning tcp-memory.orphans-critical tcp-receive-drops.warning tcp-resets.warning
+tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical
+time-wait.warning-count time-wait.warning time-wait.critical time-wait-overflow.warning
+udp-buffer-errors.warning"
 
 _netdiag_options=(
     "scan,collect,checks,fix,undo -h,--help     -"

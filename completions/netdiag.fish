@@ -20,8 +20,12 @@ function __fish_netdiag_check_ids --description 'Check ids, completing the last 
         rx-drops 'packets dropped on receive' \
         softnet-backlog 'CPU input backlog full' \
         syn-queue 'SYN queue full: cookies or drops' \
+        tcp-memory 'TCP memory pressure and orphans' \
+        tcp-receive-drops 'TCP segments thrown away on receive' \
+        tcp-resets 'TCP resets' \
         tcp-retransmits 'TCP segments retransmitted' \
         time-wait 'TIME_WAIT sockets' \
+        time-wait-overflow 'closed without TIME_WAIT' \
         udp-buffer-errors 'UDP socket buffers full'
 end
 
@@ -47,8 +51,12 @@ function __fish_netdiag_thresholds --description 'Threshold keys, CHECK.LEVEL='
         rx-drops.warning rx-drops.critical \
         softnet-backlog.warning \
         syn-queue.warning syn-queue.critical \
+        tcp-memory.warning tcp-memory.critical tcp-memory.orphans-warning tcp-memory.orphans-critical \
+        tcp-receive-drops.warning \
+        tcp-resets.warning \
         tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical \
         time-wait.warning-count time-wait.warning time-wait.critical \
+        time-wait-overflow.warning \
         udp-buffer-errors.warning
 end
 

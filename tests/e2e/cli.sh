@@ -249,7 +249,8 @@ expect_equal "$(json_get "$work/local.json" 'd["exit_code"]')" "$code" "the JSON
 # --- the catalogue ---
 expect_exit 0 "checks lists the catalogue" -- "$netdiag" checks
 for id in close-wait conntrack-drops conntrack-fill ip-reassembly listen-overflows nic-errors nic-saturation \
-          rx-drops softnet-backlog syn-queue tcp-retransmits time-wait udp-buffer-errors; do
+          rx-drops softnet-backlog syn-queue tcp-memory tcp-receive-drops tcp-resets tcp-retransmits time-wait \
+          time-wait-overflow udp-buffer-errors; do
     expect_contains "$out" "$id" "checks lists $id"
 done
 expect_exit 0 "checks --json shows overridden thresholds" -- "$netdiag" checks --json --threshold rx-drops.warning=20

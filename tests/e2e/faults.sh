@@ -188,4 +188,12 @@ expect_equal "$code" 2 "hundreds of SYN cookies a second is critical"
 expect_contains "$(json_get "$work/last.json" '[f["message"] for f in d["hosts"][0]["findings"] if f["check"]=="syn-queue"]')" \
     "answered with SYN cookies" "the finding says the SYNs were answered with cookies"
 
+# A client hammering a port nothing listens on: the kernel answers every SYN with a RST.
+resets=$prefix-rst
+new_namespace "$resets"
+start_load refused "$resets" refused 9999 30
+findings "$resets" --interval 2
+expect_equal "$found" "tcp-resets:tcp" "connections refused with RSTs give a reset finding, and only that"
+expect_equal "$code" 1 "a reset storm is a warning"
+
 finish faults

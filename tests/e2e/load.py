@@ -11,6 +11,7 @@ calling suite created:
   short-conns PORT COUNT       COUNT connections the client closes first (TIME_WAIT on its ports)
   first-fragments PORT SECONDS  first fragments of UDP datagrams to 127.0.0.1 that never complete
                                (reassembly fails once net.ipv4.ipfrag_time runs out)
+  refused PORT SECONDS         connections to a closed loopback port, answered with RSTs
   syn-flood PORT SECONDS       a listener with backlog 16 that never accepts, and SYNs to it from
                                spoofed 127.x.y.z sources (the suite drops the SYN-ACKs)
 Prints "ready" on stdout once the fault is in place, for modes that keep running.
@@ -155,6 +156,19 @@ def syn_flood(port, seconds):
     server.close()
 
 
+def refused(port, seconds):
+    ready()
+    end = time.time() + seconds
+    while time.time() < end:
+        for _ in range(200):
+            client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                client.connect(("127.0.0.1", port))
+            except OSError:
+                pass
+            client.close()
+
+
 def main(argv):
     mode, args = argv[1], argv[2:]
     if mode == "udp-fill":
@@ -169,6 +183,8 @@ def main(argv):
         short_conns(int(args[0]), int(args[1]))
     elif mode == "first-fragments":
         first_fragments(int(args[0]), float(args[1]))
+    elif mode == "refused":
+        refused(int(args[0]), float(args[1]))
     elif mode == "syn-flood":
         syn_flood(int(args[0]), float(args[1]))
     else:

@@ -463,3 +463,41 @@ TEST_CASE("a full SYN queue and lost fragments are found, at the anchors' rates"
     CHECK(only(quiet, "syn-queue").empty());
     CHECK(only(quiet, "ip-reassembly").empty());
 }
+
+TEST_CASE("resets, TCP memory, receive drops and TIME_WAIT overflow", "[checks]") {
+    auto a = base_snapshot(0), b = base_snapshot(10);
+    a.snmp = ProtoCounters{{"Tcp", {{"OutRsts", 0}, {"AttemptFails", 0}, {"EstabResets", 0}}}};
+    b.snmp = ProtoCounters{{"Tcp", {{"OutRsts", 260000}, {"AttemptFails", 260000}, {"EstabResets", 3}}}};
+    a.netstat = ProtoCounters{{"TcpExt", {{"TCPMemoryPressures", 0}, {"TCPAbortOnMemory", 0}, {"RcvPruned", 0},
+                                          {"TCPBacklogDrop", 0}, {"TCPTimeWaitOverflow", 0}}}};
+    b.netstat = ProtoCounters{{"TcpExt", {{"TCPMemoryPressures", 3}, {"TCPAbortOnMemory", 0}, {"RcvPruned", 40},
+                                          {"TCPBacklogDrop", 10}, {"TCPTimeWaitOverflow", 100}}}};
+    b.sockstat = SockStat{{"TCP", {{"inuse", 10}, {"orphan", 40000}, {"tw", 0}}}};
+    b.sysctls["net.ipv4.tcp_max_orphans"] = 65536;
+    const auto findings = findings_of(a, b, default_settings());
+    const auto resets = only(findings, "tcp-resets");
+    REQUIRE(resets.size() == 1);
+    CHECK(resets[0].value == Approx(26000.0));
+    const auto memory = only(findings, "tcp-memory");
+    REQUIRE(memory.size() == 2);  // pressure (a warning) and orphans at 61 % (critical)
+    const auto orphans = std::find_if(memory.begin(), memory.end(), [](const Finding& f) { return f.subject == "tcp_max_orphans"; });
+    REQUIRE(orphans != memory.end());
+    CHECK(orphans->severity == Severity::critical);
+    CHECK(orphans->value == Approx(61.0).epsilon(0.01));
+    const auto drops = only(findings, "tcp-receive-drops");
+    REQUIRE(drops.size() == 1);
+    CHECK(drops[0].value == Approx(5.0));
+    REQUIRE(only(findings, "time-wait-overflow").size() == 1);
+
+    // The orphan level needs no second sample.
+    const auto one = run_checks(b, nullptr, default_settings());
+    CHECK(std::count_if(one.begin(), one.end(), [](const Finding& f) { return f.check == "tcp-memory"; }) == 1);
+    // Quiet counters, quiet checks.
+    auto later = base_snapshot(10);
+    later.snmp = a.snmp;
+    later.netstat = a.netstat;
+    const auto quiet = findings_of(a, later, default_settings());
+    for (const char* id : {"tcp-resets", "tcp-memory", "tcp-receive-drops", "time-wait-overflow"}) {
+        CHECK(only(quiet, id).empty());
+    }
+}
