@@ -73,6 +73,8 @@ constexpr std::array kCatalogue = {
           kNeedsSockstat},
     Check{"time-wait-overflow", "connections closed without TIME_WAIT because tcp_max_tw_buckets was reached", true,
           "time-wait-overflow", check_time_wait_overflow, kNeedsNetstat},
+    Check{"tx-drops", "packets dropped on transmit, as a share of those sent, on physical interfaces", true,
+          "tx-drops", check_tx_drops, kNeedsNetDev},
     Check{"udp-buffer-errors", "UDP datagrams lost to full socket buffers (RcvbufErrors, SndbufErrors)", true,
           "udp-buffer-errors", check_udp_buffer_errors, kNeedsUdp},
 };

@@ -67,5 +67,6 @@ void check_tcp_resets(const CheckInput&, std::vector<Finding>&);
 void check_tcp_memory(const CheckInput&, std::vector<Finding>&);
 void check_tcp_receive_drops(const CheckInput&, std::vector<Finding>&);
 void check_time_wait_overflow(const CheckInput&, std::vector<Finding>&);
+void check_tx_drops(const CheckInput&, std::vector<Finding>&);
 
 }  // namespace netdiag

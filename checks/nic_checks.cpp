@@ -78,4 +78,29 @@ void check_nic_errors(const CheckInput& in, std::vector<Finding>& out) {
     }
 }
 
+// Packets an interface dropped on transmit, as a share of what it sent: Netdata's
+// outbound_packets_dropped_ratio warns at 2 %.
+void check_tx_drops(const CheckInput& in, std::vector<Finding>& out) {
+    const double warning = in.settings.threshold("tx-drops.warning");
+    for (const auto& r : in.rates->interfaces) {
+        if (in.settings.is_virtual(r.name) || r.tx_drop <= 0) continue;
+        const double share = 100.0 * r.tx_drop / (r.tx_packets + r.tx_drop);
+        if (share < warning) continue;
+        Finding f;
+        f.severity = Severity::warning;
+        f.subject = r.name;
+        f.value = share;
+        f.unit = "%";
+        f.threshold = warning;
+        f.message = fmt::format("{} drops {:.1f}% of the packets it transmits ({:.1f} dropped/s, {:.1f} sent/s)", r.name,
+                                share, r.tx_drop, r.tx_packets);
+        f.why = "Transmit drops happen before the wire: the driver's TX ring or the queue in front of it was "
+                "full, or the link went down while sending.";
+        f.action = fmt::format("Check the link (`ip link show {0}`), the qdisc (`tc -s qdisc show dev {0}`), and raise "
+                               "the TX ring (`ethtool -g {0}`, `ethtool -G {0} tx N`) or txqueuelen.",
+                               r.name);
+        out.push_back(std::move(f));
+    }
+}
+
 }  // namespace netdiag

@@ -43,6 +43,7 @@ Settings default_settings() {
         {"tcp-memory.orphans-critical", 50},
         {"tcp-receive-drops.warning", 0},      // segments/s
         {"time-wait-overflow.warning", 0},     // connections/s
+        {"tx-drops.warning", 2},               // % of transmitted packets (Netdata outbound_packets_dropped_ratio)
     };
     settings.virtual_interfaces = {"lo",     "veth*", "br-*",   "docker*", "virbr*", "vnet*",    "tun*",  "tap*",
                                    "cali*",  "flannel*", "cni*", "vxlan*", "kube-*", "dummy*", "ifb*", "wg*"};

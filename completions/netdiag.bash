@@ -20,7 +20,7 @@ _netdiag_subcommands="scan collect checks fix undo"
 
 _netdiag_checks="close-wait conntrack-drops conntrack-fill ip-reassembly listen-overflows nic-errors
 nic-saturation rx-drops softnet-backlog syn-queue tcp-memory tcp-receive-drops tcp-resets tcp-retransmits
-time-wait time-wait-overflow udp-buffer-errors"
+time-wait time-wait-overflow tx-drops udp-buffer-errors"
 
 _netdiag_fixes="irq-affinity conntrack-max softnet-backlog softnet-budget port-range"
 
@@ -32,7 +32,7 @@ softnet-backlog.warning syn-queue.warning syn-queue.critical tcp-memory.warning 
 tcp-memory.orphans-warning tcp-memory.orphans-critical tcp-receive-drops.warning tcp-resets.warning
 tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical
 time-wait.warning-count time-wait.warning time-wait.critical time-wait-overflow.warning
-udp-buffer-errors.warning"
+tx-drops.warning udp-buffer-errors.warning"
 
 _netdiag_options=(
     "scan,collect,checks,fix,undo -h,--help     -"

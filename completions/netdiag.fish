@@ -26,6 +26,7 @@ function __fish_netdiag_check_ids --description 'Check ids, completing the last 
         tcp-retransmits 'TCP segments retransmitted' \
         time-wait 'TIME_WAIT sockets' \
         time-wait-overflow 'closed without TIME_WAIT' \
+        tx-drops 'packets dropped on transmit' \
         udp-buffer-errors 'UDP socket buffers full'
 end
 
@@ -57,6 +58,7 @@ function __fish_netdiag_thresholds --description 'Threshold keys, CHECK.LEVEL='
         tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical \
         time-wait.warning-count time-wait.warning time-wait.critical \
         time-wait-overflow.warning \
+        tx-drops.warning \
         udp-buffer-errors.warning
 end
 

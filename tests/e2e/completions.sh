@@ -140,7 +140,7 @@ offered() {
 # --- what a user sees on TAB ---
 # One case a line: "LINE|equal|WORDS" (exactly these), "LINE|has|TEXT" (some word contains TEXT),
 # "LINE|lacks|TEXT" (no word contains TEXT). Paths complete in a directory with tree/ and snap.json.
-ids="close-wait conntrack-drops conntrack-fill ip-reassembly listen-overflows nic-errors nic-saturation rx-drops softnet-backlog syn-queue tcp-memory tcp-receive-drops tcp-resets tcp-retransmits time-wait time-wait-overflow udp-buffer-errors"
+ids="close-wait conntrack-drops conntrack-fill ip-reassembly listen-overflows nic-errors nic-saturation rx-drops softnet-backlog syn-queue tcp-memory tcp-receive-drops tcp-resets tcp-retransmits time-wait time-wait-overflow tx-drops udp-buffer-errors"
 cases=(
     "netdiag |equal|checks collect fix scan undo"
     "netdiag co|equal|collect"

@@ -390,7 +390,7 @@ TEST_CASE("a file that exists but does not parse makes the checks that need it u
     std::vector<std::string> checks;
     for (const auto& f : findings) checks.push_back(f.check);
     std::sort(checks.begin(), checks.end());
-    CHECK(checks == std::vector<std::string>{"nic-errors", "nic-saturation", "rx-drops"});
+    CHECK(checks == std::vector<std::string>{"nic-errors", "nic-saturation", "rx-drops", "tx-drops"});
     for (const auto& f : findings) {
         CHECK(f.severity == Severity::unknown);
         CHECK(f.host == "web1");
@@ -404,7 +404,7 @@ TEST_CASE("a file that exists but does not parse makes the checks that need it u
 
     // Rate checks compare both samples: a garbled first sample blinds them too.
     findings = unparsable_findings(base_snapshot(102), &after, default_settings());
-    CHECK(findings.size() == 3);
+    CHECK(findings.size() == 4);
 
     // With one sample the rate checks do not run, so they cannot be blind either.
     CHECK(unparsable_findings(after, nullptr, default_settings()).empty());
@@ -500,4 +500,20 @@ TEST_CASE("resets, TCP memory, receive drops and TIME_WAIT overflow", "[checks]"
     for (const char* id : {"tcp-resets", "tcp-memory", "tcp-receive-drops", "time-wait-overflow"}) {
         CHECK(only(quiet, id).empty());
     }
+}
+
+TEST_CASE("transmit drops count as a share of what was sent", "[checks]") {
+    auto a = base_snapshot(0), b = base_snapshot(10);
+    auto before = interface("eth0", 0, 0), after = interface("eth0", 0, 0);
+    after.tx_packets = 9000;
+    after.tx_drop = 1000;  // 10 % of what was offered
+    a.net_dev->push_back(before);
+    b.net_dev->push_back(after);
+    b.interfaces = {physical("eth0", 1000)};
+    const auto findings = findings_of(a, b, default_settings());
+    REQUIRE(only(findings, "tx-drops").size() == 1);
+    CHECK(only(findings, "tx-drops")[0].value == Approx(10.0));
+    after.tx_drop = 100;  // 1.1 %: under Netdata's 2 %
+    b.net_dev->back() = after;
+    CHECK(only(findings_of(a, b, default_settings()), "tx-drops").empty());
 }
