@@ -178,8 +178,12 @@ Result<Journal> parse_journal(std::string_view text, std::string_view file) {
         journal.id = document.at("id").get<std::string>();
         journal.host = document.at("host").get<std::string>();
         journal.state = document.at("state").get<std::string>();
+        // Between 1970 and 3000: ages are computed from it and must not overflow.
         const auto& created = document.at("created_at_unix_ms");
-        if (!created.is_number_integer()) return make_error(fmt::format("{}: created_at_unix_ms is not an integer", file));
+        if (!created.is_number_integer() || created.get<std::int64_t>() < 0 ||
+            created.get<std::int64_t>() > std::int64_t{32503680000000}) {
+            return make_error(fmt::format("{}: created_at_unix_ms is not a time netdiag writes", file));
+        }
         journal.created_at_unix_ms = created.get<std::int64_t>();
         if (!valid_journal_id(journal.id)) {
             return make_error(fmt::format("{}: \"{}\" is not a journal id netdiag makes", file, printable(journal.id)));
@@ -230,6 +234,18 @@ HostOutcome apply_plan(Transport& host, const HostPlan& plan, const std::string&
         if (!plannable_path(change.path)) problem = fmt::format("\"{}\" is not a path netdiag plans", printable(change.path));
         else if (change.remove && !removable_path(change.path)) problem = change.path + ": netdiag removes only its own files";
         else if (!change.remove) problem = content_problem(change.path, change.after);
+        // The journal keeps `before` for undo, and a journal is read back only if netdiag could have
+        // written all of it: a file someone else edited is refused now, not found unreadable later.
+        if (!problem && change.before) {
+            if (auto odd = content_problem(change.path, *change.before)) {
+                problem = fmt::format("{} (what is there now; undo could not put it back: move it aside or bring "
+                                      "it to netdiag's form first)",
+                                      *odd);
+            }
+        }
+        if (!problem && !change.before && !removable_path(change.path)) {
+            problem = change.path + ": the plan holds no value read before (a kernel file always has one)";
+        }
         if (problem) return refuse(fmt::format("refusing the plan: {}; nothing written", *problem));
     }
     try {

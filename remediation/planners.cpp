@@ -388,7 +388,8 @@ HostPlan plan_fixes(const Snapshot& snapshot, const std::vector<Finding>& findin
 }
 
 bool plannable_path(const std::string& path) {
-    if (has_control_characters(path)) return false;
+    // Bounded before any regex: std::regex recurses per character and a long path would blow the stack.
+    if (path.size() > 128 || has_control_characters(path)) return false;
     if (path.find("/../") != std::string::npos || path.find("/./") != std::string::npos ||
         path.find("//") != std::string::npos || path.ends_with("/..") || path.ends_with("/.")) {
         return false;
@@ -469,7 +470,9 @@ std::optional<std::string> irq_script_problem(std::string_view content) {
     for (std::size_t i = 1; i < lines.size(); ++i) {
         const auto line = lines[i];
         if (line.empty() || line.front() == '#') continue;
-        if (!std::regex_match(line.begin(), line.end(), echo_line)) {
+        // A mask of 8192 CPUs is 2303 characters; longer lines are not netdiag's (and std::regex
+        // recurses per character).
+        if (line.size() > 2600 || !std::regex_match(line.begin(), line.end(), echo_line)) {
             return fmt::format("holds the line \"{}\", which netdiag does not write", printable(line));
         }
     }

@@ -295,15 +295,34 @@ void expand(Expander& expander, const std::vector<std::string>& patterns, std::v
 }
 
 // In a tree only regular files are read: a FIFO would hang the sample, a device never end.
-FileRead read_in_tree(const Tree& tree, const std::string& host_path) {
-    const UniqueFd fd = tree.open(host_path, O_RDONLY | (tree.confined() ? O_NONBLOCK : 0));
-    if (!fd) return FileRead{host_path, std::nullopt, errno_reason(errno)};
-    if (tree.confined()) {
-        struct stat status {};
-        if (::fstat(fd.get(), &status) != 0 || !S_ISREG(status.st_mode)) {
-            return FileRead{host_path, std::nullopt, "not a regular file"};
-        }
+// Opens a file of a tree only once it is known to be a regular file: looked at through an O_PATH
+// descriptor first, then reopened through that descriptor (the same inode), so a device node is
+// never opened (opening /dev/watchdog arms it) and a FIFO never waited on. `links` > 0 also
+// requires that many links at most (a hard link would carry a write out of the tree).
+UniqueFd open_regular(UniqueFd path_fd, int flags, nlink_t links, std::string& why) {
+    struct stat status {};
+    if (!path_fd || ::fstat(path_fd.get(), &status) != 0) {
+        why = errno_reason(errno);
+        return UniqueFd();
     }
+    if (!S_ISREG(status.st_mode) || (links > 0 && status.st_nlink > links)) {
+        why = S_ISREG(status.st_mode) ? "a hard link to a file elsewhere" : "not a regular file";
+        return UniqueFd();
+    }
+    UniqueFd file(::open(fmt::format("/proc/self/fd/{}", path_fd.get()).c_str(), flags | O_CLOEXEC));
+    if (!file) why = errno_reason(errno);
+    return file;
+}
+
+FileRead read_in_tree(const Tree& tree, const std::string& host_path) {
+    if (!tree.confined()) {
+        const UniqueFd fd = tree.open(host_path, O_RDONLY);
+        if (!fd) return FileRead{host_path, std::nullopt, errno_reason(errno)};
+        return read_open_file(host_path, fd.get());
+    }
+    std::string why;
+    const UniqueFd fd = open_regular(tree.open(host_path, O_PATH), O_RDONLY, 0, why);
+    if (!fd) return FileRead{host_path, std::nullopt, why};
     return read_open_file(host_path, fd.get());
 }
 
@@ -472,16 +491,17 @@ Status LocalTransport::write_file(const std::string& path, const std::string& co
     const std::string& leaf = place->leaf;
     if (is_kernel_path(path)) {
         // Kernel files take one write in place; a temp file and rename would not reach the kernel.
-        // In a tree, O_NONBLOCK: a FIFO planted there must not hold the run.
-        const int flags = O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | (root_.empty() ? 0 : O_NONBLOCK);
-        UniqueFd file(::openat(directory, leaf.c_str(), flags));
-        if (!file) return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
-        if (!root_.empty()) {
-            struct stat status {};
-            if (::fstat(file.get(), &status) != 0 || !S_ISREG(status.st_mode) || status.st_nlink != 1) {
-                return make_error(fmt::format("{}: not a plain file in {} (a device, FIFO or hard link); not written",
-                                              path, root_));
-            }
+        UniqueFd file;
+        if (root_.empty()) {
+            file.reset(::openat(directory, leaf.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW));
+            if (!file) return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
+        } else {
+            // In a tree it stands for a kernel file: a plain file with one link, checked before it
+            // is opened for writing (or truncated).
+            std::string why;
+            file = open_regular(UniqueFd(::openat(directory, leaf.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC)),
+                                O_WRONLY | O_TRUNC, 1, why);
+            if (!file) return make_error(fmt::format("{}: {}; not written", path, why));
         }
         auto written = write_all(file.get(), content, path);
         if (::close(file.release()) != 0 && written.ok()) {

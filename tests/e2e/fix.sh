@@ -288,12 +288,13 @@ json.dump({"schema": "netdiag.plan/v1", "generated_at_unix_ms": 0, "hosts": [
 PY
 }
 in_sshd rm -f /var/lib/netdiag/journal/*.json
-in_sshd sh -c 'echo precious >/var/lib/victim && ln -s /var/lib/victim /etc/sysctl.d/60-netdiag-ports.conf'
-small_plan "$work/link-plan.json" '"precious\n"' $'net.ipv4.ip_local_port_range = 40000 40999\n'
+# The victim holds what a netdiag file could (so the plan passes its content check): the transport refuses.
+in_sshd sh -c 'echo net.ipv4.ip_local_port_range = 32768 60999 >/var/lib/victim && ln -s /var/lib/victim /etc/sysctl.d/60-netdiag-ports.conf'
+small_plan "$work/link-plan.json" '"net.ipv4.ip_local_port_range = 32768 60999\n"' $'net.ipv4.ip_local_port_range = 40000 40999\n'
 expect_exit 2 "a symlink planted at the target file is not written through or replaced" -- \
     "$netdiag" fix "${ssh_flags[@]}" --plan "$work/link-plan.json" --apply --yes
 expect_contains "$err" "is a symbolic link" "the refusal says why"
-expect_equal "$(in_sshd cat /var/lib/victim)" "precious" "the symlink's target is untouched"
+expect_equal "$(in_sshd cat /var/lib/victim)" "net.ipv4.ip_local_port_range = 32768 60999" "the symlink's target is untouched"
 expect_equal "$(in_sshd readlink /etc/sysctl.d/60-netdiag-ports.conf)" "/var/lib/victim" "the symlink is still there"
 expect_equal "$(in_sshd ls /etc/sysctl.d)" "60-netdiag-ports.conf" "no temporary was left behind"
 in_sshd rm -f /etc/sysctl.d/60-netdiag-ports.conf /var/lib/netdiag/journal/*.json
@@ -305,7 +306,8 @@ expect_exit 0 "a file planted at the old temporary name does not matter" -- \
     "$netdiag" fix "${ssh_flags[@]}" --plan "$work/tmp-plan.json" --apply --yes
 expect_equal "$(in_sshd stat -c '%F %a %U' /etc/sysctl.d/60-netdiag-ports.conf)" "regular file 644 root" \
     "the file is a regular file, 0644, root's"
-expect_equal "$(in_sshd cat /var/lib/victim)" "precious" "the planted symlink's target is untouched"
+expect_equal "$(in_sshd cat /var/lib/victim)" "net.ipv4.ip_local_port_range = 32768 60999" \
+    "the planted symlink's target is untouched"
 expect_exit 0 "and undone" -- "$netdiag" undo "${ssh_flags[@]}"
 expect_equal "$(in_sshd ls /etc/sysctl.d)" "60-netdiag-ports.conf.netdiag-tmp" "only the plant is left"
 in_sshd rm -f /etc/sysctl.d/60-netdiag-ports.conf.netdiag-tmp

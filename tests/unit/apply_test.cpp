@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -387,4 +388,45 @@ TEST_CASE("journals of finished runs are pruned after the retention time") {
     CHECK(host.files.count(journal_path(recent_undone.id)));
     CHECK(mentions(outcome.messages, "removed 1 journal(s) of finished runs older than 30 days"));
     CHECK(host.access.at(journal_path(kId)) == FileAccess::owner_only);
+}
+
+TEST_CASE("a file someone else edited is refused at apply, so every journal written reads back") {
+    MemoryTransport host;
+    host.files["/proc/sys/net/core/netdev_max_backlog"] = "1000\n";
+    host.files["/etc/sysctl.d/60-netdiag-softnet-backlog.conf"] = "; admin note\nnet.core.netdev_max_backlog = 1500\n";
+    HostPlan plan{"web1",
+                  {{"/proc/sys/net/core/netdev_max_backlog", "1000\n", "2000\n", "", "softnet-backlog"},
+                   {"/etc/sysctl.d/60-netdiag-softnet-backlog.conf",
+                    "; admin note\nnet.core.netdev_max_backlog = 1500\n", "net.core.netdev_max_backlog = 2000\n", "",
+                    "softnet-backlog"}},
+                  {}};
+    const auto outcome = apply_plan(host, plan, kId, 0);
+    CHECK(outcome.status == "error");
+    CHECK(mentions(outcome.messages, "undo could not put it back"));
+    CHECK(host.writes.empty());
+    // The same plan against netdiag's own earlier file applies, and its journal reads back.
+    host.files["/etc/sysctl.d/60-netdiag-softnet-backlog.conf"] = "net.core.netdev_max_backlog = 1500\n";
+    plan.changes[1].before = "net.core.netdev_max_backlog = 1500\n";
+    REQUIRE(apply_plan(host, plan, kId, 0).status == "applied");
+    auto listing = read_journals(host);
+    REQUIRE(listing);
+    CHECK(listing->skipped.empty());
+    REQUIRE(listing->journals.size() == 1);
+    CHECK(listing->journals[0].id == kId);
+}
+
+TEST_CASE("a journal's time must be one netdiag writes") {
+    MemoryTransport host;
+    host.files[journal_path(kId)] = journal_text(kId, "web1", "[]", "started", std::numeric_limits<std::int64_t>::min());
+    auto listing = read_journals(host);
+    REQUIRE(listing);
+    CHECK(listing->journals.empty());
+    CHECK(mentions(listing->skipped, "created_at_unix_ms is not a time netdiag writes"));
+}
+
+TEST_CASE("very long paths and script lines are refused without a crash") {
+    const std::string long_path = "/sys/class/net/" + std::string(200000, 'a') + "/queues/rx-0/rps_cpus";
+    CHECK_FALSE(parse_plan_document(plan_text(one_change(long_path, "f\n")), "plan.json"));
+    const std::string script = "#!/bin/sh\necho 1 > /proc/irq/5/smp_affinity  # " + std::string(100000, 'x') + "\n";
+    CHECK(content_problem("/etc/netdiag/irq-affinity.sh", script));
 }

@@ -265,3 +265,29 @@ TEST_CASE("wildcards in a read match as the shell's glob would") {
                                             "/sys/class/net/lo/speed missing"});
     std::filesystem::remove_all(tree);
 }
+
+TEST_CASE("a kernel file in a tree is checked before it is opened for writing") {
+    const auto base = fresh_directory("hardlink");
+    const auto tree = base / "tree";
+    std::filesystem::create_directories(tree / "proc/sys/net/core");
+    std::ofstream(base / "victim") << "1000\n";
+    std::filesystem::create_hard_link(base / "victim", tree / "proc/sys/net/core/netdev_max_backlog");
+    REQUIRE(::mkfifo((tree / "proc/sys/net/core/netdev_budget").c_str(), 0600) == 0);
+    LocalTransport host(tree.string());
+    const auto linked = host.write_file("/proc/sys/net/core/netdev_max_backlog", "2000\n", FileAccess::shared);
+    REQUIRE_FALSE(linked);
+    CHECK(linked.error().message.find("hard link") != std::string::npos);
+    CHECK(test::slurp((base / "victim").string()) == "1000\n");  // not even truncated
+    CHECK_FALSE(host.write_file("/proc/sys/net/core/netdev_budget", "600\n", FileAccess::shared));
+    // A file over the size cap is refused, not read whole.
+    std::filesystem::create_directories(tree / "proc/net");
+    { std::ofstream(tree / "proc/net/snmp"); }
+    std::filesystem::resize_file(tree / "proc/net/snmp", (std::uintmax_t{64} << 20) + 1);
+    ReadRequest request;
+    request.files = {"/proc/net/snmp"};
+    auto reads = host.read(request);
+    REQUIRE(reads);
+    CHECK_FALSE(reads->at(0).content);
+    CHECK(reads->at(0).error == "larger than 64 MiB; not read");
+    std::filesystem::remove_all(base);
+}
