@@ -119,7 +119,9 @@ std::string random_suffix() {
 Status trusted_directory(int directory, const std::string& host_directory) {
     struct stat status {};
     if (::fstat(directory, &status) != 0) return make_error(fmt::format("{}: {}", host_directory, std::strerror(errno)));
-    if ((status.st_uid != 0 && status.st_uid != ::geteuid()) || (status.st_mode & 022) != 0) {
+    // A sticky directory (/tmp's 1777) is fine: nobody else may rename or remove root's file there.
+    const bool others_may_replace = (status.st_mode & 022) != 0 && (status.st_mode & S_ISVTX) == 0;
+    if ((status.st_uid != 0 && status.st_uid != ::geteuid()) || others_may_replace) {
         return make_error(fmt::format("{}: owned by uid {} with mode {:04o}: others could change what netdiag writes "
                                       "there; not written (chown root and chmod go-w it)",
                                       host_directory, status.st_uid, status.st_mode & 07777));

@@ -179,6 +179,15 @@ std::string make_write_script(std::string_view path, FileAccess access) {
                               octal(component == directory ? directory_mode(access) : directory_mode(FileAccess::shared)));
     }
     script += refuse_non_files(true);
+    // As locally: no file goes into a directory that anyone but root or this user owns, or that
+    // group or others may write to; they would decide what stands at the name after the rename.
+    // A sticky directory (/tmp's 1777) is fine: nobody else may rename or remove root's file there.
+    script += fmt::format(
+        "d={0}; o=$(stat -c %u \"$d\") && m=$(stat -c %a \"$d\") || exit 1; "
+        "case $m in [1357][0-7][0-7][0-7]) ;; *[2367]? | *[2367]) echo \"$d: mode $m lets others write there; not written (chmod go-w it)\" >&2; "
+        "exit 1;; esac; "
+        "[ \"$o\" = 0 ] || [ \"$o\" = \"$(id -u)\" ] || {{ echo \"$d: owned by uid $o; not written\" >&2; exit 1; }}; ",
+        shell_quote(directory));
     // mktemp creates its name exclusively (O_EXCL, no symlink followed): nothing planted beside the
     // target can be written through or take its place. mv -T never drops the file into a directory.
     script += fmt::format(

@@ -291,3 +291,12 @@ TEST_CASE("a kernel file in a tree is checked before it is opened for writing") 
     CHECK(reads->at(0).error == "larger than 64 MiB; not read");
     std::filesystem::remove_all(base);
 }
+
+TEST_CASE("a sticky directory others may write to is written into: they cannot replace root's file there") {
+    const auto tree = fresh_directory("sticky");
+    std::filesystem::create_directories(tree / "etc/sysctl.d");
+    std::filesystem::permissions(tree / "etc/sysctl.d", std::filesystem::perms(01777));
+    LocalTransport host(tree.string());
+    CHECK(host.write_file("/etc/sysctl.d/60-netdiag-ports.conf", "x\n", FileAccess::shared));
+    std::filesystem::remove_all(tree);
+}

@@ -292,3 +292,24 @@ TEST_CASE("inspect output that is cut, padded or malformed is an error", "[remot
         CHECK_FALSE(parse_inspect_output(bad + "\nN\nEND\n", paths, 1000, "h").ok());
     }
 }
+
+TEST_CASE("no file goes into a directory others may write to", "[remote]") {
+    Scratch scratch;
+    const auto loose = scratch.dir / "loose";
+    fs::create_directory(loose);
+    fs::permissions(loose, fs::perms(0777));
+    auto ran = write_file(scratch, (loose / "irq-affinity.sh").string(), "#!/bin/sh\n", FileAccess::shared);
+    CHECK(ran.status != 0);
+    CHECK(ran.err.find("lets others write there; not written") != std::string::npos);
+    CHECK(fs::is_empty(loose));
+    fs::permissions(loose, fs::perms(0755));
+    CHECK(write_file(scratch, (loose / "irq-affinity.sh").string(), "#!/bin/sh\n", FileAccess::shared).status == 0);
+}
+
+TEST_CASE("a sticky directory others may write to is written into, as locally", "[remote]") {
+    Scratch scratch;
+    const auto sticky = scratch.dir / "sticky";
+    fs::create_directory(sticky);
+    fs::permissions(sticky, fs::perms(01777));
+    CHECK(write_file(scratch, (sticky / "60-netdiag-ports.conf").string(), "x\n", FileAccess::shared).status == 0);
+}
