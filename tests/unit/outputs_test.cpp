@@ -23,18 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct ScratchDir {
-    fs::path path;
-    ScratchDir() {
-        std::string pattern = (fs::temp_directory_path() / "netdiag-outputs-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
+using ScratchDir = test::Scratch;
 
 void write_file(const fs::path& path, const std::string& content, mode_t mode) {
     std::ofstream(path) << content;

@@ -26,26 +26,13 @@ struct Ran {
     std::string out, err;
 };
 
-struct Scratch {
-    fs::path dir;
-    Scratch() {
-        std::string pattern = (fs::temp_directory_path() / "netdiag-ssh-scripts-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        dir = pattern;
-    }
-    ~Scratch() {
-        std::error_code ignored;
-        fs::remove_all(dir, ignored);
-    }
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-};
+using Scratch = test::Scratch;
 
 // `command` as a login shell runs what sshd hands it (`SHELL -c COMMAND`), under umask 000 (the
 // modes must not come from it), with `input` on stdin; `feed` may replace the stdin source.
 Ran run_as_login(const Scratch& scratch, const std::string& login_shell, const std::string& command,
                  const std::string& input, const std::string& feed = "") {
-    const auto in = scratch.dir / "stdin", out = scratch.dir / "stdout", err = scratch.dir / "stderr";
+    const auto in = scratch.path / "stdin", out = scratch.path / "stdout", err = scratch.path / "stderr";
     std::ofstream(in, std::ios::binary) << input;
     const std::string source = feed.empty() ? "<" + shell_quote(in.string()) : "";
     const std::string line = fmt::format("umask 000; {} {} -c {} {} >{} 2>{}", feed, login_shell, shell_quote(command),
@@ -102,31 +89,31 @@ TEST_CASE("every login shell hands the write to sh alike, quotes and all", "[rem
     for (const std::string shell : {"/bin/sh", "/bin/bash", "/usr/bin/zsh", "/usr/bin/fish", "/usr/bin/tcsh"}) {
         if (::access(shell.c_str(), X_OK) != 0) continue;  // fish and zsh come with the test packages
         INFO(shell);
-        const auto path = scratch.dir / ("it's a $(touch INJECTED) " + fs::path(shell).filename().string() + ".conf");
+        const auto path = scratch.path / ("it's a $(touch INJECTED) " + fs::path(shell).filename().string() + ".conf");
         const auto ran = write_file(scratch, path.string(), content, FileAccess::shared, shell);
         CHECK(ran.status == 0);
         CHECK(ran.err == "");
         CHECK(test::slurp(path.string()) == content);
         CHECK(mode_of(path) == 0644);
     }
-    CHECK_FALSE(fs::exists(scratch.dir / "INJECTED"));
+    CHECK_FALSE(fs::exists(scratch.path / "INJECTED"));
     CHECK_FALSE(fs::exists("INJECTED"));
 }
 
 TEST_CASE("modes come from the access, never the umask; missing directories are made", "[remote]") {
     Scratch scratch;
-    const auto journal = scratch.dir / "var/lib/netdiag/journal/x.json";
+    const auto journal = scratch.path / "var/lib/netdiag/journal/x.json";
     const std::string big(300000, 'j');  // more than one pipe buffer and one argument may hold
     auto ran = write_file(scratch, journal.string(), big, FileAccess::owner_only);
     REQUIRE(ran.status == 0);
     CHECK(test::slurp(journal.string()) == big);
     CHECK(mode_of(journal) == 0600);
     CHECK(mode_of(journal.parent_path()) == 0700);
-    CHECK(mode_of(scratch.dir / "var/lib/netdiag") == 0755);
-    CHECK(mode_of(scratch.dir / "var") == 0755);
+    CHECK(mode_of(scratch.path / "var/lib/netdiag") == 0755);
+    CHECK(mode_of(scratch.path / "var") == 0755);
 
     // A shared file into an existing private directory keeps the directory as it is.
-    const auto shared = scratch.dir / "var/lib/netdiag/journal/shared.conf";
+    const auto shared = scratch.path / "var/lib/netdiag/journal/shared.conf";
     REQUIRE(write_file(scratch, shared.string(), "x\n", FileAccess::shared).status == 0);
     CHECK(mode_of(shared) == 0644);
     CHECK(mode_of(journal.parent_path()) == 0700);
@@ -136,7 +123,7 @@ TEST_CASE("modes come from the access, never the umask; missing directories are 
     CHECK(mode_of(shared) == 0644);
     CHECK(others(journal.parent_path(), {"x.json", "shared.conf"}).empty());
 
-    const auto etc = scratch.dir / "etc/sysctl.d/60-netdiag.conf";
+    const auto etc = scratch.path / "etc/sysctl.d/60-netdiag.conf";
     REQUIRE(write_file(scratch, etc.string(), "", FileAccess::shared).status == 0);
     CHECK(mode_of(etc.parent_path()) == 0755);
     CHECK(test::slurp(etc.string()).empty());
@@ -145,9 +132,9 @@ TEST_CASE("modes come from the access, never the umask; missing directories are 
 TEST_CASE("a symlink, directory or other file at the target is refused; planted temporaries do not matter",
           "[remote]") {
     Scratch scratch;
-    const auto victim = scratch.dir / "victim";
+    const auto victim = scratch.path / "victim";
     std::ofstream(victim) << "precious\n";
-    const auto link = scratch.dir / "60-netdiag-ports.conf";
+    const auto link = scratch.path / "60-netdiag-ports.conf";
     fs::create_symlink(victim, link);
     auto ran = write_file(scratch, link.string(), "evil\n", FileAccess::shared);
     CHECK(ran.status != 0);
@@ -156,42 +143,42 @@ TEST_CASE("a symlink, directory or other file at the target is refused; planted 
     CHECK(fs::is_symlink(link));
 
     // A symlink to a directory: mv would drop the file inside it.
-    fs::create_directory(scratch.dir / "d");
-    fs::create_directory_symlink(scratch.dir / "d", scratch.dir / "to-dir.conf");
-    CHECK(write_file(scratch, (scratch.dir / "to-dir.conf").string(), "x\n", FileAccess::shared).status != 0);
-    CHECK(fs::is_empty(scratch.dir / "d"));
-    ran = write_file(scratch, (scratch.dir / "d").string(), "x\n", FileAccess::shared);
+    fs::create_directory(scratch.path / "d");
+    fs::create_directory_symlink(scratch.path / "d", scratch.path / "to-dir.conf");
+    CHECK(write_file(scratch, (scratch.path / "to-dir.conf").string(), "x\n", FileAccess::shared).status != 0);
+    CHECK(fs::is_empty(scratch.path / "d"));
+    ran = write_file(scratch, (scratch.path / "d").string(), "x\n", FileAccess::shared);
     CHECK(ran.err == "is a directory; not replaced\n");
-    CHECK(fs::is_empty(scratch.dir / "d"));
-    REQUIRE(::mkfifo((scratch.dir / "fifo.conf").c_str(), 0600) == 0);
-    ran = write_file(scratch, (scratch.dir / "fifo.conf").string(), "x\n", FileAccess::shared);
+    CHECK(fs::is_empty(scratch.path / "d"));
+    REQUIRE(::mkfifo((scratch.path / "fifo.conf").c_str(), 0600) == 0);
+    ran = write_file(scratch, (scratch.path / "fifo.conf").string(), "x\n", FileAccess::shared);
     CHECK(ran.err == "is not a regular file; not replaced\n");
 
     // The old fixed temporary name, planted as a symlink to the victim and as a FIFO: unused.
-    const auto target = scratch.dir / "real.conf";
-    fs::create_symlink(victim, scratch.dir / "real.conf.netdiag-tmp");
+    const auto target = scratch.path / "real.conf";
+    fs::create_symlink(victim, scratch.path / "real.conf.netdiag-tmp");
     REQUIRE(write_file(scratch, target.string(), "new\n", FileAccess::shared).status == 0);
     CHECK(test::slurp(target.string()) == "new\n");
     CHECK(test::slurp(victim.string()) == "precious\n");
-    CHECK(others(scratch.dir, {"victim", "60-netdiag-ports.conf", "d", "to-dir.conf", "fifo.conf", "real.conf",
+    CHECK(others(scratch.path, {"victim", "60-netdiag-ports.conf", "d", "to-dir.conf", "fifo.conf", "real.conf",
                                "real.conf.netdiag-tmp"})
               .empty());
 }
 
 TEST_CASE("a write cut short by the host's timeout leaves no temporary and no file", "[remote]") {
     Scratch scratch;
-    const auto target = scratch.dir / "slow.conf";
+    const auto target = scratch.path / "slow.conf";
     // The content never ends: stdin stays open until `timeout` (1 s) ends the script.
     const auto script = make_write_script(target.string(), FileAccess::shared);
     const auto ran = run_as_login(scratch, "/bin/sh", line_script_command(std::chrono::seconds(1), false), "",
                                   "{ printf '%s\\n' " + shell_quote(script) + "; sleep 4; } |");
     CHECK(ran.status == 124);
-    CHECK(fs::is_empty(scratch.dir));
+    CHECK(fs::is_empty(scratch.path));
 }
 
 TEST_CASE("a kernel file is written in place in one piece, errno's words kept", "[remote]") {
     Scratch scratch;
-    const auto file = scratch.dir / "smp_affinity";
+    const auto file = scratch.path / "smp_affinity";
     std::ofstream(file) << "ff\n";
     const std::string content = "0f 'x' %s \\n\t\n";
     auto ran = run_as_login(scratch, "/bin/sh", line_script_command(std::chrono::seconds(5), false),
@@ -200,12 +187,12 @@ TEST_CASE("a kernel file is written in place in one piece, errno's words kept", 
     CHECK(test::slurp(file.string()) == content);
     CHECK(make_kernel_write_script(file.string(), content).find('\n') == std::string::npos);
     ran = run_as_login(scratch, "/bin/sh", line_script_command(std::chrono::seconds(5), false),
-                       make_kernel_write_script((scratch.dir / "missing/x").string(), "1\n") + "\n");
+                       make_kernel_write_script((scratch.path / "missing/x").string(), "1\n") + "\n");
     CHECK(ran.status != 0);
     CHECK(ran.err.find("No such file or directory") != std::string::npos);
-    fs::create_symlink(file, scratch.dir / "link");
+    fs::create_symlink(file, scratch.path / "link");
     ran = run_as_login(scratch, "/bin/sh", line_script_command(std::chrono::seconds(5), false),
-                       make_kernel_write_script((scratch.dir / "link").string(), "1\n") + "\n");
+                       make_kernel_write_script((scratch.path / "link").string(), "1\n") + "\n");
     CHECK(ran.err == "is a symbolic link; not written through\n");
     CHECK(test::slurp(file.string()) == content);
 }
@@ -216,17 +203,17 @@ TEST_CASE("remove refuses symlinks and directories; a missing file is fine", "[r
         return run_as_login(scratch, "/bin/sh", line_script_command(std::chrono::seconds(5), false),
                             make_remove_script(path.string()) + "\n");
     };
-    std::ofstream(scratch.dir / "victim") << "precious\n";
-    fs::create_symlink(scratch.dir / "victim", scratch.dir / "link.conf");
-    CHECK(remove(scratch.dir / "link.conf").status != 0);
-    CHECK(fs::is_symlink(scratch.dir / "link.conf"));
-    fs::create_directory(scratch.dir / "dir.conf");
-    CHECK(remove(scratch.dir / "dir.conf").err == "is a directory; not replaced\n");
-    std::ofstream(scratch.dir / "it's.conf") << "x\n";
-    CHECK(remove(scratch.dir / "it's.conf").status == 0);
-    CHECK_FALSE(fs::exists(scratch.dir / "it's.conf"));
-    CHECK(remove(scratch.dir / "it's.conf").status == 0);
-    CHECK(test::slurp((scratch.dir / "victim").string()) == "precious\n");
+    std::ofstream(scratch.path / "victim") << "precious\n";
+    fs::create_symlink(scratch.path / "victim", scratch.path / "link.conf");
+    CHECK(remove(scratch.path / "link.conf").status != 0);
+    CHECK(fs::is_symlink(scratch.path / "link.conf"));
+    fs::create_directory(scratch.path / "dir.conf");
+    CHECK(remove(scratch.path / "dir.conf").err == "is a directory; not replaced\n");
+    std::ofstream(scratch.path / "it's.conf") << "x\n";
+    CHECK(remove(scratch.path / "it's.conf").status == 0);
+    CHECK_FALSE(fs::exists(scratch.path / "it's.conf"));
+    CHECK(remove(scratch.path / "it's.conf").status == 0);
+    CHECK(test::slurp((scratch.path / "victim").string()) == "precious\n");
 }
 
 TEST_CASE("a script on stdin cannot be eaten by a command it runs", "[remote]") {
@@ -247,7 +234,7 @@ TEST_CASE("the privilege probe answers from exit statuses", "[remote]") {
 
 TEST_CASE("inspect: lstat of each path in one script, parsed strictly", "[remote]") {
     Scratch scratch;
-    const auto d = scratch.dir;
+    const auto d = scratch.path;
     std::ofstream(d / "file with space's") << "x";
     fs::permissions(d / "file with space's", static_cast<fs::perms>(0640));
     fs::create_directory(d / "private");
@@ -295,7 +282,7 @@ TEST_CASE("inspect output that is cut, padded or malformed is an error", "[remot
 
 TEST_CASE("no file goes into a directory others may write to", "[remote]") {
     Scratch scratch;
-    const auto loose = scratch.dir / "loose";
+    const auto loose = scratch.path / "loose";
     fs::create_directory(loose);
     fs::permissions(loose, fs::perms(0777));
     auto ran = write_file(scratch, (loose / "irq-affinity.sh").string(), "#!/bin/sh\n", FileAccess::shared);
@@ -308,7 +295,7 @@ TEST_CASE("no file goes into a directory others may write to", "[remote]") {
 
 TEST_CASE("a sticky directory others may write to is written into, as locally", "[remote]") {
     Scratch scratch;
-    const auto sticky = scratch.dir / "sticky";
+    const auto sticky = scratch.path / "sticky";
     fs::create_directory(sticky);
     fs::permissions(sticky, fs::perms(01777));
     CHECK(write_file(scratch, (sticky / "60-netdiag-ports.conf").string(), "x\n", FileAccess::shared).status == 0);
