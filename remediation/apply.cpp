@@ -12,7 +12,6 @@
 #include "common/json_text.hpp"
 #include "common/text.hpp"
 #include "remediation/plan_json.hpp"
-#include "remediation/planners.hpp"
 
 namespace netdiag {
 namespace {
@@ -228,25 +227,13 @@ HostOutcome apply_plan(Transport& host, const HostPlan& plan, const std::string&
         return outcome;
     };
 
-    // Whatever made the plan, nothing netdiag would not write itself is written.
+    // Whatever made the plan, nothing netdiag would not write itself is written; and since the plan
+    // becomes a journal, held to a journal's rules (its `before` too), every journal written reads
+    // back: a file someone else edited is refused now, not found unreadable by undo later.
     for (const auto& change : plan.changes) {
-        std::optional<std::string> problem;
-        if (!plannable_path(change.path)) problem = fmt::format("\"{}\" is not a path netdiag plans", printable(change.path));
-        else if (change.remove && !removable_path(change.path)) problem = change.path + ": netdiag removes only its own files";
-        else if (!change.remove) problem = content_problem(change.path, change.after);
-        // The journal keeps `before` for undo, and a journal is read back only if netdiag could have
-        // written all of it: a file someone else edited is refused now, not found unreadable later.
-        if (!problem && change.before) {
-            if (auto odd = content_problem(change.path, *change.before)) {
-                problem = fmt::format("{} (what is there now; undo could not put it back: move it aside or bring "
-                                      "it to netdiag's form first)",
-                                      *odd);
-            }
+        if (auto problem = change_problem(change, ChangeSource::journal)) {
+            return refuse(fmt::format("refusing the plan: {}; nothing written", *problem));
         }
-        if (!problem && !change.before && !removable_path(change.path)) {
-            problem = change.path + ": the plan holds no value read before (a kernel file always has one)";
-        }
-        if (problem) return refuse(fmt::format("refusing the plan: {}; nothing written", *problem));
     }
     try {
         refuse_duplicate_paths(plan.changes);

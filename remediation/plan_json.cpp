@@ -28,29 +28,38 @@ PlannedChange change_from_json(const nlohmann::json& json, ChangeSource source) 
     change.reason = json.value("reason", "");
     change.fix = json.value("fix", "");
     change.remove = json.value("remove", false);
+    if (auto problem = change_problem(change, source)) throw std::invalid_argument(*problem);
+    return change;
+}
+
+std::optional<std::string> change_problem(const PlannedChange& change, ChangeSource source) {
     if (!plannable_path(change.path)) {
-        throw std::invalid_argument(fmt::format("\"{}\" is not a path netdiag plans changes to", printable(change.path)));
+        return fmt::format("\"{}\" is not a path netdiag plans changes to", printable(change.path));
     }
     const auto& fixers = fixer_catalogue();
     if (!change.fix.empty() &&
         std::none_of(fixers.begin(), fixers.end(), [&](const Fixer& fixer) { return fixer.id == change.fix; })) {
-        throw std::invalid_argument(fmt::format("{}: \"{}\" is not a fix netdiag has", change.path, printable(change.fix)));
+        return fmt::format("{}: \"{}\" is not a fix netdiag has", change.path, printable(change.fix));
     }
     if (change.remove && !removable_path(change.path)) {
-        throw std::invalid_argument(fmt::format("{}: netdiag removes only the files it creates", change.path));
+        return fmt::format("{}: netdiag removes only the files it creates", change.path);
     }
     if (!change.remove) {
-        if (auto problem = content_problem(change.path, change.after)) throw std::invalid_argument(*problem);
+        if (auto problem = content_problem(change.path, change.after)) return problem;
     }
     if (source == ChangeSource::journal) {
         // Undo writes `before` back, or removes the file when there was none.
         if (change.before) {
-            if (auto problem = content_problem(change.path, *change.before)) throw std::invalid_argument(*problem);
+            if (auto problem = content_problem(change.path, *change.before)) {
+                return fmt::format("{}; undo could not put it back (move the file aside or bring it to netdiag's "
+                                   "form first)",
+                                   *problem);
+            }
         } else if (!removable_path(change.path)) {
-            throw std::invalid_argument(fmt::format("{}: a kernel file cannot have been absent before", change.path));
+            return fmt::format("{}: a kernel file cannot have been absent before", change.path);
         }
     }
-    return change;
+    return std::nullopt;
 }
 
 void refuse_duplicate_paths(const std::vector<PlannedChange>& changes) {

@@ -2,6 +2,7 @@
 // applies a saved one exactly, after the same drift check.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,8 @@ struct PlannedHost {
 enum class ChangeSource { plan, journal };
 nlohmann::json change_to_json(const PlannedChange& change);
 PlannedChange change_from_json(const nlohmann::json& json, ChangeSource source);
+// Why netdiag would never make `change` (nullopt when it would): the rules change_from_json applies.
+std::optional<std::string> change_problem(const PlannedChange& change, ChangeSource source);
 
 // Refuses a list of changes that names one path twice: the second would hide the first from undo.
 void refuse_duplicate_paths(const std::vector<PlannedChange>& changes);
