@@ -156,7 +156,10 @@ std::string fleet_summary(const std::vector<const Finding*>& findings, bool colo
     std::string out = fmt::format("{:<8}  {:<{}}  {:>5}  {}\n", "SEVERITY", "CHECK", check_width, "HOSTS", "WHICH");
     for (const auto& g : groups) {
         std::string which;
-        for (std::size_t i = 0; i < g.hosts.size() && i < 8; ++i) which += (i ? "," : "") + printable(g.hosts[i]);
+        for (std::size_t i = 0; i < g.hosts.size() && i < 8; ++i) {
+            if (i > 0) which += ',';  // piecewise: GCC 12 at -O3 warns falsely on "literal" + std::string&&
+            which += printable(g.hosts[i]);
+        }
         if (g.hosts.size() > 8) which += fmt::format(",... (+{})", g.hosts.size() - 8);
         out += fmt::format("{}  {:<{}}  {:>5}  {}\n", colored(fmt::format("{:<8}", upper(severity_name(g.severity))),
                                                               g.severity, color),
