@@ -64,11 +64,42 @@ struct PortRange {
     int size() const { return high >= low ? high - low + 1 : 0; }
 };
 
+// A listening socket's accept queue, by local port (IPv4 and IPv6 listeners on one port merged:
+// the fuller queue is kept).
+struct Listener {
+    std::uint64_t queued = 0;              // connections waiting for accept()
+    std::optional<std::uint64_t> backlog;  // the queue's limit: known from sock_diag, not from /proc/net/tcp
+};
+
 // TCP sockets by state, from /proc/net/tcp and /proc/net/tcp6 together.
 struct TcpSockets {
     std::map<std::string, std::uint64_t> states;  // "ESTABLISHED", "TIME_WAIT", "CLOSE_WAIT", ...
     std::map<int, std::uint64_t> close_wait_by_local_port;
     std::map<int, std::uint64_t> time_wait_by_remote_port;
+    std::map<int, std::uint64_t> syn_recv_by_local_port;  // half-open connections: who a SYN flood hits
+    std::map<int, Listener> listeners;                    // by local port
+};
+
+// /proc/net/stat/arp_cache or ndisc_cache, summed over CPUs (entries is global: the same on every row).
+struct NeighbourTable {
+    std::uint64_t entries = 0;
+    std::uint64_t forced_gc_runs = 0;
+    std::optional<std::uint64_t> table_fulls;  // column added in Linux 4.10
+};
+
+// One qdisc's statistics (rtnetlink locally, `tc -s qdisc` remotely).
+struct QdiscStats {
+    std::string interface;
+    std::string kind;    // "fq_codel", "mq", "pfifo_fast", "noqueue"
+    std::string handle;  // "1:" / parent "root", "1:2"
+    std::string parent;
+    std::uint64_t sent_bytes = 0, sent_packets = 0, drops = 0, overlimits = 0, requeues = 0;
+    std::uint64_t backlog_bytes = 0, backlog_packets = 0;
+};
+
+// A NIC's ring sizes (ETHTOOL_GRINGPARAM locally, `ethtool -g` remotely).
+struct RingSizes {
+    std::uint64_t rx = 0, rx_max = 0, tx = 0, tx_max = 0;
 };
 
 // What sysfs says of an interface.
@@ -83,6 +114,18 @@ struct InterfaceInfo {
     std::vector<int> irqs;                   // queue IRQs: MSI vectors named after the interface/device
     std::optional<std::uint64_t> rx_missed_errors, rx_fifo_errors;
     int rx_queues = 0;
+
+    std::optional<std::int64_t> flags;          // IFF_* (IFF_UP = 0x1), from the hex in `flags`
+    std::optional<bool> carrier;                // absent when the interface is down (the read fails)
+    std::optional<std::uint64_t> carrier_changes;  // Linux 3.15+
+    std::optional<std::string> duplex;          // "full", "half", "unknown"
+    std::optional<std::int64_t> mtu;
+    std::vector<std::string> lower, upper;      // from the lower_* / upper_* links
+    std::optional<std::string> master;          // the bond or bridge it is enslaved to
+    std::optional<std::string> bond_mii_status;  // a bond slave's "up"/"down" (bonding_slave/mii_status)
+    std::optional<std::uint64_t> tx_timeouts;   // summed over queues/tx-*/tx_timeout
+    std::optional<std::int64_t> rp_filter;      // /proc/sys/net/ipv4/conf/IF/rp_filter
+    std::optional<RingSizes> ring;
 };
 
 // /proc/irq/N: masks as the kernel prints them ("00000000,0000000f").
@@ -108,7 +151,13 @@ struct Snapshot {
     std::optional<Conntrack> conntrack;
     std::optional<PortRange> port_range;
     std::optional<TcpSockets> tcp;
+    std::optional<SockStat> sockstat6;           // FRAG6 memory
+    std::optional<NeighbourTable> arp_cache, ndisc_cache;
+    std::optional<std::vector<QdiscStats>> qdiscs;  // absent: not available on this host
+    std::optional<std::uint64_t> mem_total_bytes;   // /proc/meminfo MemTotal
     std::map<std::string, std::int64_t> sysctls;  // "net.core.netdev_max_backlog" -> 1000
+    // Sysctls that hold several numbers: "net.ipv4.tcp_mem" -> {low, pressure, high} (pages).
+    std::map<std::string, std::vector<std::int64_t>> sysctl_lists;
     std::vector<InterfaceInfo> interfaces;
     std::map<int, IrqAffinity> irq_affinity;
 
