@@ -27,7 +27,20 @@ constexpr std::string_view kSysctls[] = {
     "/proc/sys/net/core/rmem_default",         "/proc/sys/net/ipv4/tcp_syncookies",
     "/proc/sys/net/ipv4/ipfrag_high_thresh",   "/proc/sys/net/ipv4/ipfrag_time",
     "/proc/sys/net/ipv4/tcp_max_orphans",
+    "/proc/sys/net/ipv4/neigh/default/gc_thresh1", "/proc/sys/net/ipv4/neigh/default/gc_thresh2",
+    "/proc/sys/net/ipv4/neigh/default/gc_thresh3", "/proc/sys/net/ipv6/neigh/default/gc_thresh1",
+    "/proc/sys/net/ipv6/neigh/default/gc_thresh2", "/proc/sys/net/ipv6/neigh/default/gc_thresh3",
+    "/proc/sys/net/ipv6/ip6frag_high_thresh",  "/proc/sys/net/ipv4/conf/all/rp_filter",
+    "/proc/sys/net/ipv4/conf/default/rp_filter",
 };
+
+// Sysctls holding several integers (pages: low, pressure, high).
+constexpr std::string_view kListSysctls[] = {
+    "/proc/sys/net/ipv4/tcp_mem",
+    "/proc/sys/net/ipv4/udp_mem",
+};
+
+constexpr std::string_view kInterfaceRpFilter = "/proc/sys/net/ipv4/conf/*/rp_filter";
 
 // Per-interface files under /sys/class/net/IF/, relative to that directory.
 constexpr std::string_view kInterfaceFiles[] = {
@@ -42,7 +55,17 @@ constexpr std::string_view kInterfaceFiles[] = {
     "device/msi_irqs/*",
     "device/../msi_irqs/*",
     "queues/rx-*/rps_cpus",
+    "flags",
+    "carrier",
+    "carrier_changes",
+    "duplex",
+    "mtu",
+    "bonding_slave/mii_status",
+    "queues/tx-*/tx_timeout",
 };
+
+// Links under /sys/class/net/IF/ whose targets name other interfaces.
+constexpr std::string_view kInterfaceLinks[] = {"device", "master", "lower_*", "upper_*"};
 
 class Reads {
 public:
@@ -52,6 +75,7 @@ public:
     const FileRead* file(const std::string& path) const { return find(files_, path); }
     const FileRead* link(const std::string& path) const { return find(links_, path); }
     const std::unordered_map<std::string, const FileRead*>& files() const { return files_; }
+    const std::unordered_map<std::string, const FileRead*>& links() const { return links_; }
 
 private:
     static const FileRead* find(const std::unordered_map<std::string, const FileRead*>& map,
@@ -172,6 +196,21 @@ void fill_interfaces(const Reads& reads, Snapshot& snapshot) {
         parse_optional(reads, dir + "statistics/rx_fifo_errors", snapshot, number, parse_single_int);
         if (number && *number >= 0) info.rx_fifo_errors = static_cast<std::uint64_t>(*number);
 
+        parse_optional(reads, dir + "flags", snapshot, info.flags, parse_hex_flags);
+        number.reset();
+        parse_optional(reads, dir + "carrier", snapshot, number, parse_single_int);
+        if (number) info.carrier = *number != 0;
+        number.reset();
+        parse_optional(reads, dir + "carrier_changes", snapshot, number, parse_single_int);
+        if (number && *number >= 0) info.carrier_changes = static_cast<std::uint64_t>(*number);
+        parse_optional(reads, dir + "duplex", snapshot, info.duplex, parse_single_word);
+        parse_optional(reads, dir + "mtu", snapshot, info.mtu, parse_single_int);
+        parse_optional(reads, dir + "bonding_slave/mii_status", snapshot, info.bond_mii_status, parse_single_word);
+        parse_optional(reads, std::string(kSysctlRoot) + "net/ipv4/conf/" + name + "/rp_filter", snapshot,
+                       info.rp_filter, parse_single_int);
+        if (const FileRead* master = reads.link(dir + "master"); master && master->content) {
+            info.master = basename_of(*master->content);
+        }
         if (const FileRead* device = reads.link(dir + "device"); device && device->content) {
             info.is_virtual = false;
             info.device = basename_of(*device->content);
@@ -198,9 +237,29 @@ void fill_interfaces(const Reads& reads, Snapshot& snapshot) {
         info.irqs = std::move(irqs);
     }
     for (const auto& [path, read] : reads.files()) {
-        if (starts_with(path, kNetClass) && path.find("/queues/rx-") != std::string::npos) {
-            ++by_name[interface_of(path)].rx_queues;
+        if (!starts_with(path, kNetClass)) continue;
+        const auto name = interface_of(path);
+        if (path.find("/queues/rx-") != std::string::npos) ++by_name[name].rx_queues;
+        if (path.find("/queues/tx-") != std::string::npos && path.ends_with("/tx_timeout") && read->content) {
+            std::optional<std::int64_t> timeouts;
+            parse_optional(reads, path, snapshot, timeouts, parse_single_int);
+            auto& info = by_name[name];
+            if (timeouts && *timeouts >= 0) {
+                info.tx_timeouts = info.tx_timeouts.value_or(0) + static_cast<std::uint64_t>(*timeouts);
+            }
         }
+    }
+    // lower_eth0 / upper_bond0: the stacking of devices (bond over NICs, VLAN over a NIC, ...).
+    for (const auto& [path, link] : reads.links()) {
+        if (!starts_with(path, kNetClass) || !link->content) continue;
+        const auto file = basename_of(path);
+        auto& info = by_name[interface_of(path)];
+        if (starts_with(file, "lower_")) info.lower.push_back(file.substr(6));
+        if (starts_with(file, "upper_")) info.upper.push_back(file.substr(6));
+    }
+    for (auto& [name, info] : by_name) {
+        std::sort(info.lower.begin(), info.lower.end());
+        std::sort(info.upper.begin(), info.upper.end());
     }
     for (auto& [name, info] : by_name) snapshot.interfaces.push_back(std::move(info));
 }
@@ -248,11 +307,17 @@ ReadRequest sample_request(bool with_tcp_tables) {
         "/proc/sys/net/ipv4/ip_local_port_range",
         "/proc/irq/*/smp_affinity",
         "/proc/irq/*/effective_affinity",
+        "/proc/meminfo",
+        "/proc/net/sockstat6",
+        "/proc/net/stat/arp_cache",
+        "/proc/net/stat/ndisc_cache",
+        std::string(kInterfaceRpFilter),
     };
     if (with_tcp_tables) request.files.insert(request.files.end(), {"/proc/net/tcp", "/proc/net/tcp6"});
     for (const auto sysctl : kSysctls) request.files.emplace_back(sysctl);
+    for (const auto sysctl : kListSysctls) request.files.emplace_back(sysctl);
     for (const auto file : kInterfaceFiles) request.files.push_back(std::string(kNetClass) + "*/" + std::string(file));
-    request.links = {std::string(kNetClass) + "*/device"};
+    for (const auto link : kInterfaceLinks) request.links.push_back(std::string(kNetClass) + "*/" + std::string(link));
     return request;
 }
 
@@ -324,6 +389,16 @@ Snapshot build_snapshot(std::string host, const std::vector<FileRead>& file_read
         parse_into(reads, std::string(sysctl), snapshot, value, parse_single_int);
         if (value) snapshot.sysctls[sysctl_name(sysctl)] = *value;
     }
+    for (const auto sysctl : kListSysctls) {
+        std::optional<std::vector<std::int64_t>> values;
+        parse_into(reads, std::string(sysctl), snapshot, values, parse_int_list);
+        if (values) snapshot.sysctl_lists[sysctl_name(sysctl)] = std::move(*values);
+    }
+    parse_into(reads, "/proc/meminfo", snapshot, snapshot.mem_total_bytes, parse_meminfo_total);
+    parse_optional(reads, "/proc/net/sockstat6", snapshot, snapshot.sockstat6, parse_sockstat);
+    // Missing on kernels built without IPv6 (ndisc) or with neighbour stats hidden: not applicable.
+    parse_into(reads, "/proc/net/stat/arp_cache", snapshot, snapshot.arp_cache, parse_neighbour_stat);
+    parse_into(reads, "/proc/net/stat/ndisc_cache", snapshot, snapshot.ndisc_cache, parse_neighbour_stat);
     fill_interfaces(reads, snapshot);
     fill_irq_affinity(reads, snapshot);
     return snapshot;

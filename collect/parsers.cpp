@@ -430,11 +430,25 @@ std::string_view tcp_state_name(unsigned state) {
 
 namespace {
 
+// Request sockets (half-open connections) as sock_diag reports them on kernels that keep them apart.
+constexpr unsigned kTcpNewSynRecv = 12;
+
+// IPv4 and IPv6 listeners on one port (or SO_REUSEPORT groups): the fuller queue tells.
+void merge_listener(Listener& into, const Listener& from) {
+    into.queued = std::max(into.queued, from.queued);
+    if (from.backlog) into.backlog = std::max(into.backlog.value_or(0), *from.backlog);
+}
+
 // One socket of either source, /proc/net/tcp or a sock_diag dump; `state` is the kernel's number.
-void count_tcp_socket(TcpSockets& sockets, unsigned state, int local_port, int remote_port) {
+// For a listener, `queued` is its accept queue and `backlog` the queue's limit where the source
+// tells it (sock_diag does, /proc/net/tcp does not).
+void count_tcp_socket(TcpSockets& sockets, unsigned state, int local_port, int remote_port, std::uint64_t queued,
+                      std::optional<std::uint64_t> backlog) {
     sockets.states[std::string(tcp_state_name(state))] += 1;
     if (state == TCP_CLOSE_WAIT) sockets.close_wait_by_local_port[local_port] += 1;
     if (state == TCP_TIME_WAIT) sockets.time_wait_by_remote_port[remote_port] += 1;
+    if (state == TCP_SYN_RECV || state == kTcpNewSynRecv) sockets.syn_recv_by_local_port[local_port] += 1;
+    if (state == TCP_LISTEN) merge_listener(sockets.listeners[local_port], Listener{queued, backlog});
 }
 
 }  // namespace
@@ -454,10 +468,11 @@ Result<TcpSockets> parse_proc_net_tcp(std::string_view text, std::string_view fi
             if (trim(line).substr(0, 2) != "sl") return at(file, number, "missing the \"sl local_address ...\" header");
             return std::nullopt;
         }
-        // "   0: 0100007F:0277 00000000:0000 0A ..."
-        std::string_view fields[4];
+        // "   0: 0100007F:0277 00000000:0000 0A 00000000:00000000 ..." (tx_queue:rx_queue; a
+        // listener's rx_queue is its accept queue)
+        std::string_view fields[5];
         std::size_t found = 0, pos = 0;
-        while (found < 4 && pos < line.size()) {
+        while (found < 5 && pos < line.size()) {
             while (pos < line.size() && line[pos] == ' ') ++pos;
             const auto start = pos;
             while (pos < line.size() && line[pos] != ' ') ++pos;
@@ -471,8 +486,16 @@ Result<TcpSockets> parse_proc_net_tcp(std::string_view text, std::string_view fi
             return at(file, number, fmt::format("bad address in {}", quoted(trim(line))));
         }
         if (!state || *state == 0 || *state > 12) return at(file, number, fmt::format("bad state {}", quoted(fields[3])));
+        std::uint64_t queued = 0;
+        if (*state == TCP_LISTEN) {
+            const auto colon = found == 5 ? fields[4].find(':') : std::string_view::npos;
+            const auto rx_queue = colon == std::string_view::npos ? std::nullopt
+                                                                  : parse_u64(fields[4].substr(colon + 1), 16);
+            if (!rx_queue) return at(file, number, fmt::format("bad queue column in {}", quoted(trim(line))));
+            queued = *rx_queue;
+        }
         count_tcp_socket(sockets, static_cast<unsigned>(*state), static_cast<int>(*local_port),
-                         static_cast<int>(*remote_port));
+                         static_cast<int>(*remote_port), queued, std::nullopt);
         return std::nullopt;
     });
     if (error) return *error;
@@ -514,7 +537,11 @@ Result<bool> add_sock_diag_datagram(std::string_view datagram, TcpSockets& into,
         if (socket.idiag_state == 0 || socket.idiag_state > 12) {
             return at(source, index, fmt::format("bad state {}", socket.idiag_state));
         }
-        count_tcp_socket(into, socket.idiag_state, ntohs(socket.id.idiag_sport), ntohs(socket.id.idiag_dport));
+        // A listener's idiag_rqueue is its accept queue and idiag_wqueue the queue's limit.
+        const bool listening = socket.idiag_state == TCP_LISTEN;
+        count_tcp_socket(into, socket.idiag_state, ntohs(socket.id.idiag_sport), ntohs(socket.id.idiag_dport),
+                         listening ? socket.idiag_rqueue : 0,
+                         listening ? std::optional<std::uint64_t>(socket.idiag_wqueue) : std::nullopt);
         datagram.remove_prefix(std::min<std::size_t>(NLMSG_ALIGN(header.nlmsg_len), datagram.size()));
     }
     return false;
@@ -524,6 +551,8 @@ void merge_tcp(TcpSockets& into, const TcpSockets& from) {
     for (const auto& [state, count] : from.states) into.states[state] += count;
     for (const auto& [port, count] : from.close_wait_by_local_port) into.close_wait_by_local_port[port] += count;
     for (const auto& [port, count] : from.time_wait_by_remote_port) into.time_wait_by_remote_port[port] += count;
+    for (const auto& [port, count] : from.syn_recv_by_local_port) into.syn_recv_by_local_port[port] += count;
+    for (const auto& [port, listener] : from.listeners) merge_listener(into.listeners[port], listener);
 }
 
 Result<std::int64_t> parse_single_int(std::string_view text, std::string_view file) {
@@ -605,6 +634,77 @@ Result<AuxvConstants> parse_auxv(std::string_view bytes, std::string_view file) 
         if (type == kAtClockTick) constants.clk_tck = static_cast<std::int64_t>(value);
     }
     return constants;
+}
+
+Result<NeighbourTable> parse_neighbour_stat(std::string_view text, std::string_view file) {
+    if (is_blank(text)) return empty_file(file);
+    std::vector<std::string_view> names;
+    NeighbourTable table;
+    std::size_t rows = 0;
+    std::vector<std::uint64_t> values;
+    auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
+        const auto fields = split_ws(line);
+        if (names.empty()) {
+            names = fields;
+            if (std::find(names.begin(), names.end(), "entries") == names.end()) {
+                return at(file, number, "missing the \"entries ...\" header");
+            }
+            return std::nullopt;
+        }
+        if (fields.size() != names.size()) {
+            return at(file, number, fmt::format("{} columns under a header of {}", fields.size(), names.size()));
+        }
+        if (auto bad = parse_all_u64(fields, 0, values, 16)) return at(file, number, not_a_counter(*bad, 16));
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            // entries is the table's size, printed alike on every CPU's row; the rest are per CPU.
+            if (names[i] == "entries") table.entries = values[i];
+            if (names[i] == "forced_gc_runs") table.forced_gc_runs += values[i];
+            if (names[i] == "table_fulls") table.table_fulls = table.table_fulls.value_or(0) + values[i];
+        }
+        ++rows;
+        return std::nullopt;
+    });
+    if (error) return *error;
+    if (rows == 0) return at(file, 2, "no per-CPU lines after the header");
+    return table;
+}
+
+Result<std::uint64_t> parse_meminfo_total(std::string_view text, std::string_view file) {
+    if (is_blank(text)) return empty_file(file);
+    std::size_t number = 0;
+    for (const auto line : lines_of(text)) {
+        ++number;
+        if (!starts_with(line, "MemTotal:")) continue;
+        const auto fields = split_ws(line.substr(9));
+        const auto kib = fields.size() == 2 && fields[1] == "kB" ? parse_u64(fields[0]) : std::nullopt;
+        if (!kib || *kib > (std::uint64_t{1} << 50)) {
+            return at(file, number, fmt::format("expected \"MemTotal: N kB\", found {}", quoted(trim(line))));
+        }
+        return *kib * 1024;
+    }
+    return make_error(fmt::format("{}: no MemTotal line", file));
+}
+
+Result<std::vector<std::int64_t>> parse_int_list(std::string_view text, std::string_view file) {
+    const auto fields = split_ws(trim(text));
+    if (fields.empty()) return empty_file(file);
+    if (fields.size() > 16) return at(file, 1, fmt::format("expected a few integers, found {}", quoted(trim(text))));
+    std::vector<std::int64_t> values;
+    for (const auto field : fields) {
+        auto value = parse_i64(field);
+        if (!value) return at(file, 1, fmt::format("expected integers, found {}", quoted(field)));
+        values.push_back(*value);
+    }
+    return values;
+}
+
+Result<std::int64_t> parse_hex_flags(std::string_view text, std::string_view file) {
+    auto value_text = trim(text);
+    if (value_text.empty()) return empty_file(file);
+    auto digits = starts_with(value_text, "0x") ? value_text.substr(2) : value_text;
+    auto value = digits.size() <= 8 ? parse_u64(digits, 16) : std::nullopt;
+    if (!value) return at(file, 1, fmt::format("expected hex flags like 0x1003, found {}", quoted(value_text)));
+    return static_cast<std::int64_t>(*value);
 }
 
 }  // namespace netdiag

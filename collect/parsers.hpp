@@ -56,6 +56,16 @@ struct AuxvConstants {
 };
 Result<AuxvConstants> parse_auxv(std::string_view bytes, std::string_view file);
 
+// /proc/net/stat/arp_cache or ndisc_cache: hex columns named by the header, one row per CPU.
+// table_fulls (Linux 4.10+) and forced_gc_runs are summed; entries is taken as printed.
+Result<NeighbourTable> parse_neighbour_stat(std::string_view text, std::string_view file);
+// /proc/meminfo's MemTotal, in bytes.
+Result<std::uint64_t> parse_meminfo_total(std::string_view text, std::string_view file);
+// A sysctl holding several integers: "188562\t251418\t377124" (tcp_mem).
+Result<std::vector<std::int64_t>> parse_int_list(std::string_view text, std::string_view file);
+// /sys/class/net/IF/flags: "0x1003".
+Result<std::int64_t> parse_hex_flags(std::string_view text, std::string_view file);
+
 // The kernel's names for the state column of /proc/net/tcp ("01" -> "ESTABLISHED").
 std::string_view tcp_state_name(unsigned state);
 

@@ -123,8 +123,14 @@ NETDIAG_JSON_TYPE(CpuTimes, cpu, user, nice, system, idle, iowait, irq, softirq,
 NETDIAG_JSON_TYPE(InterruptLine, irq, per_cpu, description, action)
 NETDIAG_JSON_TYPE(Conntrack, count, max, buckets, stat)
 NETDIAG_JSON_TYPE(PortRange, low, high)
+NETDIAG_JSON_TYPE(RingSizes, rx, rx_max, tx, tx_max)
 NETDIAG_JSON_TYPE(InterfaceInfo, name, speed_mbps, operstate, is_virtual, device, numa_node, local_cpulist, irqs,
-                  rx_missed_errors, rx_fifo_errors, rx_queues)
+                  rx_missed_errors, rx_fifo_errors, rx_queues, flags, carrier, carrier_changes, duplex, mtu, lower,
+                  upper, master, bond_mii_status, tx_timeouts, rp_filter, ring)
+NETDIAG_JSON_TYPE(Listener, queued, backlog)
+NETDIAG_JSON_TYPE(NeighbourTable, entries, forced_gc_runs, table_fulls)
+NETDIAG_JSON_TYPE(QdiscStats, interface, kind, handle, parent, sent_bytes, sent_packets, drops, overlimits, requeues,
+                  backlog_bytes, backlog_packets)
 NETDIAG_JSON_TYPE(IrqAffinity, smp_affinity, effective_affinity)
 
 #undef NETDIAG_JSON_TYPE
@@ -161,7 +167,9 @@ std::map<int, V> int_keyed_from(const nlohmann::json& object, std::string_view w
 nlohmann::json tcp_to_json(const TcpSockets& tcp) {
     return {{"states", tcp.states},
             {"close_wait_by_local_port", int_keyed(tcp.close_wait_by_local_port)},
-            {"time_wait_by_remote_port", int_keyed(tcp.time_wait_by_remote_port)}};
+            {"time_wait_by_remote_port", int_keyed(tcp.time_wait_by_remote_port)},
+            {"syn_recv_by_local_port", int_keyed(tcp.syn_recv_by_local_port)},
+            {"listeners", int_keyed(tcp.listeners)}};
 }
 
 constexpr int kHighestPort = 65535;
@@ -174,6 +182,10 @@ TcpSockets tcp_from_json(const nlohmann::json& j) {
                                                                  "tcp.close_wait_by_local_port", kHighestPort);
     tcp.time_wait_by_remote_port = int_keyed_from<std::uint64_t>(j.value("time_wait_by_remote_port", nlohmann::json()),
                                                                  "tcp.time_wait_by_remote_port", kHighestPort);
+    // Added after v1's first release: absent from older snapshots, which leaves them empty.
+    tcp.syn_recv_by_local_port = int_keyed_from<std::uint64_t>(j.value("syn_recv_by_local_port", nlohmann::json()),
+                                                               "tcp.syn_recv_by_local_port", kHighestPort);
+    tcp.listeners = int_keyed_from<Listener>(j.value("listeners", nlohmann::json()), "tcp.listeners", kHighestPort);
     return tcp;
 }
 
@@ -216,6 +228,12 @@ Snapshot snapshot_from_json(const nlohmann::json& j) {
     read_field(j, "port_range", s.port_range);
     if (const auto tcp = j.find("tcp"); tcp != j.end() && !tcp->is_null()) s.tcp = tcp_from_json(*tcp);
     read_field(j, "sysctls", s.sysctls);
+    read_field(j, "sysctl_lists", s.sysctl_lists);
+    read_field(j, "sockstat6", s.sockstat6);
+    read_field(j, "arp_cache", s.arp_cache);
+    read_field(j, "ndisc_cache", s.ndisc_cache);
+    read_field(j, "qdiscs", s.qdiscs);
+    read_field(j, "mem_total_bytes", s.mem_total_bytes);
     read_field(j, "interfaces", s.interfaces);
     if (const auto irqs = j.find("irq_affinity"); irqs != j.end()) {
         s.irq_affinity = int_keyed_from<IrqAffinity>(*irqs, "irq_affinity", std::numeric_limits<int>::max());
@@ -250,6 +268,12 @@ nlohmann::json snapshot_to_json(const Snapshot& s) {
     j["port_range"] = s.port_range;
     j["tcp"] = s.tcp ? tcp_to_json(*s.tcp) : nlohmann::json();
     j["sysctls"] = s.sysctls;
+    j["sysctl_lists"] = s.sysctl_lists;
+    j["sockstat6"] = s.sockstat6;
+    j["arp_cache"] = s.arp_cache;
+    j["ndisc_cache"] = s.ndisc_cache;
+    j["qdiscs"] = s.qdiscs;
+    j["mem_total_bytes"] = s.mem_total_bytes;
     j["interfaces"] = s.interfaces;
     j["irq_affinity"] = int_keyed(s.irq_affinity);
     j["unavailable"] = s.unavailable;
