@@ -38,29 +38,72 @@ constexpr std::string_view kNeedsSnmp[] = {"/proc/net/snmp"};
 constexpr std::string_view kNeedsSockstat[] = {"/proc/net/sockstat", "/proc/sys/net/ipv4/ip_local_port_range"};
 constexpr std::string_view kNeedsUdp[] = {"/proc/net/snmp", "/proc/net/snmp6"};
 constexpr std::string_view kNeedsIp[] = {"/proc/net/snmp", "/proc/net/snmp6"};
-constexpr std::string_view kNeedsTcpMemory[] = {"/proc/net/netstat", "/proc/net/sockstat"};
+constexpr std::string_view kNeedsTcpMemory[] = {"/proc/net/netstat", "/proc/net/sockstat", "/proc/sys/net/ipv4/tcp_mem"};
+constexpr std::string_view kNeedsLinkState[] = {"/sys/class/net/*/flags", "/sys/class/net/*/carrier",
+                                                "/sys/class/net/*/operstate"};
+constexpr std::string_view kNeedsCarrierChanges[] = {"/sys/class/net/*/carrier_changes"};
+constexpr std::string_view kNeedsLinkMode[] = {"/sys/class/net/*/speed", "/sys/class/net/*/duplex",
+                                               "/sys/class/net/*/flags"};
+constexpr std::string_view kNeedsBond[] = {"/sys/class/net/*/bonding_slave/mii_status"};
+constexpr std::string_view kNeedsTxTimeouts[] = {"/sys/class/net/*/queues/tx-*/tx_timeout"};
+constexpr std::string_view kNeedsMtu[] = {"/sys/class/net/*/mtu"};
+constexpr std::string_view kNeedsStorm[] = {"/proc/net/dev", "/proc/uptime"};
+constexpr std::string_view kNeedsQdisc[] = {"tc -s qdisc"};
+constexpr std::string_view kNeedsNeighbours[] = {"/proc/net/stat/arp_cache", "/proc/net/stat/ndisc_cache"};
+constexpr std::string_view kNeedsRpFilter[] = {"/proc/net/netstat", "/proc/sys/net/ipv4/conf/*/rp_filter"};
+constexpr std::string_view kNeedsIpCounters[] = {"/proc/net/snmp", "/proc/net/netstat", "/proc/net/snmp6"};
+constexpr std::string_view kNeedsUdpMemory[] = {"/proc/net/sockstat", "/proc/sys/net/ipv4/udp_mem", "/proc/net/snmp"};
+constexpr std::string_view kNeedsFragMemory[] = {"/proc/net/sockstat", "/proc/net/sockstat6"};
 
 constexpr std::array kCatalogue = {
+    Check{"bond-degraded", "bonds running with a slave whose link is down", false, "",
+          check_bond_degraded, kNeedsBond},
+    Check{"carrier-flaps", "links going down and up (carrier_changes between the samples)", true, "carrier-flaps",
+          check_carrier_flaps, kNeedsCarrierChanges},
+    Check{"checksum-errors", "packets arriving with bad checksums (TCP, UDP, ICMP, IP) or bad IP headers", true,
+          "checksum-errors", check_checksum_errors, kNeedsIpCounters},
     Check{"close-wait", "sockets left in CLOSE_WAIT on a local port (the application never closes them)", false,
           "close-wait", check_close_wait, kNeedsTcpTable},
     Check{"conntrack-drops", "connections the conntrack table refused or evicted (insert_failed, drop, early_drop)",
           true, "conntrack-drops", check_conntrack_drops, kNeedsConntrackStat},
     Check{"conntrack-fill", "conntrack table entries against nf_conntrack_max", false, "conntrack-fill",
           check_conntrack_fill, kNeedsConntrackCount},
+    Check{"frag-memory", "memory held by fragments awaiting reassembly against ipfrag_high_thresh (IPv4, IPv6)",
+          false, "frag-memory", check_frag_memory, kNeedsFragMemory},
+    Check{"icmp-errors", "ICMP messages received malformed or not sent (Icmp InErrors, OutErrors)", true,
+          "icmp-errors", check_icmp_errors, kNeedsIpCounters},
     Check{"ip-reassembly", "IP datagrams lost because their fragments could not be reassembled (ReasmFails)", true,
           "ip-reassembly", check_ip_reassembly, kNeedsIp},
+    Check{"link-degraded", "physical links at half duplex or below link-degraded.minimum-speed", false,
+          "link-degraded", check_link_degraded, kNeedsLinkMode},
+    Check{"link-down", "interfaces administratively up without a link (no carrier)", false, "",
+          check_link_down, kNeedsLinkState},
     Check{"listen-overflows", "connections dropped because a listen queue was full (ListenOverflows, ListenDrops)",
           true, "listen-overflows", check_listen_overflows, kNeedsNetstat},
+    Check{"mtu-mismatch", "devices with a larger MTU than the device under them (VLAN, bond, macvlan)", false,
+          "", check_mtu_mismatch, kNeedsMtu},
+    Check{"neigh-table", "neighbour (ARP/NDP) table overflows (table_fulls) and entries against gc_thresh3", false,
+          "neigh-table", check_neigh_table, kNeedsNeighbours},
     Check{"nic-errors", "receive and transmit errors on physical interfaces", true, "nic-errors", check_nic_errors,
           kNeedsNetDev},
     Check{"nic-saturation", "throughput against link speed on physical interfaces", true, "nic-saturation",
           check_nic_saturation, kNeedsLinkSpeed},
+    Check{"no-route", "packets dropped for lack of a route (OutNoRoutes, InNoRoutes)", true, "no-route",
+          check_no_route, kNeedsIpCounters},
+    Check{"packet-storm", "received packets far above the interface's long-run rate", true, "packet-storm",
+          check_packet_storm, kNeedsStorm},
+    Check{"qdisc-drops", "packets dropped by the egress queueing discipline (tc -s qdisc)", true, "qdisc-drops",
+          check_qdisc_drops, kNeedsQdisc},
+    Check{"rp-filter", "packets dropped by reverse-path filtering (IPReversePathFilter), with the strict interfaces",
+          true, "rp-filter", check_rp_filter, kNeedsRpFilter},
     Check{"rx-drops", "packets dropped on receive, with the cause diagnosed from softnet and softirq load", true,
           "rx-drops", check_rx_drops, kNeedsRxDrops},
     Check{"softnet-backlog", "packets dropped because a CPU's input backlog was full (netdev_max_backlog)", true,
           "softnet-backlog", check_softnet_backlog, kNeedsSoftnet},
     Check{"syn-queue", "SYNs that found a listener's SYN queue full: SYN cookies sent or SYNs dropped", true,
           "syn-queue", check_syn_queue, kNeedsNetstat},
+    Check{"tcp-aborts", "connections aborted when a retransmission, keepalive or probe timer ran out", true,
+          "tcp-aborts", check_tcp_aborts, kNeedsNetstat},
     Check{"tcp-memory", "TCP memory pressure and aborts (TCPMemoryPressures, TCPAbortOnMemory), orphans against "
           "tcp_max_orphans", false, "tcp-memory", check_tcp_memory, kNeedsTcpMemory},
     Check{"tcp-receive-drops", "TCP segments thrown away on receive: pruned, at a full queue or zero window, or "
@@ -75,8 +118,12 @@ constexpr std::array kCatalogue = {
           "time-wait-overflow", check_time_wait_overflow, kNeedsNetstat},
     Check{"tx-drops", "packets dropped on transmit, as a share of those sent, on physical interfaces", true,
           "tx-drops", check_tx_drops, kNeedsNetDev},
+    Check{"tx-timeouts", "NIC transmit watchdog timeouts (queues/tx-*/tx_timeout): the driver reset a hung queue",
+          true, "tx-timeouts", check_tx_timeouts, kNeedsTxTimeouts},
     Check{"udp-buffer-errors", "UDP datagrams lost to full socket buffers (RcvbufErrors, SndbufErrors)", true,
           "udp-buffer-errors", check_udp_buffer_errors, kNeedsUdp},
+    Check{"udp-memory", "UDP socket memory against udp_mem, and datagrams dropped for lack of it (MemErrors)", false,
+          "udp-memory", check_udp_memory, kNeedsUdpMemory},
 };
 
 }  // namespace
@@ -160,6 +207,16 @@ std::vector<Finding> unparsable_findings(const Snapshot& now, const Snapshot* be
 std::string sysctl_text(const Snapshot& snapshot, const std::string& name) {
     const auto found = snapshot.sysctls.find(name);
     return found == snapshot.sysctls.end() ? "not readable" : std::to_string(found->second);
+}
+
+std::optional<std::int64_t> sockstat_value(const std::optional<SockStat>& sockstat, const std::string& section,
+                                           const std::string& field) {
+    if (!sockstat) return std::nullopt;
+    const auto found = sockstat->find(section);
+    if (found == sockstat->end()) return std::nullopt;
+    const auto value = found->second.find(field);
+    if (value == found->second.end()) return std::nullopt;
+    return value->second;
 }
 
 std::vector<Finding> run_checks(const Snapshot& now, const Rates* rates, const Settings& settings) {

@@ -1,6 +1,7 @@
 // The catalogue of checks: pure functions from snapshots and rates to findings.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -24,7 +25,7 @@ struct Check {
     std::string_view id;
     std::string_view summary;
     bool needs_rates;
-    std::string_view threshold_prefix;  // its thresholds are the keys "<prefix>.*"
+    std::string_view threshold_prefix;  // its thresholds are the keys "<prefix>.*"; "" when it has none
     CheckFunction run;
     // The files whose data it reads ('*' for an interface): one that exists but does not parse
     // leaves the check unable to decide.
@@ -49,6 +50,10 @@ std::vector<Finding> unparsable_findings(const Snapshot& now, const Snapshot* be
 // A sysctl's value for a message: "1000", or "not readable".
 std::string sysctl_text(const Snapshot& snapshot, const std::string& name);
 
+// A field of /proc/net/sockstat or sockstat6 ("TCP", "mem"), where the host has it.
+std::optional<std::int64_t> sockstat_value(const std::optional<SockStat>& sockstat, const std::string& section,
+                                           const std::string& field);
+
 // The checks themselves, one function each (see catalogue.cpp for the table).
 void check_close_wait(const CheckInput&, std::vector<Finding>&);
 void check_conntrack_drops(const CheckInput&, std::vector<Finding>&);
@@ -68,5 +73,23 @@ void check_tcp_memory(const CheckInput&, std::vector<Finding>&);
 void check_tcp_receive_drops(const CheckInput&, std::vector<Finding>&);
 void check_time_wait_overflow(const CheckInput&, std::vector<Finding>&);
 void check_tx_drops(const CheckInput&, std::vector<Finding>&);
+void check_tcp_aborts(const CheckInput&, std::vector<Finding>&);
+// Links (checks/link_checks.cpp).
+void check_link_down(const CheckInput&, std::vector<Finding>&);
+void check_carrier_flaps(const CheckInput&, std::vector<Finding>&);
+void check_link_degraded(const CheckInput&, std::vector<Finding>&);
+void check_bond_degraded(const CheckInput&, std::vector<Finding>&);
+void check_tx_timeouts(const CheckInput&, std::vector<Finding>&);
+void check_mtu_mismatch(const CheckInput&, std::vector<Finding>&);
+void check_packet_storm(const CheckInput&, std::vector<Finding>&);
+void check_qdisc_drops(const CheckInput&, std::vector<Finding>&);
+// The IP layer and its tables (checks/ip_checks.cpp).
+void check_neigh_table(const CheckInput&, std::vector<Finding>&);
+void check_rp_filter(const CheckInput&, std::vector<Finding>&);
+void check_checksum_errors(const CheckInput&, std::vector<Finding>&);
+void check_icmp_errors(const CheckInput&, std::vector<Finding>&);
+void check_no_route(const CheckInput&, std::vector<Finding>&);
+void check_udp_memory(const CheckInput&, std::vector<Finding>&);
+void check_frag_memory(const CheckInput&, std::vector<Finding>&);
 
 }  // namespace netdiag

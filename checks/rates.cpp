@@ -123,7 +123,34 @@ void interface_rates(const Snapshot& before, const Snapshot& after, double secon
         if (info_then && info_now && info_then->rx_missed_errors && info_now->rx_missed_errors) {
             r.rx_missed = per_second(*info_then->rx_missed_errors, *info_now->rx_missed_errors, seconds);
         }
+        if (info_then && info_now && info_then->carrier_changes && info_now->carrier_changes) {
+            r.carrier_changes = counter_delta(*info_then->carrier_changes, *info_now->carrier_changes);
+        }
+        if (info_then && info_now && info_then->tx_timeouts && info_now->tx_timeouts) {
+            r.tx_timeouts = counter_delta(*info_then->tx_timeouts, *info_now->tx_timeouts);
+        }
         rates.interfaces.push_back(std::move(r));
+    }
+}
+
+// The root qdisc of each interface: its counters include its children's (mq sums its queues'),
+// so adding the children too would count each drop twice. Ingress/clsact are not on the egress path.
+void qdisc_rates(const Snapshot& before, const Snapshot& after, Rates& rates) {
+    if (!before.qdiscs || !after.qdiscs) return;
+    auto is_root = [](const QdiscStats& q) { return q.parent == "root"; };
+    std::map<std::string, const QdiscStats*> earlier;
+    for (const auto& q : *before.qdiscs) {
+        if (is_root(q)) earlier.emplace(q.interface, &q);
+    }
+    std::map<std::string, InterfaceRates*> by_name;
+    for (auto& r : rates.interfaces) by_name.emplace(r.name, &r);
+    for (const auto& q : *after.qdiscs) {
+        if (!is_root(q)) continue;
+        const auto then = earlier.find(q.interface);
+        const auto rate = by_name.find(q.interface);
+        if (then == earlier.end() || rate == by_name.end() || then->second->kind != q.kind) continue;
+        rate->second->qdisc_drops = per_second(then->second->drops, q.drops, rates.seconds);
+        rate->second->qdisc_kind = q.kind;
     }
 }
 
@@ -166,6 +193,14 @@ Result<Rates> compute_rates(const Snapshot& before, const Snapshot& after) {
             if (old != before.conntrack->stat->end()) stat[field] = per_second(old->second, value, rates.seconds);
         }
         rates.conntrack_stat = std::move(stat);
+    }
+    qdisc_rates(before, after, rates);
+    if (before.arp_cache && after.arp_cache && before.arp_cache->table_fulls && after.arp_cache->table_fulls) {
+        rates.arp_table_fulls = per_second(*before.arp_cache->table_fulls, *after.arp_cache->table_fulls, rates.seconds);
+    }
+    if (before.ndisc_cache && after.ndisc_cache && before.ndisc_cache->table_fulls && after.ndisc_cache->table_fulls) {
+        rates.ndisc_table_fulls =
+            per_second(*before.ndisc_cache->table_fulls, *after.ndisc_cache->table_fulls, rates.seconds);
     }
     if (before.interrupts && after.interrupts) {
         const auto earlier = index_by(*before.interrupts, [](const auto& line) { return line.irq; });

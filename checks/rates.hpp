@@ -22,6 +22,11 @@ struct InterfaceRates {
     double rx_bytes = 0, tx_bytes = 0, rx_packets = 0, tx_packets = 0;
     double rx_drop = 0, tx_drop = 0, rx_errs = 0, tx_errs = 0, rx_fifo = 0;
     std::optional<double> rx_missed;  // sysfs, physical NICs only
+    // Events between the samples (counts, not rates: three flaps in two seconds is the news).
+    std::optional<std::uint64_t> carrier_changes, tx_timeouts;
+    // The root qdisc's drops per second, where both samples have qdisc statistics.
+    std::optional<double> qdisc_drops;
+    std::string qdisc_kind;
 };
 
 struct CpuRates {
@@ -39,6 +44,8 @@ struct Rates {
     std::map<std::string, std::map<std::string, double>> snmp, netstat, snmp6;
     std::optional<std::map<std::string, double>> conntrack_stat;
     std::map<int, std::map<std::string, double>> irq_per_cpu;  // IRQ -> "CPU0" -> interrupts/s
+    // Neighbour-table overflows per second (table_fulls), where both samples have the column.
+    std::optional<double> arp_table_fulls, ndisc_table_fulls;
 
     double snmp_value(const std::string& section, const std::string& field) const;
     double netstat_value(const std::string& section, const std::string& field) const;

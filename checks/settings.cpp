@@ -44,6 +44,24 @@ Settings default_settings() {
         {"tcp-receive-drops.warning", 0},      // segments/s
         {"time-wait-overflow.warning", 0},     // connections/s
         {"tx-drops.warning", 2},               // % of transmitted packets (Netdata outbound_packets_dropped_ratio)
+        {"tcp-memory.level-critical", 90},     // % of tcp_mem's high mark (Netdata tcp_memory); warning: past pressure
+        {"tcp-aborts.warning", 1},             // connections/s aborted on a timer (no anchor)
+        {"carrier-flaps.warning", 2},          // carrier changes between samples (kube-prometheus: > 2 in 2m)
+        {"link-degraded.minimum-speed", 1000}, // Mb/s on a physical NIC; 0 turns the speed test off
+        {"tx-timeouts.warning", 0},            // watchdog timeouts between samples
+        {"packet-storm.warning", 50},          // x the long-run packet rate (Netdata 10s_received_packets_storm)
+        {"packet-storm.critical", 60},
+        {"packet-storm.floor", 1000},          // packets/s below which no rate is a storm (Netdata's floor)
+        {"qdisc-drops.warning", 0},            // packets/s (Netdata 10min_qos_packet_drops: any)
+        {"neigh-table.warning", 80},           // % of gc_thresh3 (no anchor); any overflow is critical
+        {"neigh-table.critical", 95},
+        {"rp-filter.warning", 0},              // packets/s (no anchor)
+        {"checksum-errors.warning", 0},        // packets/s (no anchor)
+        {"icmp-errors.warning", 1},            // messages/s (no anchor)
+        {"no-route.warning", 1},               // packets/s (no anchor)
+        {"udp-memory.critical", 90},           // % of udp_mem's high mark; warning: past pressure (as tcp_memory)
+        {"frag-memory.warning", 80},           // % of ipfrag_high_thresh (no anchor)
+        {"frag-memory.critical", 95},
     };
     settings.virtual_interfaces = {"lo",     "veth*", "br-*",   "docker*", "virbr*", "vnet*",    "tun*",  "tap*",
                                    "cali*",  "flannel*", "cni*", "vxlan*", "kube-*", "dummy*", "ifb*", "wg*"};

@@ -87,9 +87,26 @@ void diagnose(const CheckInput& in, const InterfaceRates& r, Finding& f) {
     if (missed > 0) {
         f.cause = "ring";
         f.message += fmt::format("; the NIC itself missed {:.0f}/s (ring full or FIFO overrun)", missed);
-        f.action = fmt::format("Raise the receive ring: `ethtool -g {0}` shows the maximum, `ethtool -G {0} rx N` "
-                               "sets it; spread the IRQs if one CPU is saturated.",
-                               r.name);
+        if (info && info->ring && info->ring->rx < info->ring->rx_max) {
+            // The ring is the cause we can name: smaller than the NIC allows.
+            f.message += fmt::format("; its RX ring holds {} descriptors of a possible {}", info->ring->rx,
+                                     info->ring->rx_max);
+            f.details["ring_rx"] = std::to_string(info->ring->rx);
+            f.details["ring_rx_max"] = std::to_string(info->ring->rx_max);
+            f.action = fmt::format("Raise the receive ring to its maximum (`ethtool -G {0} rx {1}`; "
+                                   "`netdiag fix --only nic-ring` plans it); spread the IRQs if one CPU is saturated.",
+                                   r.name, info->ring->rx_max);
+            f.fix = "nic-ring";
+        } else if (info && info->ring) {
+            f.message += fmt::format("; its RX ring is already at its maximum ({})", info->ring->rx_max);
+            f.action = fmt::format("The ring cannot grow: spread the load over more queues (`ethtool -L {0}`) and "
+                                   "CPUs (IRQ affinity), or lighten the per-packet work.",
+                                   r.name);
+        } else {
+            f.action = fmt::format("Raise the receive ring: `ethtool -g {0}` shows the maximum, `ethtool -G {0} rx N` "
+                                   "sets it; spread the IRQs if one CPU is saturated.",
+                                   r.name);
+        }
     } else if (backlog_drops > 0) {
         f.cause = "backlog";
         f.message += fmt::format("; softnet backlog full on {}", cpus_with(rates, &CpuRates::softnet_dropped));

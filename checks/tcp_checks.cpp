@@ -8,17 +8,38 @@
 namespace netdiag {
 namespace {
 
+// The ports holding most sockets, most first, at most `limit`: (port, sockets).
+std::vector<std::pair<int, std::uint64_t>> busiest_ports(const std::map<int, std::uint64_t>& by_port,
+                                                         std::size_t limit) {
+    std::vector<std::pair<int, std::uint64_t>> ports(by_port.begin(), by_port.end());
+    std::stable_sort(ports.begin(), ports.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (ports.size() > limit) ports.resize(limit);
+    return ports;
+}
+
 // "8080 (1200), 443 (30)": the ports holding most sockets, at most `limit`.
 std::string top_ports(const std::map<int, std::uint64_t>& by_port, std::size_t limit) {
-    std::vector<std::pair<std::uint64_t, int>> ports;
-    for (const auto& [port, count] : by_port) ports.emplace_back(count, port);
-    std::sort(ports.rbegin(), ports.rend());
     std::string text;
-    for (std::size_t i = 0; i < ports.size() && i < limit; ++i) {
+    for (const auto& [port, count] : busiest_ports(by_port, limit)) {
         if (!text.empty()) text += ", ";
-        text += fmt::format("{} ({})", ports[i].second, ports[i].first);
+        text += fmt::format("{} ({})", port, count);
     }
     return text;
+}
+
+// The listener whose accept queue is full (queued past its backlog, as the kernel's
+// sk_acceptq_is_full has it), else the one with the longest queue; none when every queue is empty.
+std::optional<std::pair<int, Listener>> fullest_listener(const Snapshot& snapshot) {
+    if (!snapshot.tcp) return std::nullopt;
+    std::optional<std::pair<int, Listener>> fullest;
+    auto is_full = [](const Listener& l) { return l.backlog && l.queued > *l.backlog; };
+    for (const auto& [port, listener] : snapshot.tcp->listeners) {
+        if (listener.queued == 0) continue;
+        const bool better = !fullest || (is_full(listener) && !is_full(fullest->second)) ||
+                            (is_full(listener) == is_full(fullest->second) && listener.queued > fullest->second.queued);
+        if (better) fullest = std::pair(port, listener);
+    }
+    return fullest;
 }
 
 }  // namespace
@@ -134,12 +155,24 @@ void check_listen_overflows(const CheckInput& in, std::vector<Finding>& out) {
     f.value = value;
     f.unit = "/s";
     f.threshold = warning;
+    f.fix = "listen-backlog";
     f.message = fmt::format("{:.1f} connections/s dropped at full listen queues (ListenOverflows {:.1f}/s, "
                             "ListenDrops {:.1f}/s)",
                             value, overflows, drops);
+    // The socket table names the listener when its queue is full (or, where the limit is not
+    // known, the fullest one) at the moment of the sample.
+    if (const auto listener = fullest_listener(in.now)) {
+        f.subject = fmt::format("port {}", listener->first);
+        f.details["port"] = std::to_string(listener->first);
+        f.message += fmt::format("; port {} has {} connections waiting for accept(){}", listener->first,
+                                 listener->second.queued,
+                                 listener->second.backlog ? fmt::format(" of a backlog of {}", *listener->second.backlog)
+                                                          : std::string());
+    }
     f.why = "Clients' SYNs or final ACKs are dropped: they retry after a second or more, so connects look slow.";
     f.action = fmt::format("Find the listener with `ss -ltn` (Recv-Q at Send-Q); make the application accept "
-                           "faster or raise its backlog together with net.core.somaxconn (now {}).",
+                           "faster or raise its backlog together with net.core.somaxconn (now {}); "
+                           "`netdiag fix --only listen-backlog` plans the sysctls.",
                            sysctl_text(in.now, "net.core.somaxconn"));
     out.push_back(std::move(f));
 }
@@ -159,16 +192,33 @@ void check_syn_queue(const CheckInput& in, std::vector<Finding>& out) {
     f.value = value;
     f.unit = "/s";
     f.threshold = value > critical ? critical : warning;
+    f.fix = "listen-backlog";
     f.message = fmt::format("{:.1f} SYNs/s found a listener's SYN queue full: {:.1f}/s answered with SYN cookies, "
                             "{:.1f}/s dropped",
                             value, cookies, dropped);
+    // The port under attack is the one holding the half-open (SYN_RECV) connections.
+    if (in.now.tcp && !in.now.tcp->syn_recv_by_local_port.empty()) {
+        const auto ports = busiest_ports(in.now.tcp->syn_recv_by_local_port, 5);
+        const int port = ports.front().first;
+        f.subject = fmt::format("port {}", port);
+        f.details["port"] = std::to_string(port);
+        std::string listed;
+        for (const auto& [p, count] : ports) listed += fmt::format("{}port {} ({})", listed.empty() ? "" : ", ", p, count);
+        f.message += fmt::format("; half-open connections by port: {}", listed);
+        if (const auto listener = in.now.tcp->listeners.find(port); listener != in.now.tcp->listeners.end()) {
+            if (listener->second.backlog) {
+                f.message += fmt::format("; port {} listens with a backlog of {}", port, *listener->second.backlog);
+                f.details["backlog"] = std::to_string(*listener->second.backlog);
+            }
+        }
+    }
     f.why = "A SYN flood, or a listener whose backlog is too small for its connection rate. With cookies the "
             "connection survives without its TCP options (window scaling, SACK); without them the SYN is lost and "
             "the client retries after a second or more.";
-    f.action = fmt::format("Find the port with the most half-open sockets (`ss -tn state syn-recv | awk 'NR>1 "
-                           "{{print $3}}' | sort | uniq -c | sort -rn | head`); keep net.ipv4.tcp_syncookies=1 (now {}); "
-                           "raise net.ipv4.tcp_max_syn_backlog (now {}) and the listener's backlog with "
-                           "net.core.somaxconn (now {}); filter a flood upstream.",
+    f.action = fmt::format("Keep net.ipv4.tcp_syncookies=1 (now {}); raise net.ipv4.tcp_max_syn_backlog (now {}) and "
+                           "the listener's backlog with net.core.somaxconn (now {}) — `netdiag fix --only "
+                           "listen-backlog` plans them; filter a flood upstream (`ss -tn state syn-recv` shows the "
+                           "sources).",
                            sysctl_text(in.now, "net.ipv4.tcp_syncookies"),
                            sysctl_text(in.now, "net.ipv4.tcp_max_syn_backlog"),
                            sysctl_text(in.now, "net.core.somaxconn"));
@@ -236,6 +286,39 @@ void check_tcp_resets(const CheckInput& in, std::vector<Finding>& out) {
 
 // TCP memory: the stack entering pressure (TCPMemoryPressures) or killing connections for lack of
 // memory (TCPAbortOnMemory), and orphaned sockets against tcp_max_orphans (Netdata: 25 % and 50 %).
+namespace {
+
+// Pages in use (sockstat "TCP: ... mem N") against tcp_mem: Netdata's tcp_memory warns past the
+// pressure mark and is critical past 90 % of the high mark.
+void check_tcp_memory_level(const CheckInput& in, std::vector<Finding>& out) {
+    const auto limits = in.now.sysctl_lists.find("net.ipv4.tcp_mem");
+    const auto used = sockstat_value(in.now.sockstat, "TCP", "mem");
+    if (limits == in.now.sysctl_lists.end() || limits->second.size() != 3 || !used) return;
+    const auto pressure = static_cast<double>(limits->second[1]);
+    const auto high = static_cast<double>(limits->second[2]);
+    const double critical_share = in.settings.threshold("tcp-memory.level-critical");
+    const double pages = static_cast<double>(*used);
+    if (high <= 0 || pages <= pressure) return;
+    Finding f;
+    f.severity = 100 * pages / high >= critical_share ? Severity::critical : Severity::warning;
+    f.subject = "tcp_mem";
+    f.value = 100 * pages / high;
+    f.unit = "%";
+    f.threshold = f.severity == Severity::critical ? critical_share : 100 * pressure / high;
+    f.fix = "tcp-mem";
+    f.message = fmt::format("TCP sockets hold {} pages, past net.ipv4.tcp_mem's pressure mark ({}) and at {:.0f}% of "
+                            "its high mark ({})",
+                            *used, limits->second[1], f.value, limits->second[2]);
+    f.why = "Past the pressure mark every socket's buffers are trimmed (slow transfers); at the high mark new "
+            "data is dropped and connections reset (\"TCP: out of memory\" in dmesg).";
+    f.action = fmt::format("Find the sockets holding buffers (`ss -tm`, large Recv-Q/Send-Q); raise net.ipv4.tcp_mem "
+                           "(now {} {} {}) in proportion to RAM — `netdiag fix --only tcp-mem` plans it.",
+                           limits->second[0], limits->second[1], limits->second[2]);
+    out.push_back(std::move(f));
+}
+
+}  // namespace
+
 void check_tcp_memory(const CheckInput& in, std::vector<Finding>& out) {
     if (in.rates != nullptr) {
         const double pressures = in.rates->netstat_value("TcpExt", "TCPMemoryPressures");
@@ -254,10 +337,13 @@ void check_tcp_memory(const CheckInput& in, std::vector<Finding>& out) {
             f.why = "Past tcp_mem's pressure mark the kernel shrinks every socket's buffers (slow transfers); past "
                     "its high mark it drops data and resets connections (\"TCP: out of memory\" in dmesg).";
             f.action = "Compare `TCP: mem` in /proc/net/sockstat (pages) with net.ipv4.tcp_mem; raise tcp_mem in "
-                       "proportion to RAM, or find the sockets holding buffers (`ss -tm`).";
+                       "proportion to RAM (`netdiag fix --only tcp-mem`), or find the sockets holding buffers "
+                       "(`ss -tm`).";
+            f.fix = "tcp-mem";
             out.push_back(std::move(f));
         }
     }
+    check_tcp_memory_level(in, out);
     if (!in.now.sockstat) return;
     const auto tcp = in.now.sockstat->find("TCP");
     const auto max = in.now.sysctls.find("net.ipv4.tcp_max_orphans");
@@ -358,6 +444,31 @@ void check_udp_buffer_errors(const CheckInput& in, std::vector<Finding>& out) {
     f.action = fmt::format("Find the socket with `ss -uamp` (large Recv-Q); raise its SO_RCVBUF and "
                            "net.core.rmem_max (now {}), or make the reader faster.",
                            sysctl_text(in.now, "net.core.rmem_max"));
+    out.push_back(std::move(f));
+}
+
+// Connections the kernel gave up on because a timer ran out: retransmissions, keepalives or
+// zero-window probes unanswered (TCPAbortOnTimeout). No anchor alarms on it; Netdata charts it.
+void check_tcp_aborts(const CheckInput& in, std::vector<Finding>& out) {
+    const Rates& r = *in.rates;
+    const double timeouts = r.netstat_value("TcpExt", "TCPAbortOnTimeout");
+    const double warning = in.settings.threshold("tcp-aborts.warning");
+    if (timeouts <= warning) return;
+    Finding f;
+    f.severity = Severity::warning;
+    f.subject = "tcp";
+    f.value = timeouts;
+    f.unit = "/s";
+    f.threshold = warning;
+    f.message = fmt::format("{:.1f} connections/s aborted when a retransmission, keepalive or zero-window probe timer "
+                            "ran out (TCPAbortOnTimeout); also {:.1f}/s closed with unread data (TCPAbortOnClose), "
+                            "{:.1f}/s reset on data after close (TCPAbortOnData)",
+                            timeouts, r.netstat_value("TcpExt", "TCPAbortOnClose"),
+                            r.netstat_value("TcpExt", "TCPAbortOnData"));
+    f.why = "Each is a connection that died without a goodbye: peers that vanished, or a path that black-holes "
+            "packets (often large ones: an MTU problem).";
+    f.action = "Find the peers with `ss -tno state established '( timer:on )'` or retransmitting sockets "
+               "(`ss -ti | grep -B1 retrans`); check the path MTU (tracepath) and the peers' health.";
     out.push_back(std::move(f));
 }
 

@@ -18,21 +18,26 @@
 
 _netdiag_subcommands="scan collect checks fix undo"
 
-_netdiag_checks="close-wait conntrack-drops conntrack-fill ip-reassembly listen-overflows nic-errors
-nic-saturation rx-drops softnet-backlog syn-queue tcp-memory tcp-receive-drops tcp-resets tcp-retransmits
-time-wait time-wait-overflow tx-drops udp-buffer-errors"
+_netdiag_checks="bond-degraded carrier-flaps checksum-errors close-wait conntrack-drops conntrack-fill frag-memory icmp-errors
+ip-reassembly link-degraded link-down listen-overflows mtu-mismatch neigh-table nic-errors nic-saturation
+no-route packet-storm qdisc-drops rp-filter rx-drops softnet-backlog syn-queue tcp-aborts tcp-memory
+tcp-receive-drops tcp-resets tcp-retransmits time-wait time-wait-overflow tx-drops tx-timeouts
+udp-buffer-errors udp-memory"
 
-_netdiag_fixes="irq-affinity conntrack-max softnet-backlog softnet-budget port-range"
+_netdiag_fixes="irq-affinity conntrack-max softnet-backlog softnet-budget port-range listen-backlog tcp-mem neigh-table"
 
 # The threshold keys `netdiag checks` lists (checks/settings.cpp).
-_netdiag_thresholds="close-wait.warning close-wait.critical conntrack-drops.critical
-conntrack-fill.warning conntrack-fill.critical ip-reassembly.warning listen-overflows.warning nic-errors.warning
-nic-saturation.warning nic-saturation.critical rx-drops.warning rx-drops.critical
-softnet-backlog.warning syn-queue.warning syn-queue.critical tcp-memory.warning tcp-memory.critical
-tcp-memory.orphans-warning tcp-memory.orphans-critical tcp-receive-drops.warning tcp-resets.warning
-tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical
-time-wait.warning-count time-wait.warning time-wait.critical time-wait-overflow.warning
-tx-drops.warning udp-buffer-errors.warning"
+_netdiag_thresholds="carrier-flaps.warning checksum-errors.warning close-wait.warning close-wait.critical conntrack-drops.critical
+conntrack-fill.warning conntrack-fill.critical frag-memory.warning frag-memory.critical icmp-errors.warning
+ip-reassembly.warning link-degraded.minimum-speed listen-overflows.warning neigh-table.warning
+neigh-table.critical nic-errors.warning nic-saturation.warning nic-saturation.critical no-route.warning
+packet-storm.warning packet-storm.critical packet-storm.floor qdisc-drops.warning rp-filter.warning
+rx-drops.warning rx-drops.critical softnet-backlog.warning syn-queue.warning syn-queue.critical
+tcp-aborts.warning tcp-memory.warning tcp-memory.critical tcp-memory.orphans-warning
+tcp-memory.orphans-critical tcp-memory.level-critical tcp-receive-drops.warning tcp-resets.warning
+tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical time-wait.warning-count
+time-wait.warning time-wait.critical time-wait-overflow.warning tx-drops.warning tx-timeouts.warning
+udp-buffer-errors.warning udp-memory.critical"
 
 _netdiag_options=(
     "scan,collect,checks,fix,undo -h,--help     -"

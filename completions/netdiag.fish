@@ -10,16 +10,30 @@
 function __fish_netdiag_check_ids --description 'Check ids, completing the last item of a comma list'
     set -l prefix (string replace -r '[^,]*$' '' -- (commandline -ct))
     printf "$prefix%s\t%s\n" \
+        bond-degraded 'bond slave down' \
+        carrier-flaps 'link flapping' \
+        checksum-errors 'bad checksums' \
         close-wait 'sockets left in CLOSE_WAIT' \
         conntrack-drops 'conntrack table refused or evicted' \
         conntrack-fill 'conntrack entries against nf_conntrack_max' \
+        frag-memory 'fragment memory' \
+        icmp-errors 'ICMP errors' \
         ip-reassembly 'IP fragments lost' \
+        link-degraded 'half duplex or slow link' \
+        link-down 'up without carrier' \
         listen-overflows 'listen queue full' \
+        mtu-mismatch 'MTU above the lower device' \
+        neigh-table 'neighbour table full' \
         nic-errors 'receive and transmit errors' \
         nic-saturation 'throughput against link speed' \
+        no-route 'no route' \
+        packet-storm 'packet storm' \
+        qdisc-drops 'egress qdisc drops' \
+        rp-filter 'reverse-path filter drops' \
         rx-drops 'packets dropped on receive' \
         softnet-backlog 'CPU input backlog full' \
         syn-queue 'SYN queue full: cookies or drops' \
+        tcp-aborts 'TCP aborts on timeout' \
         tcp-memory 'TCP memory pressure and orphans' \
         tcp-receive-drops 'TCP segments thrown away on receive' \
         tcp-resets 'TCP resets' \
@@ -27,7 +41,9 @@ function __fish_netdiag_check_ids --description 'Check ids, completing the last 
         time-wait 'TIME_WAIT sockets' \
         time-wait-overflow 'closed without TIME_WAIT' \
         tx-drops 'packets dropped on transmit' \
-        udp-buffer-errors 'UDP socket buffers full'
+        tx-timeouts 'TX watchdog timeouts' \
+        udp-buffer-errors 'UDP socket buffers full' \
+        udp-memory 'UDP memory'
 end
 
 function __fish_netdiag_fix_ids --description 'Fix ids, completing the last item of a comma list'
@@ -37,29 +53,45 @@ function __fish_netdiag_fix_ids --description 'Fix ids, completing the last item
         conntrack-max 'size nf_conntrack_max and its hash' \
         softnet-backlog 'double netdev_max_backlog' \
         softnet-budget 'double netdev_budget' \
-        port-range 'widen ip_local_port_range'
+        port-range 'widen ip_local_port_range' \
+        listen-backlog 'raise listen backlogs' \
+        tcp-mem 'raise tcp_mem' \
+        neigh-table 'raise neighbour gc_thresh'
 end
 
 function __fish_netdiag_thresholds --description 'Threshold keys, CHECK.LEVEL='
     printf '%s=\n' \
+        carrier-flaps.warning \
+        checksum-errors.warning \
         close-wait.warning close-wait.critical \
         conntrack-drops.critical \
         conntrack-fill.warning conntrack-fill.critical \
+        frag-memory.warning frag-memory.critical \
+        icmp-errors.warning \
         ip-reassembly.warning \
+        link-degraded.minimum-speed \
         listen-overflows.warning \
+        neigh-table.warning neigh-table.critical \
         nic-errors.warning \
         nic-saturation.warning nic-saturation.critical \
+        no-route.warning \
+        packet-storm.warning packet-storm.critical packet-storm.floor \
+        qdisc-drops.warning \
+        rp-filter.warning \
         rx-drops.warning rx-drops.critical \
         softnet-backlog.warning \
         syn-queue.warning syn-queue.critical \
-        tcp-memory.warning tcp-memory.critical tcp-memory.orphans-warning tcp-memory.orphans-critical \
+        tcp-aborts.warning \
+        tcp-memory.warning tcp-memory.critical tcp-memory.orphans-warning tcp-memory.orphans-critical tcp-memory.level-critical \
         tcp-receive-drops.warning \
         tcp-resets.warning \
         tcp-retransmits.warning-rate tcp-retransmits.warning tcp-retransmits.critical \
         time-wait.warning-count time-wait.warning time-wait.critical \
         time-wait-overflow.warning \
         tx-drops.warning \
-        udp-buffer-errors.warning
+        tx-timeouts.warning \
+        udp-buffer-errors.warning \
+        udp-memory.critical
 end
 
 complete -c netdiag -f

@@ -248,9 +248,11 @@ expect_equal "$(json_get "$work/local.json" 'd["exit_code"]')" "$code" "the JSON
 
 # --- the catalogue ---
 expect_exit 0 "checks lists the catalogue" -- "$netdiag" checks
-for id in close-wait conntrack-drops conntrack-fill ip-reassembly listen-overflows nic-errors nic-saturation \
-          rx-drops softnet-backlog syn-queue tcp-memory tcp-receive-drops tcp-resets tcp-retransmits time-wait \
-          time-wait-overflow tx-drops udp-buffer-errors; do
+for id in bond-degraded carrier-flaps checksum-errors close-wait conntrack-drops conntrack-fill frag-memory \
+          icmp-errors ip-reassembly link-degraded link-down listen-overflows mtu-mismatch neigh-table \
+          nic-errors nic-saturation no-route packet-storm qdisc-drops rp-filter rx-drops softnet-backlog \
+          syn-queue tcp-aborts tcp-memory tcp-receive-drops tcp-resets tcp-retransmits time-wait \
+          time-wait-overflow tx-drops tx-timeouts udp-buffer-errors udp-memory; do
     expect_contains "$out" "$id" "checks lists $id"
 done
 expect_exit 0 "checks --json shows overridden thresholds" -- "$netdiag" checks --json --threshold rx-drops.warning=20

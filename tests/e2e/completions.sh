@@ -140,7 +140,7 @@ offered() {
 # --- what a user sees on TAB ---
 # One case a line: "LINE|equal|WORDS" (exactly these), "LINE|has|TEXT" (some word contains TEXT),
 # "LINE|lacks|TEXT" (no word contains TEXT). Paths complete in a directory with tree/ and snap.json.
-ids="close-wait conntrack-drops conntrack-fill ip-reassembly listen-overflows nic-errors nic-saturation rx-drops softnet-backlog syn-queue tcp-memory tcp-receive-drops tcp-resets tcp-retransmits time-wait time-wait-overflow tx-drops udp-buffer-errors"
+ids="bond-degraded carrier-flaps checksum-errors close-wait conntrack-drops conntrack-fill frag-memory icmp-errors ip-reassembly link-degraded link-down listen-overflows mtu-mismatch neigh-table nic-errors nic-saturation no-route packet-storm qdisc-drops rp-filter rx-drops softnet-backlog syn-queue tcp-aborts tcp-memory tcp-receive-drops tcp-resets tcp-retransmits time-wait time-wait-overflow tx-drops tx-timeouts udp-buffer-errors udp-memory"
 cases=(
     "netdiag |equal|checks collect fix scan undo"
     "netdiag co|equal|collect"
@@ -169,7 +169,7 @@ cases=(
     "netdiag checks --config sn|has|snap.json"
     "netdiag collect -o sn|has|snap.json"
     "netdiag scan sn|has|snap.json"
-    "netdiag fix --only |equal|conntrack-max irq-affinity port-range softnet-backlog softnet-budget"
+    "netdiag fix --only |equal|conntrack-max irq-affinity listen-backlog neigh-table port-range softnet-backlog softnet-budget tcp-mem"
     "netdiag fix --only port-range,conn|has|conntrack-max"
     "netdiag fix --only port-range,conn|lacks|conntrack-fill"
     "netdiag fix --ap|equal|--apply"

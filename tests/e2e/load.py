@@ -14,6 +14,15 @@ calling suite created:
   refused PORT SECONDS         connections to a closed loopback port, answered with RSTs
   syn-flood PORT SECONDS       a listener with backlog 16 that never accepts, and SYNs to it from
                                spoofed 127.x.y.z sources (the suite drops the SYN-ACKs)
+  tw-churn PORT SECONDS        short connections the client closes first, without pause (with a low
+                               net.ipv4.tcp_max_tw_buckets: TIME_WAIT overflows)
+  rcvbuf-squeeze PORT SECONDS  connections whose receiver, once the sender has a wide window, shrinks
+                               SO_RCVBUF to the minimum and stops reading: the segments already in
+                               flight no longer fit, the receive queue is pruned and data dropped
+  oversized-frames IFACE SIZE RATE SECONDS  RATE frames/s of SIZE bytes out of IFACE (a peer with a
+                               smaller MTU refuses them: transmit drops on IFACE)
+  neigh-flood PREFIX COUNT SECONDS  UDP datagrams to PREFIX.2 .. PREFIX.COUNT+1 every 0.2 s: one
+                               neighbour resolution per address nobody answers
 Prints "ready" on stdout once the fault is in place, for modes that keep running.
 """
 import random
@@ -169,6 +178,98 @@ def refused(port, seconds):
             client.close()
 
 
+def tw_churn(port, seconds):
+    server = listener(port)
+
+    def serve():
+        server.settimeout(1)
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            connection.recv(1)  # wait for the client's FIN, then close second
+            connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    end, announced = time.time() + seconds, False
+    while time.time() < end:  # a few hundred connections/s, each leaving (or failing to leave) a TIME_WAIT
+        for _ in range(50):
+            client = socket.create_connection(("127.0.0.1", port), timeout=5)
+            # The client's FIN goes first; it closes once the server's FIN is in. A socket closed in
+            # FIN_WAIT2 would become a FIN_WAIT2 mini-socket, overflow as well, and turn the server's
+            # FIN into an RST: a reset storm on top of the fault.
+            client.shutdown(socket.SHUT_WR)
+            client.recv(1)
+            client.close()
+        if not announced:
+            ready()
+            announced = True
+        time.sleep(0.05)
+
+
+def rcvbuf_squeeze(port, seconds):
+    server = listener(port)
+    chunk = b"\x00" * (1 << 16)
+    held = []
+    end, announced = time.time() + seconds, False
+    while time.time() < end:  # a few connections/s, each losing a segment or more
+        client = socket.create_connection(("127.0.0.1", port), timeout=5)
+        client.setblocking(False)
+        receiver, _ = server.accept()
+        received = 0
+        while received < 1 << 20:  # a megabyte read at once: autotuning opens a wide receive window
+            try:
+                client.send(chunk)
+            except BlockingIOError:
+                pass
+            received += len(receiver.recv(1 << 20))
+        # The window already offered is never taken back: what the sender puts in it no longer fits.
+        receiver.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+        until = time.time() + 0.15
+        while time.time() < until:
+            try:
+                client.send(chunk)
+            except BlockingIOError:
+                time.sleep(0.005)
+        if not announced:
+            ready()
+            announced = True
+        held.append((client, receiver))
+        if len(held) > 4:  # bounded memory: the oldest pair goes (an RST for the unread data)
+            for s in held.pop(0):
+                s.close()
+
+
+def oversized_frames(iface, size, rate, seconds):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    frame = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x88\xb5" + b"\x00" * (size - 14)
+    ready()
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            s.send(frame)
+        except OSError:  # ENOBUFS: the driver dropped it, which is the point
+            pass
+        time.sleep(1 / rate)
+
+
+def neigh_flood(prefix, count, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    end, announced = time.time() + seconds, False
+    while time.time() < end:
+        for host in range(2, count + 2):
+            try:
+                s.sendto(b"x", (f"{prefix}.{host}", 9))
+            except OSError:  # ENOBUFS or EHOSTUNREACH: no neighbour entry could be made
+                pass
+        if not announced:
+            ready()
+            announced = True
+        time.sleep(0.2)
+
+
 def main(argv):
     mode, args = argv[1], argv[2:]
     if mode == "udp-fill":
@@ -187,6 +288,14 @@ def main(argv):
         refused(int(args[0]), float(args[1]))
     elif mode == "syn-flood":
         syn_flood(int(args[0]), float(args[1]))
+    elif mode == "tw-churn":
+        tw_churn(int(args[0]), float(args[1]))
+    elif mode == "rcvbuf-squeeze":
+        rcvbuf_squeeze(int(args[0]), float(args[1]))
+    elif mode == "oversized-frames":
+        oversized_frames(args[0], int(args[1]), float(args[2]), float(args[3]))
+    elif mode == "neigh-flood":
+        neigh_flood(args[0], int(args[1]), float(args[2]))
     else:
         sys.exit(f"load.py: unknown mode {mode}")
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <set>
 
 #include "checks/catalogue.hpp"
 #include "checks/rates.hpp"
@@ -364,8 +365,13 @@ TEST_CASE("thresholds from flags and config files", "[settings]") {
 TEST_CASE("the catalogue is sorted, and every check has thresholds", "[checks]") {
     const auto checks = catalogue();
     const Settings settings = default_settings();
+    // A state, not an amount: a link without carrier, a bond slave down, an MTU larger than below.
+    const std::set<std::string_view> stateful = {"bond-degraded", "link-down", "mtu-mismatch"};
     for (std::size_t i = 0; i < checks.size(); ++i) {
         if (i > 0) CHECK(checks[i - 1].id < checks[i].id);
+        INFO(checks[i].id);
+        CHECK(checks[i].threshold_prefix.empty() == (stateful.count(checks[i].id) == 1));
+        if (checks[i].threshold_prefix.empty()) continue;
         const std::string prefix = std::string(checks[i].threshold_prefix) + ".";
         CHECK(std::any_of(settings.thresholds.begin(), settings.thresholds.end(),
                           [&](const auto& entry) { return entry.first.rfind(prefix, 0) == 0; }));
@@ -390,7 +396,7 @@ TEST_CASE("a file that exists but does not parse makes the checks that need it u
     std::vector<std::string> checks;
     for (const auto& f : findings) checks.push_back(f.check);
     std::sort(checks.begin(), checks.end());
-    CHECK(checks == std::vector<std::string>{"nic-errors", "nic-saturation", "rx-drops", "tx-drops"});
+    CHECK(checks == std::vector<std::string>{"nic-errors", "nic-saturation", "packet-storm", "rx-drops", "tx-drops"});
     for (const auto& f : findings) {
         CHECK(f.severity == Severity::unknown);
         CHECK(f.host == "web1");
@@ -404,7 +410,7 @@ TEST_CASE("a file that exists but does not parse makes the checks that need it u
 
     // Rate checks compare both samples: a garbled first sample blinds them too.
     findings = unparsable_findings(base_snapshot(102), &after, default_settings());
-    CHECK(findings.size() == 4);
+    CHECK(findings.size() == 5);
 
     // With one sample the rate checks do not run, so they cannot be blind either.
     CHECK(unparsable_findings(after, nullptr, default_settings()).empty());
@@ -429,10 +435,13 @@ TEST_CASE("an unparsable level file is unknown with one sample; a virtual interf
     auto speed = base_snapshot(1);
     speed.unparsable["/sys/class/net/eth0/speed"] = "/sys/class/net/eth0/speed: empty file";
     const auto blind = unparsable_findings(speed, &before, default_settings());
-    REQUIRE(blind.size() == 1);
-    CHECK(blind[0].check == "nic-saturation");
-    CHECK(blind[0].subject == "/sys/class/net/eth0/speed");
-    CHECK(blind[0].details.count("line") == 0);  // "empty file" names no line
+    REQUIRE(blind.size() == 2);
+    CHECK(blind[0].check == "link-degraded");
+    CHECK(blind[1].check == "nic-saturation");
+    for (const auto& f : blind) {
+        CHECK(f.subject == "/sys/class/net/eth0/speed");
+        CHECK(f.details.count("line") == 0);  // "empty file" names no line
+    }
 }
 
 TEST_CASE("a full SYN queue and lost fragments are found, at the anchors' rates", "[checks]") {
@@ -516,4 +525,206 @@ TEST_CASE("transmit drops count as a share of what was sent", "[checks]") {
     after.tx_drop = 100;  // 1.1 %: under Netdata's 2 %
     b.net_dev->back() = after;
     CHECK(only(findings_of(a, b, default_settings()), "tx-drops").empty());
+}
+
+TEST_CASE("a SYN flood names the port under attack; a full accept queue names its listener", "[checks]") {
+    auto a = base_snapshot(0), b = base_snapshot(10);
+    a.netstat = ProtoCounters{{"TcpExt", {{"TCPReqQFullDoCookies", 0}, {"ListenOverflows", 0}, {"ListenDrops", 0}}}};
+    b.netstat = ProtoCounters{{"TcpExt", {{"TCPReqQFullDoCookies", 900}, {"ListenOverflows", 50}, {"ListenDrops", 50}}}};
+    TcpSockets tcp;
+    tcp.syn_recv_by_local_port = {{8080, 256}, {22, 1}};
+    tcp.listeners[8080] = Listener{0, 128};
+    tcp.listeners[9000] = Listener{129, 128};  // sk_acceptq_is_full: more queued than the backlog
+    tcp.listeners[9001] = Listener{300, std::nullopt};
+    b.tcp = tcp;
+    b.sysctls["net.core.somaxconn"] = 4096;
+    const auto findings = findings_of(a, b, default_settings());
+    const auto syn = only(findings, "syn-queue");
+    REQUIRE(syn.size() == 1);
+    CHECK(syn[0].subject == "port 8080");
+    CHECK(syn[0].fix == "listen-backlog");
+    CHECK_THAT(syn[0].message, Catch::Contains("half-open connections by port: port 8080 (256), port 22 (1)"));
+    CHECK_THAT(syn[0].message, Catch::Contains("port 8080 listens with a backlog of 128"));
+    const auto listen = only(findings, "listen-overflows");
+    REQUIRE(listen.size() == 1);
+    CHECK(listen[0].subject == "port 9000");  // full beats merely long
+    CHECK_THAT(listen[0].message, Catch::Contains("port 9000 has 129 connections waiting for accept() of a backlog of 128"));
+
+    b.tcp = TcpSockets{};  // no socket table: the finding stays, without a port
+    const auto unnamed = findings_of(a, b, default_settings());
+    CHECK(only(unnamed, "syn-queue")[0].subject == "tcp syn queues");
+    CHECK(only(unnamed, "listen-overflows")[0].subject == "tcp listen queues");
+}
+
+TEST_CASE("TCP and UDP memory against tcp_mem and udp_mem, fragments against ipfrag_high_thresh", "[checks]") {
+    auto s = base_snapshot(100);
+    s.sockstat = SockStat{{"TCP", {{"mem", 300}}}, {"UDP", {{"mem", 950}}}, {"FRAG", {{"memory", 4000000}}}};
+    s.sysctl_lists["net.ipv4.tcp_mem"] = {100, 200, 1000};
+    s.sysctl_lists["net.ipv4.udp_mem"] = {100, 200, 1000};
+    s.sysctls["net.ipv4.ipfrag_high_thresh"] = 4194304;
+    const auto findings = run_checks(s, nullptr, default_settings());
+    const auto tcp = only(findings, "tcp-memory");
+    REQUIRE(tcp.size() == 1);
+    CHECK(tcp[0].severity == Severity::warning);  // past pressure, 30% of high
+    CHECK(tcp[0].fix == "tcp-mem");
+    CHECK_THAT(tcp[0].message, Catch::Contains("300 pages, past net.ipv4.tcp_mem's pressure mark (200)"));
+    const auto udp = only(findings, "udp-memory");
+    REQUIRE(udp.size() == 1);
+    CHECK(udp[0].severity == Severity::critical);  // 95% of high
+    const auto frag = only(findings, "frag-memory");
+    REQUIRE(frag.size() == 1);
+    CHECK(frag[0].subject == "ipv4 fragments");
+    CHECK(frag[0].severity == Severity::critical);
+
+    s.sockstat = SockStat{{"TCP", {{"mem", 150}}}, {"UDP", {{"mem", 10}}}, {"FRAG", {{"memory", 0}}}};
+    const auto quiet = run_checks(s, nullptr, default_settings());
+    CHECK(only(quiet, "tcp-memory").empty());
+    CHECK(only(quiet, "udp-memory").empty());
+    CHECK(only(quiet, "frag-memory").empty());
+}
+
+TEST_CASE("neighbour tables: overflows are critical, fill against gc_thresh3 warns, old kernels by level", "[checks]") {
+    auto a = base_snapshot(0), b = base_snapshot(10);
+    a.arp_cache = NeighbourTable{1024, 0, 0};
+    b.arp_cache = NeighbourTable{1024, 5, 300};
+    b.ndisc_cache = NeighbourTable{850, 0, std::nullopt};  // a kernel without table_fulls
+    for (const char* family : {"net.ipv4.neigh.default.", "net.ipv6.neigh.default."}) {
+        b.sysctls[std::string(family) + "gc_thresh1"] = 128;
+        b.sysctls[std::string(family) + "gc_thresh2"] = 512;
+        b.sysctls[std::string(family) + "gc_thresh3"] = 1024;
+    }
+    const auto findings = only(findings_of(a, b, default_settings()), "neigh-table");
+    REQUIRE(findings.size() == 2);
+    CHECK(findings[0].subject == "ipv4");
+    CHECK(findings[0].severity == Severity::critical);
+    CHECK(findings[0].value == Approx(30.0));
+    CHECK(findings[0].fix == "neigh-table");
+    CHECK_THAT(findings[0].message, Catch::Contains("overflowed 30.0 times/s"));
+    CHECK_THAT(findings[0].action, Catch::Contains("net.ipv4.neigh.default.gc_thresh1/2/3 (now 128/512/1024)"));
+    CHECK(findings[1].subject == "ipv6");
+    CHECK(findings[1].severity == Severity::warning);  // 83% full
+    CHECK_THAT(findings[1].message, Catch::Contains("does not count overflows"));
+
+    b.arp_cache = NeighbourTable{10, 0, 0};
+    b.ndisc_cache = NeighbourTable{10, 0, 0};
+    CHECK(only(findings_of(a, b, default_settings()), "neigh-table").empty());
+}
+
+TEST_CASE("links: down with IFF_UP, flaps, half duplex, degraded bonds, TX watchdog, MTU under a VLAN", "[checks]") {
+    auto a = base_snapshot(100), b = base_snapshot(102);
+    for (auto* s : {&a, &b}) {
+        s->net_dev = std::vector<InterfaceCounters>{interface("eth0", 0, 0), interface("eth1", 0, 0),
+                                                    interface("eth2", 0, 0), interface("bond0", 0, 0),
+                                                    interface("eth0.100", 0, 0), interface("veth1", 0, 0)};
+        auto eth0 = physical("eth0", 10000);
+        eth0.flags = 0x1003;
+        eth0.carrier = true;
+        eth0.mtu = 1500;
+        eth0.master = "bond0";
+        eth0.bond_mii_status = "up";
+        auto eth1 = physical("eth1", 100);
+        eth1.flags = 0x1003;
+        eth1.carrier = true;
+        eth1.duplex = "half";
+        eth1.master = "bond0";
+        eth1.bond_mii_status = "down";
+        auto eth2 = physical("eth2", 10000);
+        eth2.flags = 0x1003;
+        eth2.carrier = false;
+        eth2.operstate = "down";
+        InterfaceInfo vlan;
+        vlan.name = "eth0.100";
+        vlan.mtu = 9000;
+        vlan.lower = {"eth0"};
+        vlan.flags = 0x1003;
+        vlan.carrier = true;
+        InterfaceInfo veth;  // virtual by the default patterns: none of this is reported
+        veth.name = "veth1";
+        veth.flags = 0x1003;
+        veth.carrier = false;
+        s->interfaces = {eth0, eth1, eth2, vlan, veth};
+    }
+    a.interfaces[0].carrier_changes = 4;
+    b.interfaces[0].carrier_changes = 10;
+    a.interfaces[0].tx_timeouts = 1;
+    b.interfaces[0].tx_timeouts = 3;
+    a.interfaces[4].carrier_changes = 0;
+    b.interfaces[4].carrier_changes = 50;
+    const auto findings = findings_of(a, b, default_settings());
+    auto subjects = [&](const std::string& check) {
+        std::vector<std::string> names;
+        for (const auto& f : only(findings, check)) names.push_back(f.subject);
+        return names;
+    };
+    CHECK(subjects("link-down") == std::vector<std::string>{"eth2"});
+    CHECK(only(findings, "link-down")[0].severity == Severity::critical);
+    CHECK(subjects("carrier-flaps") == std::vector<std::string>{"eth0"});
+    CHECK_THAT(only(findings, "carrier-flaps")[0].message, Catch::Contains("6 times in 2.0 s"));
+    CHECK(subjects("link-degraded") == std::vector<std::string>{"eth1"});
+    CHECK_THAT(only(findings, "link-degraded")[0].message, Catch::Contains("100 Mb/s, half duplex"));
+    CHECK(subjects("bond-degraded") == std::vector<std::string>{"bond0"});
+    CHECK_THAT(only(findings, "bond-degraded")[0].message, Catch::Contains("1 of 2 slaves down (eth1)"));
+    CHECK(subjects("tx-timeouts") == std::vector<std::string>{"eth0"});
+    CHECK(subjects("mtu-mismatch") == std::vector<std::string>{"eth0.100"});
+    CHECK_THAT(only(findings, "mtu-mismatch")[0].message, Catch::Contains("MTU 9000 but sits on eth0 with MTU 1500"));
+
+    // With one sample the level checks still speak; the flaps and timeouts need two.
+    const auto level = run_checks(b, nullptr, default_settings());
+    CHECK(only(level, "link-down").size() == 1);
+    CHECK(only(level, "carrier-flaps").empty());
+}
+
+TEST_CASE("egress qdisc drops from the root qdisc; packet storms against the long-run rate", "[checks]") {
+    auto a = base_snapshot(1000), b = base_snapshot(1010);
+    auto eth0_then = interface("eth0", 0, 0), eth0_now = interface("eth0", 0, 0);
+    eth0_then.rx_packets = 1000000;  // 1000/s over the host's first 1000 s
+    eth0_now.rx_packets = 1000000 + 10 * 200000;
+    a.net_dev = std::vector<InterfaceCounters>{eth0_then};
+    b.net_dev = std::vector<InterfaceCounters>{eth0_now};
+    a.qdiscs = std::vector<QdiscStats>{{"eth0", "mq", "0:", "root", 0, 0, 100, 0, 0, 0, 0},
+                                       {"eth0", "fq_codel", "0:", ":1", 0, 0, 100, 0, 0, 0, 0}};
+    b.qdiscs = std::vector<QdiscStats>{{"eth0", "mq", "0:", "root", 0, 0, 600, 0, 0, 0, 0},
+                                       {"eth0", "fq_codel", "0:", ":1", 0, 0, 600, 0, 0, 0, 0}};
+    const auto findings = findings_of(a, b, default_settings());
+    const auto qdisc = only(findings, "qdisc-drops");
+    REQUIRE(qdisc.size() == 1);
+    CHECK(qdisc[0].value == Approx(50.0));  // the root's 500 drops, not the children's again
+    CHECK_THAT(qdisc[0].message, Catch::Contains("eth0's mq qdisc drops 50.0 packets/s"));
+    const auto storm = only(findings, "packet-storm");
+    REQUIRE(storm.size() == 1);
+    CHECK(storm[0].severity == Severity::critical);  // 200000/s against the 2970/s since boot: 67x
+    CHECK(storm[0].value == Approx(200000.0 / (3000000.0 / 1010)));
+    b.qdiscs.reset();  // a host without tc: no rate, no finding
+    CHECK(only(findings_of(a, b, default_settings()), "qdisc-drops").empty());
+}
+
+TEST_CASE("reverse-path drops name the strict interfaces; damaged packets, ICMP errors and no-route drops", "[checks]") {
+    auto a = base_snapshot(0), b = base_snapshot(10);
+    a.netstat = ProtoCounters{{"TcpExt", {{"IPReversePathFilter", 0}, {"TCPAbortOnTimeout", 0}}},
+                              {"IpExt", {{"InNoRoutes", 0}, {"InCsumErrors", 0}}}};
+    b.netstat = ProtoCounters{{"TcpExt", {{"IPReversePathFilter", 100}, {"TCPAbortOnTimeout", 50}}},
+                              {"IpExt", {{"InNoRoutes", 0}, {"InCsumErrors", 10}}}};
+    a.snmp = ProtoCounters{{"Ip", {{"OutNoRoutes", 0}, {"InHdrErrors", 0}}},
+                           {"Icmp", {{"InErrors", 0}, {"OutErrors", 0}}},
+                           {"Tcp", {{"InCsumErrors", 0}}}};
+    b.snmp = ProtoCounters{{"Ip", {{"OutNoRoutes", 200}, {"InHdrErrors", 0}}},
+                           {"Icmp", {{"InErrors", 30}, {"OutErrors", 0}}},
+                           {"Tcp", {{"InCsumErrors", 20}}}};
+    b.sysctls["net.ipv4.conf.all.rp_filter"] = 0;
+    InterfaceInfo eth0, eth1;
+    eth0.name = "eth0";
+    eth0.rp_filter = 1;
+    eth1.name = "eth1";
+    eth1.rp_filter = 2;
+    b.interfaces = {eth0, eth1};
+    const auto findings = findings_of(a, b, default_settings());
+    REQUIRE(only(findings, "rp-filter").size() == 1);
+    CHECK_THAT(only(findings, "rp-filter")[0].message, Catch::Contains("strict (1) on: eth0"));
+    REQUIRE(only(findings, "checksum-errors").size() == 1);
+    CHECK(only(findings, "checksum-errors")[0].value == Approx(3.0));
+    REQUIRE(only(findings, "icmp-errors").size() == 1);
+    REQUIRE(only(findings, "no-route").size() == 1);
+    CHECK(only(findings, "no-route")[0].value == Approx(20.0));
+    REQUIRE(only(findings, "tcp-aborts").size() == 1);
+    CHECK(only(findings, "tcp-aborts")[0].value == Approx(5.0));
 }

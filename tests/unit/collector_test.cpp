@@ -4,10 +4,14 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
+#include <set>
 
 #include <fmt/format.h>
 
+#include "checks/catalogue.hpp"
 #include "collect/collector.hpp"
 #include "collect/snapshot_json.hpp"
 #include "remote/local_transport.hpp"
@@ -175,7 +179,7 @@ TEST_CASE("a counter too large for 64 bits makes the checks that need it unknown
     CHECK(result.status == "ok");
     REQUIRE(result.unparsable.size() == 1);
     CHECK_THAT(result.unparsable.at("/proc/net/dev"), Catch::StartsWith("/proc/net/dev:3: eth1: counter"));
-    REQUIRE(result.findings.size() == 4);  // nic-errors, nic-saturation, rx-drops, tx-drops
+    REQUIRE(result.findings.size() == 5);  // nic-errors, nic-saturation, packet-storm, rx-drops, tx-drops
     for (const auto& f : result.findings) {
         CHECK(f.severity == Severity::unknown);
         CHECK(f.subject == "/proc/net/dev");
@@ -189,7 +193,7 @@ TEST_CASE("a counter too large for 64 bits makes the checks that need it unknown
 TEST_CASE("snapshots survive a round trip through netdiag.collect/v1", "[collector]") {
     Snapshot s = collect_tree(kFixture61);
     s.uptime_seconds = 1234.5;
-    s.tcp = TcpSockets{{{"CLOSE_WAIT", 2}}, {{8080, 2}}, {}};
+    s.tcp = TcpSockets{{{"CLOSE_WAIT", 2}}, {{8080, 2}}, {}, {{9000, 1}}, {{9000, Listener{3, 128}}}};
     const std::string text = collect_document({s}).dump();
     auto loaded = parse_collect_document(text, "saved.json");
     REQUIRE(loaded.ok());
@@ -284,4 +288,104 @@ TEST_CASE("a host that can dump its socket table is not asked for /proc/net/tcp"
     REQUIRE(snapshot->tcp);
     CHECK(snapshot->tcp->states == std::map<std::string, std::uint64_t>{{"LISTEN", 1}});
     CHECK(asked("/proc/net/tcp") == 1);
+}
+
+TEST_CASE("links, bonds, neighbour tables and memory limits as sysfs and procfs show them", "[collector]") {
+    // A constructed host: bond0 over eth0 (up) and eth1 (MII down, 100 Mb/s half duplex), a VLAN on
+    // eth0 with a larger MTU, eth2 up without carrier, and a TX queue whose watchdog fired.
+    MemoryTransport host;
+    host.files["/proc/uptime"] = "500.00 100.00\n";
+    auto link_files = [&](const std::string& name, const std::string& flags, const std::string& carrier,
+                          const std::string& mtu) {
+        const std::string dir = "/sys/class/net/" + name + "/";
+        host.files[dir + "flags"] = flags + "\n";
+        if (!carrier.empty()) host.files[dir + "carrier"] = carrier + "\n";
+        host.files[dir + "mtu"] = mtu + "\n";
+        host.files[dir + "carrier_changes"] = "2\n";
+    };
+    link_files("bond0", "0x1403", "1", "1500");
+    link_files("eth0", "0x1803", "1", "1500");
+    link_files("eth1", "0x1803", "1", "1500");
+    link_files("eth2", "0x1003", "0", "1500");
+    link_files("eth0.100", "0x1003", "1", "9000");
+    host.files["/sys/class/net/eth1/duplex"] = "half\n";
+    host.files["/sys/class/net/eth1/speed"] = "100\n";
+    host.files["/sys/class/net/eth0/bonding_slave/mii_status"] = "up\n";
+    host.files["/sys/class/net/eth1/bonding_slave/mii_status"] = "down\n";
+    host.files["/sys/class/net/eth2/queues/tx-0/tx_timeout"] = "3\n";
+    host.files["/sys/class/net/eth2/queues/tx-1/tx_timeout"] = "1\n";
+    host.links["/sys/class/net/eth0/master"] = "../bond0";
+    host.links["/sys/class/net/eth1/master"] = "../bond0";
+    host.links["/sys/class/net/bond0/lower_eth0"] = "../eth0";
+    host.links["/sys/class/net/bond0/lower_eth1"] = "../eth1";
+    host.links["/sys/class/net/eth0.100/lower_eth0"] = "../eth0";
+    for (const auto* name : {"eth0", "eth1", "eth2"}) {
+        host.links[fmt::format("/sys/class/net/{}/device", name)] = "../../../0000:3b:00.0";
+    }
+    host.files["/proc/net/stat/arp_cache"] =
+        "entries  allocs   destroys hash_grows lookups  hits     res_failed rcv_probes_mcast rcv_probes_ucast "
+        "periodic_gc_runs forced_gc_runs unresolved_discards table_fulls\n"
+        "00000400 000000ab 000000dd 00000000   0000020b 00000068 00000000   00000000         00000000         "
+        "000002f1         00000010       00000000            0000000a\n"
+        "00000400 000000fb 000000c7 00000002   00000213 00000087 00000000   00000000         00000000         "
+        "00000000         00000001       00000000            00000005\n";
+    host.files["/proc/sys/net/ipv4/neigh/default/gc_thresh3"] = "1024\n";
+    host.files["/proc/sys/net/ipv4/tcp_mem"] = "188562\t251418\t377124\n";
+    host.files["/proc/meminfo"] = "MemTotal:       16318412 kB\nMemFree:         1000 kB\n";
+    host.files["/proc/sys/net/ipv4/conf/eth0/rp_filter"] = "1\n";
+
+    auto snapshot = collect_sample(host, "lb1");
+    REQUIRE(snapshot.ok());
+    auto info = [&](const std::string& name) {
+        const InterfaceInfo* found = find_interface(*snapshot, name);
+        REQUIRE(found != nullptr);
+        return *found;
+    };
+    CHECK(info("bond0").lower == std::vector<std::string>{"eth0", "eth1"});
+    CHECK(info("eth0").upper.empty());
+    CHECK(info("eth1").master == "bond0");
+    CHECK(info("eth1").bond_mii_status == "down");
+    CHECK(info("eth1").duplex == "half");
+    CHECK(info("eth2").carrier == false);
+    CHECK(info("eth2").flags == 0x1003);
+    CHECK(info("eth2").tx_timeouts == 4u);
+    CHECK(info("eth0").carrier_changes == 2u);
+    CHECK(info("eth0").rp_filter == 1);
+    CHECK(info("eth0.100").mtu == 9000);
+    REQUIRE(snapshot->arp_cache.has_value());
+    CHECK(snapshot->arp_cache->entries == 1024);
+    CHECK(snapshot->arp_cache->table_fulls == 15u);
+    CHECK(snapshot->arp_cache->forced_gc_runs == 17u);
+    CHECK(snapshot->sysctl_lists.at("net.ipv4.tcp_mem") == std::vector<std::int64_t>{188562, 251418, 377124});
+    CHECK(snapshot->mem_total_bytes == 16318412ull * 1024);
+
+    std::set<std::string> seen;
+    for (const auto& f : run_checks(*snapshot, nullptr, default_settings())) seen.insert(f.check + ":" + f.subject);
+    CHECK(seen == std::set<std::string>{"bond-degraded:bond0", "link-degraded:eth1", "link-down:eth2",
+                                        "mtu-mismatch:eth0.100", "neigh-table:ipv4"});
+}
+
+TEST_CASE("a snapshot saved before the catalogue grew still loads; the new checks have nothing to say", "[collector]") {
+    const std::string file = std::string(NETDIAG_FIXTURES) + "/snapshots/collect-v1-release-before-issue-10.json";
+    std::ifstream in(file);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto samples = parse_collect_document(text, file);
+    REQUIRE(samples.ok());
+    REQUIRE(samples->size() == 2);
+    const auto& last = samples->back();
+    CHECK_FALSE(last.arp_cache.has_value());
+    CHECK_FALSE(last.qdiscs.has_value());
+    CHECK(last.sysctl_lists.empty());
+    CHECK(last.tcp->listeners.empty());
+    for (const auto& info : last.interfaces) {
+        CHECK_FALSE(info.carrier_changes.has_value());
+        CHECK_FALSE(info.flags.has_value());
+    }
+    const HostResult result = evaluate_samples(*samples, default_settings());
+    CHECK(result.status == "ok");
+    for (const auto& f : result.findings) CHECK(f.severity != Severity::critical);
+    // And it round-trips through today's writer with the new fields empty, not invented.
+    const auto again = parse_collect_document(collect_document(*samples).dump(), "again.json");
+    REQUIRE(again.ok());
+    CHECK(snapshot_to_json(again->back()) == snapshot_to_json(last));
 }

@@ -276,7 +276,8 @@ TEST_CASE("nf_conntrack stat sums CPUs, except the global entries column", "[par
 TEST_CASE("TCP sockets by state from tcp and tcp6", "[parsers]") {
     const char* tcp =
         "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-        "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n"
+        "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000005 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n"
+        "   4: 0100007F:1F90 0200007F:B000 03 00000000:00000000 02:00000064 00000002     0        0 0 1\n"
         "   1: 0100007F:1F90 0100007F:A000 08 00000000:00000000 00:00000000 00000000     0        0 2 1 0 20 4 30 10 -1\n"
         "   2: 0100007F:1F90 0100007F:A001 08 00000000:00000000 00:00000000 00000000     0        0 3 1 0 20 4 30 10 -1\n"
         "   3: 0100007F:A002 0A00000A:01BB 06 00000000:00000000 03:00001770 00000000     0        0 0 3\n";
@@ -297,6 +298,12 @@ TEST_CASE("TCP sockets by state from tcp and tcp6", "[parsers]") {
     CHECK(all.close_wait_by_local_port.at(8080) == 2);
     CHECK(all.time_wait_by_remote_port.at(443) == 1);
     CHECK(all.time_wait_by_remote_port.at(0xC000) == 1);
+    // A listener's rx_queue is its accept queue; /proc/net/tcp does not print the backlog's limit.
+    CHECK(all.listeners.at(8080).queued == 5);
+    CHECK_FALSE(all.listeners.at(8080).backlog.has_value());
+    CHECK(all.syn_recv_by_local_port == std::map<int, std::uint64_t>{{8080, 1}});
+    CHECK(error_of(parse_proc_net_tcp("  sl local\n   0: 0100007F:1F90 00000000:0000 0A 0000:zz\n", "f")) ==
+          "f:2: bad queue column in \"0: 0100007F:1F90 00000000:0000 0A 0000:z...\"");
 
     for (const auto& path : captured("proc/net/tcp")) {
         INFO(path);
@@ -342,6 +349,13 @@ TEST_CASE("TCP sockets from a sock_diag dump match the tcp and tcp6 files", "[pa
     CHECK(from_files.states == dumped.states);
     CHECK(from_files.close_wait_by_local_port == dumped.close_wait_by_local_port);
     CHECK(from_files.time_wait_by_remote_port == dumped.time_wait_by_remote_port);
+    // The same listeners with the same accept queues; only sock_diag knows their backlog.
+    REQUIRE(dumped.listeners.size() == from_files.listeners.size());
+    for (const auto& [port, listener] : dumped.listeners) {
+        INFO(port);
+        CHECK(listener.queued == from_files.listeners.at(port).queued);
+        CHECK(listener.backlog.has_value());
+    }
 
     // A datagram cut anywhere is an error or an unfinished dump, never more sockets or a crash.
     auto total = [](const TcpSockets& sockets) {
@@ -419,6 +433,41 @@ TEST_CASE("auxv gives the target's CLK_TCK and page size", "[parsers]") {
     CHECK(error_of(parse_auxv(bytes.substr(0, 20), "/proc/self/auxv")) ==
           "/proc/self/auxv: 20 bytes is not a whole number of 64-bit entries");
     CHECK(error_of(parse_auxv("", "/proc/self/auxv")) == "/proc/self/auxv: empty file");
+}
+
+TEST_CASE("neighbour-table statistics: hex per-CPU rows summed, entries as printed", "[parsers]") {
+    // /proc/net/stat/arp_cache of this dev VM (6.18, 2 CPUs).
+    const char* arp_cache =
+        "entries  allocs   destroys hash_grows lookups  hits     res_failed rcv_probes_mcast rcv_probes_ucast "
+        "periodic_gc_runs forced_gc_runs unresolved_discards table_fulls\n"
+        "00000002 000000ab 000000dd 00000000   0000020b 00000068 00000000   00000000         00000000         "
+        "000002f1         00000000       00000000            00000003\n"
+        "00000002 000000fb 000000c7 00000002   00000213 00000087 00000000   00000000         00000000         "
+        "00000000         00000002       00000000            0000000a\n";
+    auto table = parse_neighbour_stat(arp_cache, "/proc/net/stat/arp_cache");
+    REQUIRE(table.ok());
+    CHECK(table->entries == 2);
+    CHECK(table->table_fulls == 13u);
+    CHECK(table->forced_gc_runs == 2);
+    // Kernels before table_fulls: the level is all there is.
+    auto old = parse_neighbour_stat("entries  allocs forced_gc_runs\n0000000a 00000001 00000000\n", "f");
+    REQUIRE(old.ok());
+    CHECK_FALSE(old->table_fulls.has_value());
+    CHECK(error_of(parse_neighbour_stat("entries allocs\n00000001\n", "f")) == "f:2: 1 columns under a header of 2");
+    CHECK(error_of(parse_neighbour_stat("allocs\n00000001\n", "f")) == "f:1: missing the \"entries ...\" header");
+    CHECK(error_of(parse_neighbour_stat("entries\n", "f")) == "f:2: no per-CPU lines after the header");
+    CHECK(error_of(parse_neighbour_stat("entries\n0000000g\n", "f")) == "f:2: hex counter \"0000000g\" is not a number");
+}
+
+TEST_CASE("MemTotal, integer lists and interface flags", "[parsers]") {
+    CHECK(*parse_meminfo_total("MemTotal:       16318412 kB\nMemFree: 1 kB\n", "f") == 16318412ull * 1024);
+    CHECK(error_of(parse_meminfo_total("MemFree: 1 kB\n", "f")) == "f: no MemTotal line");
+    CHECK(error_of(parse_meminfo_total("MemTotal: lots\n", "f")) == "f:1: expected \"MemTotal: N kB\", found \"MemTotal: lots\"");
+    CHECK(*parse_int_list("188562\t251418\t377124\n", "f") == std::vector<std::int64_t>{188562, 251418, 377124});
+    CHECK(error_of(parse_int_list("1 2 x\n", "f")) == "f:1: expected integers, found \"x\"");
+    CHECK(error_of(parse_int_list("\n", "f")) == "f: empty file");
+    CHECK(*parse_hex_flags("0x1003\n", "f") == 0x1003);
+    CHECK(error_of(parse_hex_flags("up\n", "f")) == "f:1: expected hex flags like 0x1003, found \"up\"");
 }
 
 TEST_CASE("tcp state names", "[parsers]") {
