@@ -31,7 +31,7 @@ constexpr std::string_view kNeedsNetDev[] = {"/proc/net/dev"};
 constexpr std::string_view kNeedsLinkSpeed[] = {"/proc/net/dev", "/sys/class/net/*/speed",
                                                 "/sys/class/net/*/operstate"};
 // The drops themselves, and what diagnoses their cause.
-constexpr std::string_view kNeedsRxDrops[] = {"/proc/net/dev",  "/proc/net/softnet_stat", "/proc/stat",
+constexpr std::string_view kNeedsRxDrops[] = {"/proc/net/dev",  "/proc/net/softnet_stat", "/proc/stat", "rings:*",
                                               "/proc/softirqs", "/sys/class/net/*/statistics/rx_missed_errors"};
 constexpr std::string_view kNeedsSoftnet[] = {"/proc/net/softnet_stat"};
 constexpr std::string_view kNeedsSnmp[] = {"/proc/net/snmp"};
@@ -48,7 +48,7 @@ constexpr std::string_view kNeedsBond[] = {"/sys/class/net/*/bonding_slave/mii_s
 constexpr std::string_view kNeedsTxTimeouts[] = {"/sys/class/net/*/queues/tx-*/tx_timeout"};
 constexpr std::string_view kNeedsMtu[] = {"/sys/class/net/*/mtu"};
 constexpr std::string_view kNeedsStorm[] = {"/proc/net/dev", "/proc/uptime"};
-constexpr std::string_view kNeedsQdisc[] = {"tc -s qdisc"};
+constexpr std::string_view kNeedsQdisc[] = {"qdiscs"};
 constexpr std::string_view kNeedsNeighbours[] = {"/proc/net/stat/arp_cache", "/proc/net/stat/ndisc_cache"};
 constexpr std::string_view kNeedsRpFilter[] = {"/proc/net/netstat", "/proc/sys/net/ipv4/conf/*/rp_filter"};
 constexpr std::string_view kNeedsIpCounters[] = {"/proc/net/snmp", "/proc/net/netstat", "/proc/net/snmp6"};

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "collect/linkstats.hpp"
 #include "collect/parsers.hpp"
 #include "common/clock.hpp"
 #include "common/text.hpp"
@@ -414,7 +415,10 @@ Result<Snapshot> collect_sample(Transport& transport, const std::string& host) {
     const bool have_dump = dump && dump->ok();
     auto reads = transport.read(sample_request(!have_dump));
     if (!reads) return reads.error();
-    return build_snapshot(host, *reads, taken_at, have_dump ? std::optional(std::move(dumped)) : std::nullopt);
+    auto snapshot = build_snapshot(host, *reads, taken_at, have_dump ? std::optional(std::move(dumped)) : std::nullopt);
+    // Qdisc statistics and ring sizes are not files: rtnetlink and ethtool locally, tc and ethtool remotely.
+    collect_link_stats(transport, snapshot);
+    return snapshot;
 }
 
 }  // namespace netdiag

@@ -29,6 +29,7 @@
 
 #include <fmt/format.h>
 
+#include "collect/linkstats.hpp"
 #include "common/text.hpp"
 
 extern char** environ;
@@ -408,6 +409,11 @@ std::optional<Status> LocalTransport::stream_tcp_sockets(
         }
         return make_error("sock_diag: the dump did not finish in 10 s");
     }();
+}
+
+std::optional<Result<LinkStats>> LocalTransport::read_link_stats(const std::vector<std::string>& interfaces) {
+    if (!root_.empty()) return std::nullopt;
+    return Result<LinkStats>(read_local_link_stats(interfaces));
 }
 
 Result<CommandOutput> LocalTransport::run(const std::string& command, std::chrono::milliseconds timeout) {

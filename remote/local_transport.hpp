@@ -17,6 +17,8 @@ public:
     // The live host only: a captured tree has no kernel to ask.
     std::optional<Status> stream_tcp_sockets(
         const std::function<Result<bool>(std::string_view datagram)>& consume) override;
+    // The live host only: rtnetlink and the ethtool ioctl (collect/linkstats.hpp).
+    std::optional<Result<LinkStats>> read_link_stats(const std::vector<std::string>& interfaces) override;
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
     Status write_file(const std::string& path, const std::string& content, FileAccess access) override;
     Status remove_file(const std::string& path) override;

@@ -48,6 +48,11 @@ std::optional<Status> MemoryTransport::stream_tcp_sockets(
     return make_error(tcp_dump_error.value_or("sock_diag: the dump ended without NLMSG_DONE"));
 }
 
+std::optional<Result<LinkStats>> MemoryTransport::read_link_stats(const std::vector<std::string>& interfaces) {
+    link_stats_requests.push_back(interfaces);
+    return link_stats;
+}
+
 Result<std::vector<FileRead>> MemoryTransport::read(const ReadRequest& request) {
     ++read_round_trips;
     requested.insert(requested.end(), request.files.begin(), request.files.end());

@@ -29,7 +29,13 @@ public:
     std::optional<std::vector<std::string>> tcp_dump;
     std::optional<std::string> tcp_dump_error;
 
+    // What read_link_stats answers (nullopt: this host cannot be asked), and the interface lists
+    // it was asked about, in order.
+    std::optional<Result<LinkStats>> link_stats;
+    std::vector<std::vector<std::string>> link_stats_requests;
+
     Result<std::vector<FileRead>> read(const ReadRequest& request) override;
+    std::optional<Result<LinkStats>> read_link_stats(const std::vector<std::string>& interfaces) override;
     std::optional<Status> stream_tcp_sockets(
         const std::function<Result<bool>(std::string_view datagram)>& consume) override;
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;

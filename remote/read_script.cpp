@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <optional>
 
 #include <fmt/format.h>
+
+#include "common/text.hpp"
 
 namespace netdiag {
 namespace {
@@ -114,6 +117,116 @@ Result<std::vector<FileRead>> parse_read_script_output(std::string_view output, 
         pos = output.find(marker, status_end);
     }
     return make_error(fmt::format("{}: the remote output was cut short after {} file(s)", host, reads.size()));
+}
+
+std::string make_link_stats_script(std::string_view boundary, bool with_rings) {
+    // Frames: "\n<B> T\n<tc output>\n<B> S <status>\n" or "\n<B> NT\n" (no tc); per interface
+    // "\n<B> R <name>\n<ethtool output and errors>\n<B> S <status>\n"; "\n<B> NE\n" (no ethtool),
+    // "\n<B> C\n" (interfaces past the cap not asked); "\n<B> E\n" ends.
+    std::string script = fmt::format("B={}\n", shell_quote(boundary));
+    script +=
+        "LC_ALL=C; export LC_ALL; PATH=\"$PATH:/usr/sbin:/sbin\"; export PATH\n"
+        "if command -v tc >/dev/null 2>&1; then printf '\\n%s T\\n' \"$B\"; tc -s qdisc show 2>/dev/null; "
+        "printf '\\n%s S %s\\n' \"$B\" $?; else printf '\\n%s NT\\n' \"$B\"; fi\n";
+    if (with_rings) {
+        // A name is passed to ethtool only if it cannot be read as an option or split a frame.
+        script +=
+            "if command -v ethtool >/dev/null 2>&1; then c=0\n"
+            "  for d in /sys/class/net/*; do [ -e \"$d/device\" ] || continue; n=${d##*/}\n"
+            "    case $n in ''|-*|*[!A-Za-z0-9_.@+-]*) continue;; esac\n"
+            "    c=$((c + 1)); if [ \"$c\" -gt 1024 ]; then printf '\\n%s C\\n' \"$B\"; break; fi\n"
+            "    printf '\\n%s R %s\\n' \"$B\" \"$n\"; ethtool -g \"$n\" 2>&1; printf '\\n%s S %s\\n' \"$B\" $?\n"
+            "  done\n"
+            "else printf '\\n%s NE\\n' \"$B\"; fi\n";
+    }
+    script += "printf '\\n%s E\\n' \"$B\"\n";
+    return script;
+}
+
+Result<LinkStats> parse_link_stats_output(std::string_view output, std::string_view boundary, std::string_view host,
+                                          bool with_rings, const std::vector<std::string>& wanted) {
+    LinkStats stats;
+    const std::string marker = "\n" + std::string(boundary) + " ";
+    const std::string status_marker = marker + "S ";
+    std::map<std::string, RingSizes> rings;
+    bool rings_unknown = false;
+    const auto cut_short = [&] {
+        return make_error(fmt::format("{}: the link statistics output was cut short", host));
+    };
+    std::size_t pos = output.find(marker);
+    if (pos == std::string_view::npos) {
+        return make_error(fmt::format("{}: the remote shell printed no netdiag frames (is /bin/sh there?)", host));
+    }
+    while (pos != std::string_view::npos) {
+        const std::size_t kind_at = pos + marker.size();
+        const std::size_t line_end = output.find('\n', kind_at);
+        if (line_end == std::string_view::npos) return cut_short();
+        const auto frame = output.substr(kind_at, line_end - kind_at);
+        const auto kind = frame.substr(0, frame.find(' '));
+        if (kind == "E") {
+            if (with_rings && !rings_unknown) {
+                auto& kept = stats.rings.emplace();
+                for (const auto& name : wanted) {
+                    if (const auto found = rings.find(name); found != rings.end()) kept[name] = found->second;
+                }
+            }
+            return stats;
+        }
+        if (kind == "NT") {
+            stats.problems.push_back({std::string(kQdiscsSubject), "tc (iproute2) is not installed"});
+        } else if (kind == "NE") {
+            rings_unknown = true;
+            stats.problems.push_back({std::string(kRingsSubject), "ethtool is not installed"});
+        } else if (kind == "C") {
+            stats.problems.push_back({std::string(kRingsSubject), "more than 1024 interfaces; the rest were not asked"});
+        } else if (kind == "T" || kind == "R") {
+            // Content runs to the status frame that closes it.
+            const std::size_t status_at = output.find(status_marker, line_end);
+            if (status_at == std::string_view::npos) return cut_short();
+            const std::size_t status_end = output.find('\n', status_at + status_marker.size());
+            if (status_end == std::string_view::npos) return cut_short();
+            const auto status = output.substr(status_at + status_marker.size(),
+                                              status_end - status_at - status_marker.size());
+            const auto content = output.substr(line_end + 1, status_at - line_end - 1);
+            if (kind == "T") {
+                if (status != "0") {
+                    stats.problems.push_back({std::string(kQdiscsSubject),
+                                              fmt::format("tc -s qdisc show failed (exit status {})", printable(status))});
+                } else if (auto qdiscs = parse_tc_qdisc_stats(content, "tc -s qdisc show")) {
+                    stats.qdiscs = std::move(*qdiscs);
+                } else {
+                    stats.problems.push_back({std::string(kQdiscsSubject), qdiscs.error().message, true});
+                }
+            } else {
+                const std::string name(frame.size() > 2 ? frame.substr(2) : std::string_view());
+                const auto source = fmt::format("ethtool -g {}", printable(name));
+                if (status == "0") {
+                    if (auto ring = parse_ethtool_rings(content, source)) {
+                        rings[name] = *ring;
+                    } else {
+                        stats.problems.push_back({ring_subject(name), ring.error().message, true});
+                    }
+                } else if (content.find("Operation not supported") == std::string_view::npos &&
+                           content.find("No such device") == std::string_view::npos) {
+                    // The driver has no rings (the usual failure) is no problem; anything else is.
+                    std::string_view last;
+                    for (const auto line : lines_of(content)) {
+                        if (!trim(line).empty()) last = trim(line);
+                    }
+                    stats.problems.push_back({ring_subject(name), fmt::format("{}: {}", source,
+                                                  last.empty() ? fmt::format("exit status {}", printable(status))
+                                                               : printable(last.substr(0, 300)))});
+                }
+            }
+            pos = output.find(marker, status_end);
+            continue;
+        } else {
+            return make_error(fmt::format("{}: unexpected frame \"{}\" in the link statistics output", host,
+                                          printable(kind.substr(0, 20))));
+        }
+        pos = output.find(marker, line_end);
+    }
+    return cut_short();
 }
 
 std::string script_command(std::chrono::seconds timeout, bool sudo) {

@@ -23,6 +23,19 @@ std::string make_read_script(const ReadRequest& request, std::string_view bounda
 Result<std::vector<FileRead>> parse_read_script_output(std::string_view output, std::string_view boundary,
                                                        std::string_view host);
 
+// Egress qdiscs and NIC rings in one script: `tc -s qdisc show`, and when `with_rings` `ethtool -g`
+// for each interface under /sys/class/net that has a `device` (at most 1024; names the host lists
+// itself, and only those of plain characters, so no name travels into a command line). LC_ALL=C;
+// /usr/sbin and /sbin are added to PATH, where a non-root login on Debian lacks them.
+std::string make_link_stats_script(std::string_view boundary, bool with_rings);
+
+// The script's output: qdiscs absent with a Problem when tc is missing or fails or its text does
+// not parse; rings kept for the interfaces in `wanted` only, absent when ethtool is missing. An
+// interface whose driver has no rings ("Operation not supported") is simply left out. Errors name
+// `host` when the output is cut short or not framed as expected.
+Result<LinkStats> parse_link_stats_output(std::string_view output, std::string_view boundary, std::string_view host,
+                                          bool with_rings, const std::vector<std::string>& wanted);
+
 // Quotes a string for a POSIX shell, glob characters included: 'it'\''s'.
 std::string shell_quote(std::string_view text);
 

@@ -473,6 +473,24 @@ Result<std::vector<FileRead>> SshTransport::read(const ReadRequest& request) {
     return parse_read_script_output(output->out, boundary, label_);
 }
 
+std::optional<Result<LinkStats>> SshTransport::read_link_stats(const std::vector<std::string>& interfaces) {
+    // tc prints about 250 bytes a qdisc: the cap holds kMaxQdiscs of them, and ethtool's few lines
+    // for each of the 1024 interfaces the script asks at most.
+    constexpr std::size_t kMaxLinkStatsOutput = std::size_t{32} << 20;
+    const bool with_rings = !interfaces.empty();
+    const std::string boundary = random_boundary();
+    auto output = execute(script_command(command_timeout_, false),
+                          wrap_stdin_script(make_link_stats_script(boundary, with_rings)), command_timeout_,
+                          kMaxLinkStatsOutput);
+    if (!output) return Result<LinkStats>(output.error());
+    if (output->exit_status == 124) {
+        last_failure_ = SshFailure::timeout;
+        return Result<LinkStats>(make_error(
+            fmt::format("{}: link statistics timed out after {} s on the host", label_, command_timeout_.count())));
+    }
+    return parse_link_stats_output(output->out, boundary, label_, with_rings, interfaces);
+}
+
 Result<SshTransport::Privilege> SshTransport::privilege() {
     if (privilege_) return *privilege_;
     auto output = execute(script_command(command_timeout_, false), wrap_stdin_script(make_privilege_script()),

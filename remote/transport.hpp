@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "collect/parsers_linkstats.hpp"
 #include "common/result.hpp"
 
 namespace netdiag {
@@ -67,6 +68,14 @@ public:
     // and tcp6, which cost the kernel two walks of its socket hash per file instead of one in all.
     virtual std::optional<Status> stream_tcp_sockets(
         const std::function<Result<bool>(std::string_view datagram)>& /*consume*/) {
+        return std::nullopt;
+    }
+
+    // Egress qdisc statistics of every interface, and the ring sizes of `interfaces` (names as the
+    // host has them; those whose driver reports no rings are left out), in one round trip. Parts the
+    // host cannot tell (no `tc` or `ethtool` there) are absent with a LinkStats::Problem; an error is
+    // a failed exchange. nullopt: this transport cannot ask (a captured tree has no kernel).
+    virtual std::optional<Result<LinkStats>> read_link_stats(const std::vector<std::string>& /*interfaces*/) {
         return std::nullopt;
     }
 

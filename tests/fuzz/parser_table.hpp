@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "collect/parsers.hpp"
+#include "collect/parsers_linkstats.hpp"
 
 namespace netdiag::fuzz {
 
@@ -26,6 +27,18 @@ inline const std::vector<ParserEntry>& parser_table() {
     static const std::vector<ParserEntry> table = {
         {"auxv", "", [](std::string_view t) { return message_of(parse_auxv(t, "F")); }},
         {"cpu_list", "sys/devices/system/cpu/online", [](std::string_view t) { return message_of(parse_cpu_list(t, "F")); }},
+        {"ethtool_rings", "", [](std::string_view t) { return message_of(parse_ethtool_rings(t, "F")); }},
+        {"hex_flags", "sys/class/net/eth0/flags", [](std::string_view t) { return message_of(parse_hex_flags(t, "F")); }},
+        {"int_list", "proc/sys/net/ipv4/tcp_mem", [](std::string_view t) { return message_of(parse_int_list(t, "F")); }},
+        {"meminfo", "proc/meminfo", [](std::string_view t) { return message_of(parse_meminfo_total(t, "F")); }},
+        {"neighbour_stat", "proc/net/stat/arp_cache",
+         [](std::string_view t) { return message_of(parse_neighbour_stat(t, "F")); }},
+        {"qdisc_dump", "",
+         [](std::string_view t) {
+             std::vector<QdiscStats> qdiscs;
+             return message_of(add_qdisc_dump_datagram(t, {{1, "lo"}}, qdiscs, "F"));
+         }},
+        {"tc_qdisc_stats", "", [](std::string_view t) { return message_of(parse_tc_qdisc_stats(t, "F")); }},
         {"cpu_mask", "proc/irq/27/smp_affinity", [](std::string_view t) { return message_of(parse_cpu_mask(t, "F")); }},
         {"interrupts", "proc/interrupts", [](std::string_view t) { return message_of(parse_interrupts(t, "F")); }},
         {"net_dev", "proc/net/dev", [](std::string_view t) { return message_of(parse_net_dev(t, "F")); }},

@@ -172,6 +172,22 @@ TEST_CASE("rx drops name their cause", "[checks]") {
         REQUIRE(found.size() == 1);
         CHECK(found[0].cause == "ring");
         CHECK_THAT(found[0].action, Catch::Contains("ethtool -G eth0"));
+        CHECK_FALSE(found[0].fix.has_value());  // ring sizes unknown: nothing to plan
+    }
+    SECTION("a ring below its maximum is named, with the fix that raises it") {
+        a.interfaces[0].rx_missed_errors = 0;
+        b.interfaces[0].rx_missed_errors = 3000;
+        b.interfaces[0].ring = RingSizes{256, 4096, 256, 4096};
+        auto found = only(findings_of(a, b, settings), "rx-drops");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].cause == "ring");
+        CHECK(found[0].fix == "nic-ring");
+        CHECK_THAT(found[0].message, Catch::Contains("its RX ring holds 256 descriptors of a possible 4096"));
+        CHECK_THAT(found[0].action, Catch::Contains("ethtool -G eth0 rx 4096"));
+        b.interfaces[0].ring = RingSizes{4096, 4096, 256, 4096};
+        found = only(findings_of(a, b, settings), "rx-drops");
+        CHECK_FALSE(found[0].fix.has_value());
+        CHECK_THAT(found[0].message, Catch::Contains("already at its maximum (4096)"));
     }
     SECTION("NET_RX piled on one CPU while others idle points at IRQ affinity") {
         a.softirqs = Softirqs{{"NET_RX", {{"CPU0", 0}, {"CPU1", 0}, {"CPU2", 0}}}};

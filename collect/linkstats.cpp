@@ -1,0 +1,175 @@
+#include "collect/linkstats.hpp"
+
+#include <linux/ethtool.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace netdiag {
+namespace {
+
+constexpr std::string_view kDumpSource = "rtnetlink qdisc dump";
+
+class Socket {
+public:
+    explicit Socket(int fd) : fd_(fd) {}
+    Socket(const Socket&) = delete;
+    Socket& operator=(const Socket&) = delete;
+    ~Socket() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+    explicit operator bool() const { return fd_ >= 0; }
+
+private:
+    int fd_;
+};
+
+std::string errno_text(std::string_view what) { return fmt::format("{}: {}", what, std::strerror(errno)); }
+
+// ifindex -> name, from one RTM_GETLINK dump made by the C library.
+Result<std::map<int, std::string>> interface_names() {
+    const std::unique_ptr<struct if_nameindex, void (*)(struct if_nameindex*)> list(::if_nameindex(), ::if_freenameindex);
+    if (!list) return make_error(errno_text("if_nameindex"));
+    std::map<int, std::string> names;
+    for (const auto* entry = list.get(); entry->if_index != 0 && entry->if_name != nullptr; ++entry) {
+        names[static_cast<int>(entry->if_index)] = entry->if_name;
+    }
+    return names;
+}
+
+Result<std::vector<QdiscStats>> dump_qdiscs() {
+    // Names first: a qdisc of an interface created after this read is skipped until the next sample.
+    auto names = interface_names();
+    if (!names) return names.error();
+    const Socket socket(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE));
+    if (!socket) return make_error(errno_text("rtnetlink socket"));
+    struct {
+        nlmsghdr header;
+        tcmsg body;
+    } request{};
+    request.header.nlmsg_len = sizeof request;
+    request.header.nlmsg_type = RTM_GETQDISC;
+    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    request.body.tcm_family = AF_UNSPEC;  // every interface
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    if (::sendto(socket.get(), &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+        return make_error(errno_text("rtnetlink RTM_GETQDISC"));
+    }
+    // A dump always ends, but a stalled one must not hold a sample: bounded in time, and in size by
+    // kMaxQdiscs in the parser.
+    const timeval receive_timeout{2, 0};
+    ::setsockopt(socket.get(), SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof receive_timeout);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    // Dump datagrams are at most 32 KiB (netlink's max_recvmsg_len cap); twice that for one qdisc
+    // whose options alone pass it.
+    std::vector<char> buffer(64 * 1024);
+    std::vector<QdiscStats> qdiscs;
+    while (std::chrono::steady_clock::now() < deadline) {
+        iovec vector{buffer.data(), buffer.size()};
+        msghdr message{};
+        message.msg_iov = &vector;
+        message.msg_iovlen = 1;
+        const ssize_t n = ::recvmsg(socket.get(), &message, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return make_error(errno_text(kDumpSource));
+        if ((message.msg_flags & MSG_TRUNC) != 0) return make_error(fmt::format("{}: datagram truncated", kDumpSource));
+        auto done = add_qdisc_dump_datagram(std::string_view(buffer.data(), static_cast<std::size_t>(n)), *names, qdiscs,
+                                            kDumpSource);
+        if (!done) return done.error();
+        if (*done) return qdiscs;
+    }
+    return make_error(fmt::format("{}: the dump did not finish in 10 s", kDumpSource));
+}
+
+// ETHTOOL_GRINGPARAM needs no privilege; any socket reaches dev_ioctl. AF_INET as ethtool does,
+// AF_NETLINK where IPv4 is compiled out.
+int ioctl_socket() {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0) return fd;
+    return ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_GENERIC);
+}
+
+void read_rings(const std::vector<std::string>& interfaces, LinkStats& stats) {
+    const Socket socket(ioctl_socket());
+    if (!socket) {
+        stats.problems.push_back({std::string(kRingsSubject), errno_text("ethtool socket")});
+        return;
+    }
+    auto& rings = stats.rings.emplace();
+    for (const auto& name : interfaces) {
+        ifreq request{};
+        if (name.empty() || name.size() >= sizeof request.ifr_name) {
+            stats.problems.push_back({ring_subject(name), "not an interface name"});
+            continue;
+        }
+        std::memcpy(request.ifr_name, name.data(), name.size());
+        ethtool_ringparam ring{};
+        ring.cmd = ETHTOOL_GRINGPARAM;
+        request.ifr_data = reinterpret_cast<char*>(&ring);
+        if (::ioctl(socket.get(), SIOCETHTOOL, &request) != 0) {
+            // No rings (veth, lo, bridges) or no interface (gone since it was listed): nothing to say.
+            if (errno == EOPNOTSUPP || errno == ENODEV) continue;
+            stats.problems.push_back({ring_subject(name), errno_text(fmt::format("ETHTOOL_GRINGPARAM {}", name))});
+            continue;
+        }
+        rings[name] = RingSizes{ring.rx_pending, ring.rx_max_pending, ring.tx_pending, ring.tx_max_pending};
+    }
+}
+
+}  // namespace
+
+LinkStats read_local_link_stats(const std::vector<std::string>& interfaces) {
+    LinkStats stats;
+    auto qdiscs = dump_qdiscs();
+    if (qdiscs) {
+        stats.qdiscs = std::move(*qdiscs);
+    } else {
+        stats.problems.push_back({std::string(kQdiscsSubject), qdiscs.error().message});
+    }
+    read_rings(interfaces, stats);
+    return stats;
+}
+
+void collect_link_stats(Transport& transport, Snapshot& snapshot) {
+    std::vector<std::string> nics;
+    for (const auto& info : snapshot.interfaces) {
+        if (!info.is_virtual) nics.push_back(info.name);
+    }
+    auto answer = transport.read_link_stats(nics);
+    if (!answer) return;
+    if (!answer->ok()) {
+        snapshot.unavailable[std::string(kQdiscsSubject)] = answer->error().message;
+        snapshot.unavailable[std::string(kRingsSubject)] = answer->error().message;
+        return;
+    }
+    auto& stats = answer->value();
+    if (stats.qdiscs) snapshot.qdiscs = std::move(stats.qdiscs);
+    if (stats.rings) {
+        for (auto& info : snapshot.interfaces) {
+            if (info.is_virtual) continue;
+            if (const auto found = stats.rings->find(info.name); found != stats.rings->end()) info.ring = found->second;
+        }
+    }
+    for (const auto& problem : stats.problems) {
+        snapshot.unavailable[problem.subject] = problem.reason;
+        if (problem.unparsable) snapshot.unparsable[problem.subject] = problem.reason;
+    }
+}
+
+}  // namespace netdiag
