@@ -160,6 +160,11 @@ knows() {
     return 1
 }
 
+# counter NS NAME: a kernel counter's absolute value in NS (nstat -a, history left alone).
+counter() {
+    ip netns exec "$1" nstat -asz "$2" | awk -v name="$2" '$1 == name {print $2}'
+}
+
 # A healthy veth pair, both ends up, counted as physical: no link, flap or transmit finding.
 ip -n "$clean" link add veth0 type veth peer name veth1
 ip -n "$clean" link set veth0 up
@@ -356,6 +361,102 @@ expect_equal "$(($(ip netns exec "$flaps" cat /sys/class/net/veth0/carrier_chang
     "12 1" "veth0's carrier changed 12 times during the scan and is back"
 expect_equal "$found" "carrier-flaps:veth0" "a flapping carrier is found on the interface, and only that"
 expect_equal "$code" 1 "carrier flaps are a warning"
+
+# A namespace with loopback only, so no default route, and datagrams to an address outside it:
+# each sendto fails with ENETUNREACH and the kernel counts it in Ip OutNoRoutes.
+noroute=$prefix-nr
+new_namespace "$noroute"
+start_load noroute "$noroute" no-route 192.0.2.1 200 8
+findings "$noroute" --interval 2
+kill "${pids[-1]}" 2>/dev/null
+expect_equal "$found" "no-route:routes" "datagrams to an unroutable address give a no-route finding, and only that"
+expect_equal "$code" 1 "packets without a route are a warning"
+rose=$(counter "$noroute" IpOutNoRoutes)
+if [ "${rose:-0}" -gt 0 ]; then pass "the kernel counted them in Ip OutNoRoutes ($rose)"; else fail "Ip OutNoRoutes did not rise"; fi
+
+# A flood across a veth pair between two namespaces, counted as physical: 200 000 IPv4 frames/s to
+# a MAC nobody has (from a transmit ring: a busy machine still sends well over 60 000/s). The
+# receiving end counts them in rx_packets, then its IP layer drops them as not for this host, in
+# rx_otherhost_dropped, which neither /proc/net/dev nor a check reads: nothing but the storm shows.
+# The baseline is the veth's rx_packets since boot over the host's uptime, a few packets/s for a
+# fresh veth, so the floor of 1000/s applies: 50x (50 000/s) warns, past 60x is critical.
+storm=$prefix-st
+new_namespace "$storm"
+new_namespace "$storm-peer"
+for side in "$storm" "$storm-peer"; do
+    ip netns exec "$side" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+ip -n "$storm-peer" link add veth0 type veth peer name veth1 netns "$storm"
+ip -n "$storm-peer" link set veth0 up
+ip -n "$storm" link set veth1 up
+start_load storm "$storm-peer" storm veth0 200000 8
+findings "$storm" --interval 2 --config "$physical_veth"
+kill "${pids[-1]}" 2>/dev/null
+echo "  $(json_get "$work/last.json" '[f["message"] for f in d["hosts"][0]["findings"] if f["check"]=="packet-storm"]')"
+expect_equal "$found" "packet-storm:veth1" "a flood is a packet storm on the receiving veth, and only that"
+expect_equal "$code" 2 "a storm past 60 times the usual rate is critical"
+
+# Fragment memory against ipfrag_high_thresh, both per namespace: the limit lowered to 256 KiB
+# (ipfrag_low_thresh first, which it may not go below), ipfrag_time at 30 s so nothing times out
+# during the test, and first fragments that are never completed until sockstat's FRAG memory reaches
+# 85 %, then the limit. A level check: --interval 0, no rates (so no reassembly-failure finding).
+fragmem=$prefix-fm
+new_namespace "$fragmem"
+ip netns exec "$fragmem" sysctl -qw net.ipv4.ipfrag_low_thresh=196608 net.ipv4.ipfrag_high_thresh=262144 \
+    net.ipv4.ipfrag_time=30
+ip netns exec "$fragmem" timeout 30 "$python" "$load" frag-fill 9 $((262144 * 85 / 100)) | sed 's/^/  /'
+findings "$fragmem" --interval 0
+expect_equal "$found" "frag-memory:ipv4 fragments" "fragments holding 85 % of ipfrag_high_thresh are found, and only that"
+expect_equal "$code" 1 "85 % of the fragment memory limit is a warning"
+ip netns exec "$fragmem" timeout 30 "$python" "$load" frag-fill 9 262144 | sed 's/^/  /'
+findings "$fragmem" --interval 0
+expect_equal "$found" "frag-memory:ipv4 fragments" "fragments at ipfrag_high_thresh are found, and only that"
+expect_equal "$code" 2 "fragment memory at its limit is critical"
+expect_contains "$(json_get "$work/last.json" '[f["message"] for f in d["hosts"][0]["findings"] if f["check"]=="frag-memory"]')" \
+    "net.ipv4.ipfrag_high_thresh (262144)" "the finding names the limit and its value"
+
+# UDP datagrams with a wrong checksum, sent over loopback from a raw socket (the kernel checks what
+# a raw socket sends: loopback does not vouch for it): Udp InCsumErrors, and InErrors, which no
+# check reads. The checksum is checked before the port is looked up: no ICMP, no NoPorts.
+csum=$prefix-cs
+new_namespace "$csum"
+start_load csum "$csum" bad-checksums 9 50 8
+findings "$csum" --interval 2
+kill "${pids[-1]}" 2>/dev/null
+expect_equal "$found" "checksum-errors:ip" "datagrams with bad checksums give a checksum finding, and only that"
+expect_equal "$code" 1 "checksum errors are a warning"
+rose=$(counter "$csum" UdpInCsumErrors)
+if [ "${rose:-0}" -gt 0 ]; then pass "the kernel counted them in Udp InCsumErrors ($rose)"; else fail "Udp InCsumErrors did not rise"; fi
+
+# Two links between namespaces A and B (10.201.1.0/24 and 10.201.2.0/24), strict reverse-path
+# filtering in B (conf/all, per namespace), and datagrams A sends out of link 1 from its link-2
+# address: B's route back to that source is link 2, so it drops them (TcpExt IPReversePathFilter).
+# A's neighbour entry for B is static: an ARP request from that source would go unanswered.
+rpa=$prefix-rpa
+rpb=$prefix-rpb
+new_namespace "$rpa"
+new_namespace "$rpb"
+for side in "$rpa" "$rpb"; do
+    ip netns exec "$side" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+ip netns exec "$rpb" sysctl -qw net.ipv4.conf.all.rp_filter=1
+for link in 1 2; do
+    ip -n "$rpa" link add out$link type veth peer name in$link netns "$rpb"
+    ip -n "$rpa" addr add 10.201.$link.1/24 dev out$link
+    ip -n "$rpb" addr add 10.201.$link.2/24 dev in$link
+    ip -n "$rpa" link set out$link up
+    ip -n "$rpb" link set in$link up
+done
+ip -n "$rpa" neigh replace 10.201.1.2 lladdr "$(ip netns exec "$rpb" cat /sys/class/net/in1/address)" dev out1 nud permanent
+start_load spoofed "$rpa" spoofed-source 10.201.2.1 10.201.1.2 50 8
+findings "$rpb" --interval 2
+kill "${pids[-1]}" 2>/dev/null
+expect_equal "$found" "rp-filter:rp_filter" "packets from the wrong link give an rp_filter finding, and only that"
+expect_equal "$code" 1 "reverse-path drops are a warning"
+expect_contains "$(json_get "$work/last.json" '[f["message"] for f in d["hosts"][0]["findings"] if f["check"]=="rp-filter"]')" \
+    "strict (1) on: in1, in2" "the finding names B's strict interfaces"
+rose=$(counter "$rpb" TcpExtIPReversePathFilter)
+if [ "${rose:-0}" -gt 0 ]; then pass "the kernel counted them in TcpExt IPReversePathFilter ($rose)"; else fail "IPReversePathFilter did not rise"; fi
 
 # After all of the above, the clean namespace is still clean: every fault stayed in its namespace.
 findings "$clean" --interval 1 --config "$physical_veth"

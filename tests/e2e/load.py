@@ -23,8 +23,21 @@ calling suite created:
                                smaller MTU refuses them: transmit drops on IFACE)
   neigh-flood PREFIX COUNT SECONDS  UDP datagrams to PREFIX.2 .. PREFIX.COUNT+1 every 0.2 s: one
                                neighbour resolution per address nobody answers
+  no-route ADDRESS RATE SECONDS  RATE UDP datagrams/s to ADDRESS, which has no route (each sendto fails
+                               with ENETUNREACH and counts in Ip OutNoRoutes)
+  storm IFACE RATE SECONDS     RATE IPv4 frames/s to a unicast MAC nobody has, out of IFACE (from a transmit
+                               ring, 512 frames a send): the peer counts them received, then drops them
+                               silently as not for it (rx_otherhost_dropped, which /proc/net/dev leaves
+                               out of its drops)
+  frag-fill PORT BYTES         first fragments, as first-fragments sends them, until sockstat's FRAG
+                               memory reaches BYTES (10 s at most); they wait out net.ipv4.ipfrag_time
+  bad-checksums PORT RATE SECONDS  RATE UDP datagrams/s to 127.0.0.1 with a wrong UDP checksum (Udp
+                               InCsumErrors at the receiver)
+  spoofed-source SOURCE DESTINATION RATE SECONDS  RATE UDP datagrams/s to DESTINATION from the local
+                               address SOURCE, which belongs to another link (rp_filter drops at the peer)
 Prints "ready" on stdout once the fault is in place, for modes that keep running.
 """
+import mmap
 import random
 import socket
 import struct
@@ -270,6 +283,94 @@ def neigh_flood(prefix, count, seconds):
         time.sleep(0.2)
 
 
+def paced(rate, seconds, send):
+    """send() RATE times a second in batches of a tenth, for SECONDS; "ready" after the first batch."""
+    end, announced = time.time() + seconds, False
+    while time.time() < end:
+        for _ in range(max(1, int(rate // 10))):
+            try:
+                send()
+            except OSError:  # ENETUNREACH and the like: the fault itself
+                pass
+        if not announced:
+            ready()
+            announced = True
+        time.sleep(0.1)
+
+
+def no_route(address, rate, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    paced(rate, seconds, lambda: s.sendto(b"x", (address, 9)))
+
+
+def storm(iface, rate, seconds):
+    # To 02:00:00:00:00:99 (locally administered, nobody's), ethertype IPv4: the receiving stack takes it
+    # as PACKET_OTHERHOST and drops it in ip_rcv before any protocol counter.
+    frame = b"\x02\x00\x00\x00\x00\x99" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00" + b"\x45" + b"\x00" * 45
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    # A TPACKET_V2 transmit ring: one send() puts out every frame marked in it. One send() per frame
+    # would cost Python a few microseconds each, too few frames/s on a busy machine.
+    sol_packet, packet_version, packet_tx_ring, tpacket_v2 = 263, 10, 13, 1
+    frame_size, frames = 128, 512  # the frame's data sits after the 32-byte tpacket2_hdr
+    s.setsockopt(sol_packet, packet_version, tpacket_v2)
+    s.setsockopt(sol_packet, packet_tx_ring, struct.pack("IIII", 4096, frame_size * frames // 4096, frame_size, frames))
+    s.bind((iface, 0))
+    ring = mmap.mmap(s.fileno(), frame_size * frames)
+    for i in range(frames):
+        ring[i * frame_size + 32:i * frame_size + 32 + len(frame)] = frame
+        struct.pack_into("II", ring, i * frame_size, 0, len(frame))  # tp_status available, tp_len
+    start, batches, announced = time.time(), 0, False
+    while time.time() < start + seconds:
+        for i in range(frames):
+            struct.pack_into("I", ring, i * frame_size, 1)  # TP_STATUS_SEND_REQUEST
+        s.send(b"")  # blocks until the ring is sent
+        batches += 1
+        if not announced:
+            ready()
+            announced = True
+        time.sleep(max(0.0, start + batches * frames / rate - time.time()))
+
+
+def frag_sockstat(field):
+    for line in open("/proc/net/sockstat"):
+        if line.startswith("FRAG:"):
+            fields = line.split()
+            return int(fields[fields.index(field) + 1])
+    return 0
+
+
+def frag_fill(port, target):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    payload = struct.pack("!HHHH", 40000, port, 1008, 0) + b"x" * 32  # as first_fragments
+    # One queue per IP id: a second call goes on after the queues a first one left (none has timed
+    # out or been evicted, so "inuse" counts them), instead of resending their duplicates.
+    first = frag_sockstat("inuse") + 1
+    ident, end = first, time.time() + 10
+    while frag_sockstat("memory") < target and time.time() < end and ident < 65535:
+        s.sendto(ip_header(ident, socket.IPPROTO_UDP, len(payload), 0x2000) + payload, ("127.0.0.1", 0))
+        ident += 1
+    print(f"{ident - first} first fragments, FRAG: inuse {frag_sockstat('inuse')} memory {frag_sockstat('memory')}",
+          flush=True)
+
+
+def bad_checksums(port, rate, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    header = struct.pack("!HHHH", 40000, port, 8 + 32, 0)
+    body = b"x" * 32
+    pseudo = socket.inet_aton("127.0.0.1") * 2 + struct.pack("!BBH", 0, socket.IPPROTO_UDP, len(header) + len(body))
+    right = checksum(pseudo + header + body) or 0xFFFF
+    wrong = 0x1111 if right != 0x1111 else 0x2222  # never 0, which would mean "no checksum"
+    datagram = header[:6] + struct.pack("!H", wrong) + body
+    paced(rate, seconds, lambda: s.sendto(ip_header(random.randint(1, 65535), socket.IPPROTO_UDP, len(datagram), 0)
+                                          + datagram, ("127.0.0.1", 0)))
+
+
+def spoofed_source(source, destination, rate, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((source, 0))
+    paced(rate, seconds, lambda: s.sendto(b"x", (destination, 9)))
+
+
 def main(argv):
     mode, args = argv[1], argv[2:]
     if mode == "udp-fill":
@@ -296,6 +397,16 @@ def main(argv):
         oversized_frames(args[0], int(args[1]), float(args[2]), float(args[3]))
     elif mode == "neigh-flood":
         neigh_flood(args[0], int(args[1]), float(args[2]))
+    elif mode == "no-route":
+        no_route(args[0], float(args[1]), float(args[2]))
+    elif mode == "storm":
+        storm(args[0], float(args[1]), float(args[2]))
+    elif mode == "frag-fill":
+        frag_fill(int(args[0]), int(args[1]))
+    elif mode == "bad-checksums":
+        bad_checksums(int(args[0]), float(args[1]), float(args[2]))
+    elif mode == "spoofed-source":
+        spoofed_source(args[0], args[1], float(args[2]), float(args[3]))
     else:
         sys.exit(f"load.py: unknown mode {mode}")
 
