@@ -458,6 +458,23 @@ expect_contains "$(json_get "$work/last.json" '[f["message"] for f in d["hosts"]
 rose=$(counter "$rpb" TcpExtIPReversePathFilter)
 if [ "${rose:-0}" -gt 0 ]; then pass "the kernel counted them in TcpExt IPReversePathFilter ($rose)"; else fail "IPReversePathFilter did not rise"; fi
 
+# Egress qdisc drops: a token bucket (tbf, 1 Mbit/s) on a veth, and frames sent out of it at twice
+# that from a transmit ring. The qdisc drops what does not fit; the NIC counters never see those
+# packets, only the qdisc statistics (rtnetlink) do.
+qdisc=$prefix-qd
+new_namespace "$qdisc"
+new_namespace "$qdisc-peer"
+ip -n "$qdisc" link add veth0 type veth peer name veth1 netns "$qdisc-peer"
+ip -n "$qdisc" link set veth0 up
+ip -n "$qdisc-peer" link set veth1 up
+ip netns exec "$qdisc" tc qdisc add dev veth0 root handle 5: tbf rate 1mbit burst 1600 limit 3000
+start_load qdisc "$qdisc" storm veth0 5000 8
+findings "$qdisc" --interval 2
+expect_equal "$found" "qdisc-drops:veth0" "a full token bucket gives a qdisc-drops finding on its interface, and only that"
+expect_equal "$code" 1 "qdisc drops are a warning"
+expect_contains "$(json_get "$work/last.json" '[f["message"] for f in d["hosts"][0]["findings"] if f["check"]=="qdisc-drops"]')" \
+    "veth0's tbf qdisc drops" "the finding names the qdisc"
+
 # After all of the above, the clean namespace is still clean: every fault stayed in its namespace.
 findings "$clean" --interval 1 --config "$physical_veth"
 expect_equal "$code" 0 "the clean namespace still exits 0"
