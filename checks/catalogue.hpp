@@ -30,6 +30,8 @@ struct Check {
     // The files whose data it reads ('*' for an interface): one that exists but does not parse
     // leaves the check unable to decide.
     std::span<const std::string_view> needs;
+    std::string_view counters;      // what it reads, as the README's table says it
+    std::string_view default_from;  // where its default thresholds come from (an anchor, DESIGN, netdiag)
 };
 
 // Sorted by id.

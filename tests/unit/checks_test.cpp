@@ -398,6 +398,8 @@ TEST_CASE("every check names the files it reads", "[checks]") {
     for (const auto& check : catalogue()) {
         INFO(check.id);
         CHECK_FALSE(check.needs.empty());
+        CHECK_FALSE(check.counters.empty());
+        CHECK_FALSE(check.default_from.empty());
     }
 }
 
