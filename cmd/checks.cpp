@@ -1,5 +1,8 @@
 // netdiag checks: list the catalogue with the thresholds in force.
+#include <algorithm>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +12,7 @@
 #include "cmd/settings_options.hpp"
 #include "common/exit_codes.hpp"
 #include "common/text.hpp"
+#include "remediation/planners.hpp"
 
 namespace netdiag {
 
@@ -36,17 +40,26 @@ int run_checks(const ChecksOptions& options) {
             thresholds[key] = value;
             threshold_text += fmt::format("{}{}={:g}", threshold_text.empty() ? "" : " ", key, value);
         }
+        // The fixes whose plans answer this check's findings (`netdiag fix --only ID`).
+        std::vector<std::string> fixes;
+        for (const auto& fixer : fixer_catalogue()) {
+            if (std::find(fixer.answers.begin(), fixer.answers.end(), check.id) != fixer.answers.end()) {
+                fixes.push_back(fixer.id);
+            }
+        }
         listing.push_back({{"id", check.id},
                            {"summary", check.summary},
                            {"needs", check.needs_rates ? "two samples" : "one sample"},
-                           {"thresholds", thresholds}});
+                           {"thresholds", thresholds},
+                           {"fixes", fixes}});
         table += fmt::format("{:<18} {:<11} {}\n{:<18} {:<11} {}\n", check.id,
                              check.needs_rates ? "rate" : "level", check.summary, "", "", threshold_text);
+        if (!fixes.empty()) table += fmt::format("{:<18} {:<11} fix: {}\n", "", "", fmt::join(fixes, ", "));
     }
     if (options.json) {
         fmt::print("{}\n", json_text(listing));
     } else {
-        fmt::print("{:<18} {:<11} {}\n{}", "CHECK", "NEEDS", "WHAT / THRESHOLDS", table);
+        fmt::print("{:<18} {:<11} {}\n{}", "CHECK", "NEEDS", "WHAT / THRESHOLDS / FIX", table);
     }
     return exit_code::kOk;
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cmd/commands.hpp"
 #include "cmd/fleet_options.hpp"
@@ -23,6 +24,19 @@
 #include "scan/scan_host.hpp"
 
 namespace netdiag {
+
+namespace {
+
+// `netdiag fix --list`: one line per fix, with the checks it answers.
+std::string fixer_listing() {
+    std::string text = fmt::format("{:<16} {:<34} {}\n", "FIX", "ANSWERS CHECKS", "WHAT IT CHANGES");
+    for (const auto& fixer : fixer_catalogue()) {
+        text += fmt::format("{:<16} {:<34} {}\n", fixer.id, fmt::format("{}", fmt::join(fixer.answers, ",")), fixer.summary);
+    }
+    return text;
+}
+
+}  // namespace
 
 void add_fix_command(Cli& cli) {
     auto& options = cli.fix;
@@ -51,9 +65,19 @@ void add_fix_command(Cli& cli) {
     add_settings_flags(*fix, options.settings);
     fix->remove_option(fix->get_option("--only"));  // the checks' --only: here --only picks fixes
     std::string fixes;
-    for (const auto& fixer : fixer_catalogue()) fixes += fmt::format("\n  {:<16} {}", fixer.id, fixer.summary);
+    for (const auto& fixer : fixer_catalogue()) {
+        fixes += fmt::format("\n  {:<16} {} (for {})", fixer.id, fixer.summary, fmt::join(fixer.answers, ", "));
+    }
     fix->add_option("--only", options.only, "Comma-separated fixes to plan, even when no check asked for them:" + fixes)
         ->type_name("FIXES");
+    // Handled while parsing, like --help: it needs no host and nothing else on the command line.
+    fix->add_flag_callback(
+        "--list",
+        [] {
+            fmt::print("{}", fixer_listing());
+            throw CLI::Success();
+        },
+        "List the fixes, what each changes and the checks whose findings call for it, and exit");
     add_fleet_flags(*fix, options.fleet);
     for (const char* remote : {"inventory", "--hosts"}) fix->get_option(remote)->excludes(fix->get_option("--root"));
     fix->footer(kRemediationExitHelp);

@@ -60,6 +60,7 @@ _netdiag_options=(
     "checks              --json                 -"
     # fix
     "fix                 --dry-run              -"
+    "fix                 --list                 -"
     "fix                 --apply                -"
     "fix,undo            -y,--yes               -"
     "fix,undo            --json                 -"

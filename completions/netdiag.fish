@@ -134,6 +134,7 @@ complete -c netdiag -n '__fish_seen_subcommand_from checks' -l json -d 'Print th
 
 # fix
 complete -c netdiag -n '__fish_seen_subcommand_from fix' -l dry-run -d 'Show the plan as diffs, change nothing (the default)'
+complete -c netdiag -n '__fish_seen_subcommand_from fix' -l list -d 'List the fixes and the checks they answer'
 complete -c netdiag -n '__fish_seen_subcommand_from fix' -l apply -d 'Make the changes (asks first unless --yes)'
 complete -c netdiag -n '__fish_seen_subcommand_from fix undo' -s y -l yes -d 'Do not ask first'
 complete -c netdiag -n '__fish_seen_subcommand_from fix undo' -l json -d 'Print the plan as JSON (netdiag.plan/v1)'

@@ -46,6 +46,7 @@ std::optional<std::string> change_problem(const PlannedChange& change, ChangeSou
     }
     if (!change.remove) {
         if (auto problem = content_problem(change.path, change.after)) return problem;
+        if (auto problem = planned_value_problem(change.path, change.after)) return problem;
     }
     if (source == ChangeSource::journal) {
         // Undo writes `before` back, or removes the file when there was none.

@@ -1,9 +1,12 @@
 #include "remediation/planners.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <limits>
 #include <cctype>
 #include <regex>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -27,11 +30,27 @@ constexpr std::string_view kBudgetFile = "/etc/sysctl.d/60-netdiag-softnet-budge
 constexpr std::string_view kPortRange = "/proc/sys/net/ipv4/ip_local_port_range";
 constexpr std::string_view kPortRangeFile = "/etc/sysctl.d/60-netdiag-ports.conf";
 constexpr std::string_view kIrqScript = "/etc/netdiag/irq-affinity.sh";
+constexpr std::string_view kSomaxconn = "/proc/sys/net/core/somaxconn";
+constexpr std::string_view kSynBacklog = "/proc/sys/net/ipv4/tcp_max_syn_backlog";
+constexpr std::string_view kSyncookies = "/proc/sys/net/ipv4/tcp_syncookies";
+constexpr std::string_view kListenBacklogFile = "/etc/sysctl.d/60-netdiag-listen-backlog.conf";
+constexpr std::string_view kTcpMem = "/proc/sys/net/ipv4/tcp_mem";
+constexpr std::string_view kTcpMemFile = "/etc/sysctl.d/60-netdiag-tcp-mem.conf";
+constexpr std::string_view kNeigh4Thresh[] = {"/proc/sys/net/ipv4/neigh/default/gc_thresh1",
+                                              "/proc/sys/net/ipv4/neigh/default/gc_thresh2",
+                                              "/proc/sys/net/ipv4/neigh/default/gc_thresh3"};
+constexpr std::string_view kNeigh6Thresh[] = {"/proc/sys/net/ipv6/neigh/default/gc_thresh1",
+                                              "/proc/sys/net/ipv6/neigh/default/gc_thresh2",
+                                              "/proc/sys/net/ipv6/neigh/default/gc_thresh3"};
+constexpr std::string_view kNeighFile = "/etc/sysctl.d/60-netdiag-neigh-table.conf";
 
 // Every fixed path a fixer may change: what planning reads first and what a plan file may name.
-constexpr std::string_view kFixedPaths[] = {kConntrackMax, kConntrackBuckets, kConntrackSysctlFile,
-                                            kConntrackModuleFile, kBacklog, kBacklogFile, kBudget, kBudgetUsecs,
-                                            kBudgetFile, kPortRange, kPortRangeFile, kIrqScript};
+constexpr std::string_view kFixedPaths[] = {
+    kConntrackMax,     kConntrackBuckets, kConntrackSysctlFile, kConntrackModuleFile, kBacklog,
+    kBacklogFile,      kBudget,           kBudgetUsecs,         kBudgetFile,          kPortRange,
+    kPortRangeFile,    kIrqScript,        kSomaxconn,           kSynBacklog,          kSyncookies,
+    kListenBacklogFile, kTcpMem,          kTcpMemFile,          kNeigh4Thresh[0],     kNeigh4Thresh[1],
+    kNeigh4Thresh[2],  kNeigh6Thresh[0],  kNeigh6Thresh[1],     kNeigh6Thresh[2],     kNeighFile};
 
 // The most CPUs a Linux kernel supports (NR_CPUS at most 8192): larger ids are not believed.
 constexpr int kMaxCpus = 8192;
@@ -42,6 +61,21 @@ constexpr std::int64_t kConntrackCeiling = std::int64_t{1} << 30;
 // The widest ephemeral range netdiag plans: below 10240 sit many services' well-known ports.
 constexpr int kWidestPortLow = 10240;
 constexpr int kWidestPortHigh = 65535;
+
+// The kernel keeps these sysctls in an int (proc_dointvec_minmax, 0..INT_MAX).
+constexpr std::int64_t kIntMax = 2147483647;
+// Listen queues: somaxconn at least this after a fix (the kernel's own SOMAXCONN default since 5.4,
+// and tcp_max_syn_backlog's default on hosts with a large established hash).
+constexpr std::int64_t kListenQueueFloor = 4096;
+// Before Linux 5.4 a listener's accept-queue limit (sk_max_ack_backlog) was 16 bits: a larger
+// somaxconn wrapped round to a tiny queue. netdiag never plans past it, whatever the kernel.
+constexpr std::int64_t kSomaxconnCeiling = 65535;
+// tcp_mem counts pages (unsigned long): more than 2^52 of 4 KiB is more than 64 bits address.
+constexpr std::int64_t kTcpMemCeiling = std::int64_t{1} << 52;
+// Neighbour thresholds: the kernel's default gc_thresh3 is the least netdiag plans; the most, the
+// largest power of two in the kernel's int.
+constexpr std::int64_t kNeighFloor = 1024;
+constexpr std::int64_t kNeighCeiling = std::int64_t{1} << 30;
 
 class PlanBuilder {
 public:
@@ -73,11 +107,44 @@ private:
     HostPlan& plan_;
 };
 
-std::string sysctl_file(std::string_view fix, std::string_view why,
-                        const std::vector<std::pair<std::string, std::int64_t>>& settings) {
+std::string sysctl_file_text(std::string_view fix, std::string_view why,
+                             const std::vector<std::pair<std::string, std::string>>& settings) {
     std::string text = fmt::format("# Written by `netdiag fix` ({}): {}\n# `netdiag undo` removes it.\n", fix, why);
     for (const auto& [name, value] : settings) text += fmt::format("{} = {}\n", name, value);
     return text;
+}
+
+std::string sysctl_file(std::string_view fix, std::string_view why,
+                        const std::vector<std::pair<std::string, std::int64_t>>& settings) {
+    std::vector<std::pair<std::string, std::string>> texts;
+    for (const auto& [name, value] : settings) texts.emplace_back(name, std::to_string(value));
+    return sysctl_file_text(fix, why, texts);
+}
+
+// A sysctl.d file that keeps what netdiag's earlier file there set for keys this plan leaves alone
+// (tcp_syncookies set by an earlier run, the other family's neighbour thresholds): rewriting it with
+// only this run's keys would quietly drop them at the next boot. Keys come in `order`; a file not
+// in netdiag's form is not read from (applying refuses to replace it anyway).
+std::string merged_sysctl_file(const PlanBuilder& plan, std::string_view path, std::string_view fix,
+                               std::string_view why, const std::vector<std::string_view>& order,
+                               const std::map<std::string, std::string>& settings) {
+    std::map<std::string, std::string> values;
+    if (const auto previous = plan.current(path); previous && !content_problem(std::string(path), *previous)) {
+        for (const auto line : lines_of(*previous)) {
+            const auto text = trim(line);
+            const auto equals = text.find('=');
+            if (text.empty() || text.front() == '#' || equals == std::string_view::npos) continue;
+            // "net.ipv4.tcp_mem = 1 2 3": one space between numbers, as netdiag writes them.
+            const auto words = split_ws(text.substr(equals + 1));
+            values[std::string(trim(text.substr(0, equals)))] = fmt::format("{}", fmt::join(words, " "));
+        }
+    }
+    for (const auto& [name, value] : settings) values[name] = value;
+    std::vector<std::pair<std::string, std::string>> ordered;
+    for (const auto name : order) {
+        if (const auto found = values.find(std::string(name)); found != values.end()) ordered.emplace_back(*found);
+    }
+    return sysctl_file_text(fix, why, ordered);
 }
 
 std::uint64_t next_power_of_two(std::uint64_t value) { return std::bit_ceil(std::max<std::uint64_t>(value, 1)); }
@@ -187,6 +254,203 @@ void plan_port_range(const Finding* finding, PlanBuilder& plan) {
                               "net.ipv4.ip_local_reserved_ports",
                               low, range->low - 1));
     }
+}
+
+// listen-backlog: the accept-queue cap (somaxconn) and the SYN queue (tcp_max_syn_backlog) each
+// become max(2 x current, 4096), never lower. At least double, since the queue overflowed at its
+// current size; at least 4096, the kernel's own SOMAXCONN since 5.4, so a host still on the old
+// default of 128 gets a useful size in one step. somaxconn stays within 16 bits (see
+// kSomaxconnCeiling). tcp_syncookies=0 becomes 1 (cookies only when the SYN queue overflows): a
+// full SYN queue then costs the connection its TCP options rather than the connection; 1 and 2 stay.
+void plan_listen_backlog(const Finding* finding, PlanBuilder& plan) {
+    constexpr std::string_view fix = "listen-backlog";
+    const std::string reason = reason_of(finding, "listen-backlog was asked for with --only");
+    std::map<std::string, std::string> settings;
+    const std::tuple<std::string_view, std::string_view, std::int64_t> queues[] = {
+        {kSomaxconn, "net.core.somaxconn", kSomaxconnCeiling},
+        {kSynBacklog, "net.ipv4.tcp_max_syn_backlog", kIntMax},
+    };
+    for (const auto& [path, name, ceiling] : queues) {
+        const auto value = plan.current_int(path);
+        if (!value || *value < 0) {
+            plan.note(fmt::format("listen-backlog: {} is not available on this kernel; skipped", name));
+            continue;
+        }
+        if (*value >= ceiling) {
+            plan.note(fmt::format("listen-backlog: {} is {} already; netdiag plans at most {}", name, *value, ceiling));
+            continue;
+        }
+        const auto target = std::min(std::max(2 * *value, kListenQueueFloor), ceiling);
+        plan.change(path, fmt::format("{}\n", target), reason, fix);
+        settings[std::string(name)] = std::to_string(target);
+    }
+    if (const auto cookies = plan.current_int(kSyncookies); !cookies) {
+        plan.note("listen-backlog: net.ipv4.tcp_syncookies is not available on this kernel; skipped");
+    } else if (*cookies == 0) {
+        plan.change(kSyncookies, "1\n", reason, fix);
+        settings["net.ipv4.tcp_syncookies"] = "1";
+    }
+    if (settings.empty()) return;
+    plan.change(kListenBacklogFile,
+                merged_sysctl_file(plan, kListenBacklogFile, fix,
+                                   "larger listen and SYN queues, SYN cookies on overflow",
+                                   {"net.core.somaxconn", "net.ipv4.tcp_max_syn_backlog", "net.ipv4.tcp_syncookies"},
+                                   settings),
+                "keep listen-backlog across reboots", fix);
+    if (settings.count("net.core.somaxconn")) {
+        plan.note("listen-backlog: somaxconn only caps the backlog a listener asks for in listen(): services take a "
+                  "larger queue when they listen again (a restart) and ask for one (nginx `listen ... backlog=N`, "
+                  "haproxy `backlog`, ...)");
+    }
+}
+
+// tcp-mem: the kernel sizes tcp_mem once, at boot, in tcp_init_mem() (net/ipv4/tcp.c):
+//     limit = max(nr_free_buffer_pages() / 16, 128);
+//     tcp_mem = { limit / 4 * 3, limit, limit / 4 * 3 * 2 }   (4.7 %, 6.25 %, 9.4 % of memory)
+// and never again (not after memory is added to a VM, nor when a sysctl.d file from a smaller host
+// set it lower). netdiag targets twice that rule for the RAM seen, with MemTotal standing in for
+// nr_free_buffer_pages (a little less: free pages above the zones' high watermarks): 9.4 %, 12.5 %
+// and 18.75 % of RAM. TCP under pressure at the kernel's share needs more than it, and twice keeps
+// the hard limit under a fifth of RAM for everything else. A fixed target, not a doubling of the
+// current value: a second run plans nothing. No number is lowered.
+std::optional<std::array<std::int64_t, 3>> tcp_mem_target(std::uint64_t mem_total_bytes, std::int64_t page_size) {
+    if (page_size <= 0 || mem_total_bytes == 0) return std::nullopt;
+    const auto pages = std::min<std::uint64_t>(mem_total_bytes / static_cast<std::uint64_t>(page_size),
+                                               static_cast<std::uint64_t>(kTcpMemCeiling));
+    const auto limit = std::max<std::int64_t>(static_cast<std::int64_t>(pages / 16), 128);
+    const std::array<std::int64_t, 3> kernel{limit / 4 * 3, limit, limit / 4 * 3 * 2};
+    return std::array<std::int64_t, 3>{std::min(2 * kernel[0], kTcpMemCeiling), std::min(2 * kernel[1], kTcpMemCeiling),
+                                       std::min(2 * kernel[2], kTcpMemCeiling)};
+}
+
+std::optional<std::array<std::int64_t, 3>> parse_triple(std::string_view text) {
+    const auto words = split_ws(trim(text));
+    if (words.size() != 3) return std::nullopt;
+    std::array<std::int64_t, 3> values{};
+    for (std::size_t i = 0; i < 3; ++i) {
+        const auto value = parse_i64(words[i]);
+        if (!value || *value < 0) return std::nullopt;
+        values[i] = *value;
+    }
+    return values;
+}
+
+void plan_tcp_mem(const Snapshot& snapshot, const Finding* finding, PlanBuilder& plan) {
+    constexpr std::string_view fix = "tcp-mem";
+    if (!snapshot.mem_total_bytes || *snapshot.mem_total_bytes == 0) {
+        plan.note("tcp-mem: the RAM size (MemTotal in /proc/meminfo) is not known; tcp_mem is sized from it, so "
+                  "nothing planned");
+        return;
+    }
+    if (!snapshot.page_size || *snapshot.page_size <= 0) {
+        plan.note("tcp-mem: the page size is not known (tcp_mem counts pages); nothing planned");
+        return;
+    }
+    const auto text = plan.current(kTcpMem);
+    const auto current = text ? parse_triple(*text) : std::nullopt;
+    if (!current) {
+        plan.note(text ? "tcp-mem: net.ipv4.tcp_mem does not hold three numbers; nothing planned"
+                       : "tcp-mem: net.ipv4.tcp_mem is not available here (it exists only in the host's first network "
+                         "namespace); nothing planned");
+        return;
+    }
+    const auto target = *tcp_mem_target(*snapshot.mem_total_bytes, *snapshot.page_size);
+    std::array<std::int64_t, 3> next{};
+    for (std::size_t i = 0; i < 3; ++i) {
+        next[i] = std::max((*current)[i], target[i]);
+        if (i > 0) next[i] = std::max(next[i], next[i - 1]);  // low <= pressure <= high, whatever the host held
+    }
+    const auto mib = [&](std::int64_t pages) { return pages * *snapshot.page_size / (1024 * 1024); };
+    if (next == *current) {
+        plan.note(fmt::format("tcp-mem: net.ipv4.tcp_mem ({} {} {} pages, high mark {} MiB) is at or above twice the "
+                              "kernel's default for {} MiB of RAM; netdiag plans no more. Find the sockets holding "
+                              "buffers (`ss -tm`)",
+                              (*current)[0], (*current)[1], (*current)[2], mib((*current)[2]),
+                              *snapshot.mem_total_bytes / (1024 * 1024)));
+        return;
+    }
+    const std::string reason = reason_of(finding, "tcp-mem was asked for with --only");
+    const auto value = fmt::format("{} {} {}", next[0], next[1], next[2]);
+    plan.change(kTcpMem, value + "\n", reason, fix);
+    plan.change(kTcpMemFile,
+                sysctl_file_text(fix,
+                                 fmt::format("twice the kernel's tcp_init_mem() rule for {} MiB of RAM (pages of {} "
+                                             "bytes; high mark {} MiB)",
+                                             *snapshot.mem_total_bytes / (1024 * 1024), *snapshot.page_size,
+                                             mib(next[2])),
+                                 {{"net.ipv4.tcp_mem", value}}),
+                "keep tcp-mem across reboots", fix);
+}
+
+// neigh-table: per family, gc_thresh3 (the hard limit: past it "neighbour table overflow" and lost
+// packets) becomes max(2 x current, the power of two at or above 4 x the entries seen, 1024): at
+// least double, since the table filled at its current size; the table a quarter full at the load
+// seen; never below the kernel's default. gc_thresh2 (the soft limit, kept for 5 s) and gc_thresh1
+// (below it nothing is collected) follow at 1/2 and 1/8 of it, the kernel's own 128/512/1024
+// ratios. None is lowered and 1 <= 2 <= 3 holds even where the host held them out of order. Only the
+// families whose finding fired, or both when --only names the fix.
+void plan_neigh_table(const Snapshot& snapshot, const std::vector<Finding>& findings, bool asked, PlanBuilder& plan) {
+    constexpr std::string_view fix = "neigh-table";
+    std::vector<std::pair<std::string, std::string>> families;  // "ipv4" -> reason
+    for (const auto& finding : findings) {
+        if (finding.fix != fix || (finding.subject != "ipv4" && finding.subject != "ipv6")) continue;
+        if (std::none_of(families.begin(), families.end(), [&](const auto& f) { return f.first == finding.subject; })) {
+            families.emplace_back(finding.subject, reason_of(&finding, ""));
+        }
+    }
+    // Asked for by name: both families, whichever fired.
+    for (const char* family : {"ipv4", "ipv6"}) {
+        if (asked && std::none_of(families.begin(), families.end(), [&](const auto& f) { return f.first == family; })) {
+            families.emplace_back(family, "neigh-table was asked for with --only");
+        }
+    }
+    std::map<std::string, std::string> settings;
+    for (const auto& [family, reason] : families) {
+        const bool v4 = family == "ipv4";
+        const auto& paths = v4 ? kNeigh4Thresh : kNeigh6Thresh;
+        const auto& table = v4 ? snapshot.arp_cache : snapshot.ndisc_cache;
+        std::array<std::int64_t, 3> current{};
+        bool readable = true;
+        for (std::size_t i = 0; i < 3; ++i) {
+            const auto value = plan.current_int(paths[i]);
+            readable = readable && value && *value >= 0;
+            if (readable) current[i] = *value;
+        }
+        if (!readable) {
+            plan.note(fmt::format("neigh-table: {}: the gc_thresh sysctls are not available here; skipped", family));
+            continue;
+        }
+        if (*std::max_element(current.begin(), current.end()) >= kNeighCeiling) {
+            plan.note(fmt::format("neigh-table: {}: gc_thresh3 is {} already; netdiag plans at most {}", family,
+                                  current[2], kNeighCeiling));
+            continue;
+        }
+        const auto entries = table ? std::min<std::uint64_t>(table->entries, kNeighCeiling) : 0;
+        const auto sized = static_cast<std::int64_t>(next_power_of_two(4 * entries));
+        const auto third = std::min(std::max({2 * current[2], table ? sized : 0, kNeighFloor}), kNeighCeiling);
+        std::array<std::int64_t, 3> next{std::max(current[0], third / 8), std::max(current[1], third / 2),
+                                         std::max(current[2], third)};
+        next[1] = std::max(next[1], next[0]);
+        next[2] = std::max(next[2], next[1]);
+        for (std::size_t i = 0; i < 3; ++i) {
+            // All three persisted, changed or not: the file then holds the family's thresholds in order.
+            settings[fmt::format("net.{}.neigh.default.gc_thresh{}", family, i + 1)] = std::to_string(next[i]);
+            if (next[i] != current[i]) plan.change(paths[i], fmt::format("{}\n", next[i]), reason, fix);
+        }
+        plan.note(fmt::format("neigh-table: {}: gc_thresh1/2/3 {}/{}/{} -> {}/{}/{} ({}); the thresholds are "
+                              "the host's, shared by every network namespace",
+                              family, current[0], current[1], current[2], next[0], next[1], next[2],
+                              table ? fmt::format("{} entries seen", table->entries)
+                                    : std::string("entry count not known: doubled")));
+    }
+    if (settings.empty()) return;
+    plan.change(kNeighFile,
+                merged_sysctl_file(plan, kNeighFile, fix, "neighbour tables sized for the entries seen",
+                                   {"net.ipv4.neigh.default.gc_thresh1", "net.ipv4.neigh.default.gc_thresh2",
+                                    "net.ipv4.neigh.default.gc_thresh3", "net.ipv6.neigh.default.gc_thresh1",
+                                    "net.ipv6.neigh.default.gc_thresh2", "net.ipv6.neigh.default.gc_thresh3"},
+                                   settings),
+                "keep neigh-table across reboots", fix);
 }
 
 // The width the kernel prints masks in, read off a mask it printed: 4 bits per hex digit.
@@ -332,11 +596,19 @@ void plan_irq_affinity(const Snapshot& snapshot, const std::vector<Finding>& fin
 
 const std::vector<Fixer>& fixer_catalogue() {
     static const std::vector<Fixer> catalogue{
-        {"irq-affinity", "spread a NIC's queue IRQs over its NUMA node's CPUs (RPS for a single-queue NIC)"},
-        {"conntrack-max", "size nf_conntrack_max and its hash for the observed load, persistently"},
-        {"softnet-backlog", "double net.core.netdev_max_backlog, persistently"},
-        {"softnet-budget", "double net.core.netdev_budget and netdev_budget_usecs, persistently"},
-        {"port-range", "widen net.ipv4.ip_local_port_range, persistently"},
+        {"irq-affinity", "spread a NIC's queue IRQs over its NUMA node's CPUs (RPS for a single-queue NIC)",
+         {"rx-drops"}},
+        {"conntrack-max", "size nf_conntrack_max and its hash for the observed load, persistently",
+         {"conntrack-fill", "conntrack-drops"}},
+        {"softnet-backlog", "double net.core.netdev_max_backlog, persistently", {"rx-drops", "softnet-backlog"}},
+        {"softnet-budget", "double net.core.netdev_budget and netdev_budget_usecs, persistently", {"rx-drops"}},
+        {"port-range", "widen net.ipv4.ip_local_port_range, persistently", {"time-wait"}},
+        {"listen-backlog",
+         "raise net.core.somaxconn and tcp_max_syn_backlog (x2, at least 4096), turn SYN cookies on, persistently",
+         {"listen-overflows", "syn-queue"}},
+        {"tcp-mem", "raise net.ipv4.tcp_mem to twice the kernel's default for the RAM, persistently", {"tcp-memory"}},
+        {"neigh-table", "size the IPv4/IPv6 neighbour tables (gc_thresh1-3) for the entries seen, persistently",
+         {"neigh-table"}},
     };
     return catalogue;
 }
@@ -371,6 +643,9 @@ HostPlan plan_fixes(const Snapshot& snapshot, const std::vector<Finding>& findin
                       kBudgetFile, finding_for(findings, "softnet-budget"), plan);
     }
     if (wanted("port-range")) plan_port_range(finding_for(findings, "port-range"), plan);
+    if (wanted("listen-backlog")) plan_listen_backlog(finding_for(findings, "listen-backlog"), plan);
+    if (wanted("tcp-mem")) plan_tcp_mem(snapshot, finding_for(findings, "tcp-mem"), plan);
+    if (wanted("neigh-table")) plan_neigh_table(snapshot, findings, !only.empty(), plan);
     if (!script.empty()) {
         // IRQ affinity has no sysctl.d: offer a script to review and wire into boot, not a hidden unit.
         std::string text =
@@ -402,19 +677,73 @@ bool plannable_path(const std::string& path) {
 
 namespace {
 
-// What each persistent file may set: its fixer's keys, and whether a key takes a pair.
+// How a sysctl's value is written: one integer, a port pair ("10240 65535"), three integers (tcp_mem).
+enum class ValueKind { integer, port_pair, triple };
+
+constexpr std::int64_t kNoBound = std::numeric_limits<std::int64_t>::max();
+
+// One sysctl netdiag writes, with the values it writes (min..max) and those the kernel holds
+// (0..kernel_max): a runtime file's `before` may hold anything the kernel does (tcp_syncookies=0 is
+// what listen-backlog fixes), what netdiag writes is held to its own bounds (no zero, nothing
+// past the kernel's int or what the fixer plans). Unbounded for the older fixers' keys.
+struct SysctlKey {
+    std::string_view name;
+    ValueKind kind = ValueKind::integer;
+    std::int64_t min = 0, max = kNoBound, kernel_max = kNoBound;
+};
+
+const SysctlKey kSomaxconnKey{"net.core.somaxconn", ValueKind::integer, 1, kSomaxconnCeiling, kIntMax};
+const SysctlKey kSynBacklogKey{"net.ipv4.tcp_max_syn_backlog", ValueKind::integer, 1, kIntMax, kIntMax};
+// 1: cookies when the SYN queue overflows; 2: always. netdiag never writes 0 (off).
+const SysctlKey kSyncookiesKey{"net.ipv4.tcp_syncookies", ValueKind::integer, 1, 2, 2};
+const SysctlKey kTcpMemKey{"net.ipv4.tcp_mem", ValueKind::triple, 1, kTcpMemCeiling, kNoBound};
+const SysctlKey kNeighKeys[] = {
+    {"net.ipv4.neigh.default.gc_thresh1", ValueKind::integer, 1, kIntMax, kIntMax},
+    {"net.ipv4.neigh.default.gc_thresh2", ValueKind::integer, 1, kIntMax, kIntMax},
+    {"net.ipv4.neigh.default.gc_thresh3", ValueKind::integer, 1, kIntMax, kIntMax},
+    {"net.ipv6.neigh.default.gc_thresh1", ValueKind::integer, 1, kIntMax, kIntMax},
+    {"net.ipv6.neigh.default.gc_thresh2", ValueKind::integer, 1, kIntMax, kIntMax},
+    {"net.ipv6.neigh.default.gc_thresh3", ValueKind::integer, 1, kIntMax, kIntMax},
+};
+
+// The runtime files of the bounded keys.
+const std::vector<std::pair<std::string_view, const SysctlKey*>>& runtime_keys() {
+    static const std::vector<std::pair<std::string_view, const SysctlKey*>> keys{
+        {kSomaxconn, &kSomaxconnKey},        {kSynBacklog, &kSynBacklogKey},      {kSyncookies, &kSyncookiesKey},
+        {kTcpMem, &kTcpMemKey},              {kNeigh4Thresh[0], &kNeighKeys[0]}, {kNeigh4Thresh[1], &kNeighKeys[1]},
+        {kNeigh4Thresh[2], &kNeighKeys[2]}, {kNeigh6Thresh[0], &kNeighKeys[3]}, {kNeigh6Thresh[1], &kNeighKeys[4]},
+        {kNeigh6Thresh[2], &kNeighKeys[5]},
+    };
+    return keys;
+}
+
+const SysctlKey* runtime_key(std::string_view path) {
+    for (const auto& [runtime, key] : runtime_keys()) {
+        if (runtime == path) return key;
+    }
+    return nullptr;
+}
+
+// What each persistent file may set: its fixer's keys, and keys whose values must not decrease in
+// the order given (gc_thresh1 <= gc_thresh2 <= gc_thresh3).
 struct SysctlFileRule {
     std::string_view path;
-    std::vector<std::string_view> keys;
-    bool pair = false;
+    std::vector<SysctlKey> keys;
+    std::vector<std::vector<std::string_view>> ordered = {};
 };
 
 const std::vector<SysctlFileRule>& sysctl_file_rules() {
     static const std::vector<SysctlFileRule> rules{
-        {kConntrackSysctlFile, {"net.netfilter.nf_conntrack_max", "net.netfilter.nf_conntrack_buckets"}},
-        {kBacklogFile, {"net.core.netdev_max_backlog"}},
-        {kBudgetFile, {"net.core.netdev_budget", "net.core.netdev_budget_usecs"}},
-        {kPortRangeFile, {"net.ipv4.ip_local_port_range"}, true},
+        {kConntrackSysctlFile, {{"net.netfilter.nf_conntrack_max"}, {"net.netfilter.nf_conntrack_buckets"}}},
+        {kBacklogFile, {{"net.core.netdev_max_backlog"}}},
+        {kBudgetFile, {{"net.core.netdev_budget"}, {"net.core.netdev_budget_usecs"}}},
+        {kPortRangeFile, {{"net.ipv4.ip_local_port_range", ValueKind::port_pair}}},
+        {kListenBacklogFile, {kSomaxconnKey, kSynBacklogKey, kSyncookiesKey}},
+        {kTcpMemFile, {kTcpMemKey}},
+        {kNeighFile,
+         {std::begin(kNeighKeys), std::end(kNeighKeys)},
+         {{kNeighKeys[0].name, kNeighKeys[1].name, kNeighKeys[2].name},
+          {kNeighKeys[3].name, kNeighKeys[4].name, kNeighKeys[5].name}}},
     };
     return rules;
 }
@@ -430,6 +759,45 @@ bool is_port_pair(std::string_view text) {
     const auto low = parse_i64(words[0]), high = parse_i64(words[1]);
     return low && high && *low >= 1 && *low <= *high && *high <= 65535;
 }
+
+// Why `value` is not one netdiag writes for `key` (`written`), or not one the kernel holds.
+std::optional<std::string> value_problem(const SysctlKey& key, std::string_view value, bool written) {
+    const std::int64_t low = written ? key.min : 0;
+    const std::int64_t high = written ? key.max : key.kernel_max;
+    const auto in_bounds = [&](std::string_view number) {
+        if (!is_unsigned_integer(number)) return false;
+        if (low == 0 && high == kNoBound) return true;
+        const auto parsed = parse_i64(number);
+        return parsed && *parsed >= low && *parsed <= high;
+    };
+    const auto range = [&] {
+        return high == kNoBound ? fmt::format("at least {}", low) : fmt::format("{}..{}", low, high);
+    };
+    switch (key.kind) {
+        case ValueKind::integer:
+            if (!is_unsigned_integer(value)) return std::string("not a non-negative integer");
+            if (!in_bounds(value)) return fmt::format("{} is outside {} for {}", value, range(), key.name);
+            return std::nullopt;
+        case ValueKind::port_pair:
+            return is_port_pair(value) ? std::nullopt : std::optional<std::string>("not a port range");
+        case ValueKind::triple: {
+            const auto words = split_ws(value);
+            if (words.size() != 3) return std::string("not three non-negative integers");
+            std::int64_t previous = 0;
+            for (const auto word : words) {
+                if (!is_unsigned_integer(word)) return std::string("not three non-negative integers");
+                if (!written) continue;
+                if (!in_bounds(word)) return fmt::format("{} is outside {} for {}", word, range(), key.name);
+                const auto number = *parse_i64(word);
+                if (number < previous) return fmt::format("{} holds a value below the one before it", key.name);
+                previous = number;
+            }
+            return std::nullopt;
+        }
+    }
+    return std::string("not a value netdiag writes");
+}
+
 
 // "00000000,0000000f": comma-separated groups of at most 8 hex digits, as the kernel prints masks.
 bool is_cpu_mask(std::string_view text) {
@@ -447,16 +815,35 @@ bool is_comment_or_blank(std::string_view line) {
 }
 
 std::optional<std::string> sysctl_file_problem(const SysctlFileRule& rule, std::string_view content) {
+    std::map<std::string_view, std::int64_t> numbers;  // integer keys' values, for the order check
+    std::set<std::string_view> seen;
     for (const auto line : lines_of(content)) {
         if (is_comment_or_blank(line)) continue;
         const auto equals = line.find('=');
-        const auto key = trim(line.substr(0, equals));
+        const auto name = trim(line.substr(0, equals));
         const auto value = equals == std::string_view::npos ? std::string_view() : trim(line.substr(equals + 1));
-        if (std::find(rule.keys.begin(), rule.keys.end(), key) == rule.keys.end()) {
-            return fmt::format("sets \"{}\", which is not one of its fix's keys", printable(key));
+        const auto key = std::find_if(rule.keys.begin(), rule.keys.end(), [&](const SysctlKey& k) { return k.name == name; });
+        if (key == rule.keys.end()) {
+            return fmt::format("sets \"{}\", which is not one of its fix's keys", printable(name));
         }
-        if (rule.pair ? !is_port_pair(value) : !is_unsigned_integer(value)) {
-            return fmt::format("gives {} the value \"{}\"", key, printable(value));
+        // netdiag writes each key once; a second line would silently win at boot.
+        if (!seen.insert(key->name).second) return fmt::format("sets {} twice", key->name);
+        if (auto problem = value_problem(*key, value, true)) {
+            return fmt::format("gives {} the value \"{}\" ({})", key->name, printable(value), *problem);
+        }
+        if (key->kind == ValueKind::integer) {
+            if (const auto number = parse_i64(value)) numbers[key->name] = *number;
+        }
+    }
+    for (const auto& group : rule.ordered) {
+        std::optional<std::int64_t> previous;
+        for (const auto name : group) {
+            const auto found = numbers.find(name);
+            if (found == numbers.end()) continue;
+            if (previous && found->second < *previous) {
+                return fmt::format("sets {} to {}, below the threshold before it", name, found->second);
+            }
+            previous = found->second;
         }
     }
     return std::nullopt;
@@ -497,6 +884,10 @@ std::optional<std::string> content_problem(const std::string& path, std::string_
         if (path.ends_with("/smp_affinity") || path.ends_with("/rps_cpus")) {
             return is_cpu_mask(value) ? std::nullopt : fail("not a CPU mask");
         }
+        if (const auto* key = runtime_key(path)) {
+            if (auto problem = value_problem(*key, value, false)) return fail(*problem);
+            return std::nullopt;
+        }
         return is_unsigned_integer(value) ? std::nullopt : fail("not a non-negative integer");
     }
     for (const auto& rule : sysctl_file_rules()) {
@@ -517,6 +908,13 @@ std::optional<std::string> content_problem(const std::string& path, std::string_
         return std::nullopt;
     }
     return fail("not a file netdiag writes");
+}
+
+std::optional<std::string> planned_value_problem(const std::string& path, std::string_view content) {
+    const auto* key = is_kernel_path(path) ? runtime_key(path) : nullptr;
+    if (key == nullptr) return std::nullopt;
+    if (auto problem = value_problem(*key, trim(content), true)) return fmt::format("{}: {}", path, *problem);
+    return std::nullopt;
 }
 
 bool removable_path(const std::string& path) { return plannable_path(path) && !is_kernel_path(path); }

@@ -30,6 +30,7 @@ struct PlanContext {
 struct Fixer {
     std::string id;       // "conntrack-max": what findings name in `fix` and `--only` takes
     std::string summary;  // for --help and `netdiag fix --list`
+    std::vector<std::string> answers;  // the checks whose findings name it (`netdiag checks` shows them)
 };
 
 const std::vector<Fixer>& fixer_catalogue();
@@ -50,11 +51,19 @@ HostPlan plan_fixes(const Snapshot& snapshot, const std::vector<Finding>& findin
 bool plannable_path(const std::string& path);
 
 // Why `content` is not something netdiag itself writes at `path` (nullopt when it is): a runtime
-// file holds an integer, a port pair or a CPU mask; a sysctl.d file only its fixer's own keys; the
+// file holds an integer, a port pair, three integers (tcp_mem) or a CPU mask, within what the kernel
+// holds there; a sysctl.d file only its fixer's own keys, each once, within netdiag's bounds; the
 // modules-load.d file only nf_conntrack; the IRQ script only the lines netdiag generates. Plans
 // and journals read from files are held to this for every value netdiag would write, so a planted
 // file can neither set another sysctl at boot nor ship a script of its own.
 std::optional<std::string> content_problem(const std::string& path, std::string_view content);
+
+// Why netdiag would never write `content` to the runtime file `path` (nullopt when it might): the
+// bounds its planners keep for the sysctls that have them (somaxconn 1..65535, tcp_syncookies 1..2,
+// tcp_mem three ordered page counts, gc_thresh 1..INT_MAX). content_problem accepts whatever the
+// kernel holds there, since a journal's `before` is the host's old value (tcp_syncookies=0); this
+// holds what a plan or journal says netdiag writes (`after`) to netdiag's own bounds.
+std::optional<std::string> planned_value_problem(const std::string& path, std::string_view content);
 
 // The files netdiag may remove (on undo): the persistent files it creates, never a kernel file.
 bool removable_path(const std::string& path);

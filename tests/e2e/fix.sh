@@ -10,7 +10,9 @@ source "$here/assert.sh"
 python=/usr/bin/python3
 tree61=$here/../fixtures/linux-6.1-vmxnet3-virtio-4cpu
 work=$(mktemp -d)
-lab=ndf$$
+# The namespace (and "${lab}r", its veth: at most 15 characters) is named from
+# NETDIAG_E2E_NETNS_PREFIX when set, so that parallel runs can tell theirs apart.
+lab=${NETDIAG_E2E_NETNS_PREFIX:-ndf}$(($$ % 100000))
 cleanup() {
     [ -f "$work/sshd.pid" ] && kill "$(cat "$work/sshd.pid")" 2>/dev/null
     ip netns pids "$lab" 2>/dev/null | xargs -r kill 2>/dev/null
@@ -131,6 +133,98 @@ else
     echo "fix: SKIP the killed run: strace is not installed (scripts/install-deps.sh --test installs it)"
 fi
 
+# --- listen-backlog, tcp-mem and neigh-table on constructed trees ---
+# The 6.1 capture with the old listen defaults and SYN cookies off: dry run, apply, read back, undo.
+listen=$work/listen
+cp -a "$tree61" "$listen"
+mkdir -p "$listen/etc/sysctl.d"
+echo 128 >"$listen/proc/sys/net/core/somaxconn"
+echo 512 >"$listen/proc/sys/net/ipv4/tcp_max_syn_backlog"
+echo 0 >"$listen/proc/sys/net/ipv4/tcp_syncookies"
+cp -a "$listen" "$work/listen-original"
+expect_exit 0 "listen-backlog --dry-run" -- "$netdiag" fix --root "$listen" --interval 0 --only listen-backlog --dry-run
+expect_contains "$out" $'--- a/proc/sys/net/core/somaxconn\n+++ b/proc/sys/net/core/somaxconn\n@@ -1 +1 @@\n-128\n+4096' \
+    "the diff raises somaxconn to 4096"
+expect_contains "$out" $'-512\n+4096' "and tcp_max_syn_backlog"
+expect_contains "$out" $'--- a/proc/sys/net/ipv4/tcp_syncookies\n+++ b/proc/sys/net/ipv4/tcp_syncookies\n@@ -1 +1 @@\n-0\n+1' \
+    "and turns SYN cookies on"
+expect_contains "$out" "+++ b/etc/sysctl.d/60-netdiag-listen-backlog.conf" "with the file that survives a reboot"
+expect_contains "$out" "+net.ipv4.tcp_syncookies = 1" "which sets all three"
+expect_not_contains "$out" "nf_conntrack" "--only leaves the other fixes out"
+same_tree "$work/listen-original" "$listen" "a listen-backlog dry run changes nothing"
+"$netdiag" fix --root "$listen" --interval 0 --only listen-backlog --json >"$work/listen-plan.json"
+validate netdiag.plan.v1 "$work/listen-plan.json" "the listen-backlog plan matches netdiag.plan/v1"
+expect_exit 0 "listen-backlog --apply" -- "$netdiag" fix --root "$listen" --interval 0 --only listen-backlog --apply --yes
+expect_equal "$(cat "$listen/proc/sys/net/core/somaxconn" "$listen/proc/sys/net/ipv4/tcp_max_syn_backlog" \
+    "$listen/proc/sys/net/ipv4/tcp_syncookies" | tr '\n' ' ')" "4096 4096 1 " "the values read back as planned"
+expect_equal "$(grep -v '^#' "$listen/etc/sysctl.d/60-netdiag-listen-backlog.conf")" \
+    "$(printf 'net.core.somaxconn = 4096\nnet.ipv4.tcp_max_syn_backlog = 4096\nnet.ipv4.tcp_syncookies = 1')" \
+    "the sysctl.d file holds the three settings"
+expect_exit 0 "a second listen-backlog run doubles again" -- \
+    "$netdiag" fix --root "$listen" --interval 0 --only listen-backlog --dry-run
+expect_contains "$out" $'-4096\n+8192' "from the applied values"
+expect_exit 0 "undo listen-backlog" -- "$netdiag" undo --root "$listen"
+rm -rf "$listen/var"
+same_tree "$work/listen-original" "$listen" "undo restores SYN cookies off and the old queues, byte for byte"
+
+# A planted plan may not set another sysctl, nor a value that is not a number, through the new files.
+planted_listen() {  # planted_listen FILE AFTER
+    "$python" - "$@" <<'EOF'
+import json, sys
+json.dump({"schema": "netdiag.plan/v1", "generated_at_unix_ms": 0, "hosts": [
+    {"host": "localhost", "status": "ok", "error": None, "notes": [], "changes": [
+        {"path": "/etc/sysctl.d/60-netdiag-listen-backlog.conf", "before": None, "after": sys.argv[2],
+         "reason": "", "fix": "listen-backlog"}]}]}, open(sys.argv[1], "w"))
+EOF
+}
+planted_listen "$work/planted-key.json" $'net.core.somaxconn = 4096\nkernel.core_pattern = |/tmp/x %p\n'
+expect_exit 65 "a plan setting another sysctl in the listen-backlog file is refused" -- \
+    "$netdiag" fix --root "$listen" --plan "$work/planted-key.json" --apply --yes
+expect_contains "$err" "kernel.core_pattern" "the refusal names the key"
+planted_listen "$work/planted-value.json" $'net.core.somaxconn = 4096; reboot\n'
+expect_exit 65 "and one giving it a value that is not a number" -- \
+    "$netdiag" fix --root "$listen" --plan "$work/planted-value.json" --apply --yes
+same_tree "$work/listen-original" "$listen" "refused plans change nothing"
+
+# tcp-mem and neigh-table: a 16 GiB host (4 KiB pages) with the kernel's boot tcp_mem, the default
+# neighbour thresholds and 3000 ARP entries.
+sized=$work/sized
+cp -a "$tree61" "$sized"
+mkdir -p "$sized/etc/sysctl.d" "$sized/proc/self" "$sized/proc/sys/net/ipv4/neigh/default" \
+    "$sized/proc/sys/net/ipv6/neigh/default" "$sized/proc/net/stat"
+printf 'MemTotal:       16777216 kB\nMemFree:         8388608 kB\n' >"$sized/proc/meminfo"
+"$python" -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<6Q", 6, 4096, 17, 100, 0, 0))' \
+    >"$sized/proc/self/auxv"
+printf '196608\t262144\t393216\n' >"$sized/proc/sys/net/ipv4/tcp_mem"
+for family in ipv4 ipv6; do
+    printf '128\n' >"$sized/proc/sys/net/$family/neigh/default/gc_thresh1"
+    printf '512\n' >"$sized/proc/sys/net/$family/neigh/default/gc_thresh2"
+    printf '1024\n' >"$sized/proc/sys/net/$family/neigh/default/gc_thresh3"
+done
+printf '%s\n' 'entries  allocs  destroys  hash_grows  lookups  hits  res_failed  rcv_probes_mcast  rcv_probes_ucast  periodic_gc_runs  forced_gc_runs  unresolved_discards  table_fulls' \
+    '00000bb8  00000010 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000005 00000000 00000002' \
+    >"$sized/proc/net/stat/arp_cache"
+cp -a "$sized" "$work/sized-original"
+expect_exit 0 "tcp-mem --dry-run" -- "$netdiag" fix --root "$sized" --interval 0 --only tcp-mem
+expect_contains "$out" $'--- a/proc/sys/net/ipv4/tcp_mem\n+++ b/proc/sys/net/ipv4/tcp_mem\n@@ -1 +1 @@\n-196608\t262144\t393216\n+393216 524288 786432' \
+    "twice the kernel's tcp_init_mem rule for 16 GiB"
+expect_contains "$out" "+net.ipv4.tcp_mem = 393216 524288 786432" "persisted in 60-netdiag-tcp-mem.conf"
+expect_exit 0 "neigh-table --dry-run" -- "$netdiag" fix --root "$sized" --interval 0 --only neigh-table
+expect_contains "$out" $'--- a/proc/sys/net/ipv4/neigh/default/gc_thresh3\n+++ b/proc/sys/net/ipv4/neigh/default/gc_thresh3\n@@ -1 +1 @@\n-1024\n+16384' \
+    "IPv4 sized for 3000 entries (4x, a power of two)"
+expect_contains "$out" $'-1024\n+2048' "IPv6, its entries not known, doubled"
+expect_contains "$out" "+net.ipv6.neigh.default.gc_thresh1 = 256" "both families persisted"
+same_tree "$work/sized-original" "$sized" "tcp-mem and neigh-table dry runs change nothing"
+"$netdiag" fix --root "$sized" --interval 0 --only tcp-mem,neigh-table --json >"$work/sized-plan.json"
+validate netdiag.plan.v1 "$work/sized-plan.json" "their plan matches netdiag.plan/v1"
+expect_exit 0 "tcp-mem and neigh-table --apply on the tree" -- \
+    "$netdiag" fix --root "$sized" --interval 0 --only tcp-mem,neigh-table --apply --yes
+expect_equal "$(cat "$sized/proc/sys/net/ipv4/tcp_mem")" "393216 524288 786432" "tcp_mem reads back"
+expect_equal "$(cat "$sized/proc/sys/net/ipv4/neigh/default/gc_thresh1")" "2048" "gc_thresh1 reads back"
+expect_exit 0 "and undone" -- "$netdiag" undo --root "$sized"
+rm -rf "$sized/var"
+same_tree "$work/sized-original" "$sized" "undo restores tcp_mem and the thresholds byte for byte"
+
 # --- a real network namespace over SSH (root) ---
 if [ "$(id -u)" != 0 ] || [ ! -x /usr/sbin/sshd ]; then
     echo "fix: SKIP the SSH part needs root and openssh-server"
@@ -243,6 +337,26 @@ fi
 # A file larger than one command-line argument may be (128 KiB) goes over SSH whole, and its
 # journal too: content travels on stdin.
 in_sshd() { nsenter -t "$(cat "$work/sshd.pid")" -m "$@"; }
+# listen-backlog in the namespace: somaxconn, tcp_max_syn_backlog and tcp_syncookies are its own.
+queues() {
+    ip netns exec "$lab" cat /proc/sys/net/core/somaxconn /proc/sys/net/ipv4/tcp_max_syn_backlog \
+        /proc/sys/net/ipv4/tcp_syncookies | tr '\n' ' '
+}
+ip netns exec "$lab" sysctl -qw net.core.somaxconn=1000 net.ipv4.tcp_max_syn_backlog=256 net.ipv4.tcp_syncookies=0
+original_queues=$(queues)
+expect_equal "$original_queues" "1000 256 0 " "the namespace starts with small queues and SYN cookies off"
+expect_exit 0 "listen-backlog --dry-run over SSH" -- "$netdiag" fix "${ssh_flags[@]}" --interval 0 --only listen-backlog
+expect_contains "$out" $'-1000\n+4096' "the remote plan raises somaxconn"
+expect_equal "$(queues)" "$original_queues" "a remote dry run changes nothing"
+expect_exit 0 "listen-backlog --apply over SSH" -- \
+    "$netdiag" fix "${ssh_flags[@]}" --interval 0 --only listen-backlog --apply --yes
+expect_equal "$(queues)" "4096 4096 1 " "the namespace's queues and SYN cookies read back as planned"
+expect_contains "$(in_sshd cat /etc/sysctl.d/60-netdiag-listen-backlog.conf)" "net.ipv4.tcp_syncookies = 1" \
+    "the sysctl.d file was written (on sshd's tmpfs /etc/sysctl.d)"
+expect_exit 0 "undo listen-backlog over SSH" -- "$netdiag" undo "${ssh_flags[@]}"
+expect_equal "$(queues)" "$original_queues" "undo over SSH restores them"
+expect_equal "$(in_sshd ls /etc/sysctl.d)" "" "and removes the file"
+
 "$python" - "$work/big-plan.json" <<'PY'
 import json, sys
 after = "".join(f"# line {i} of a large reviewed file\n" for i in range(6000)) + "net.ipv4.ip_local_port_range = 40000 40999\n"

@@ -279,6 +279,11 @@ TEST_CASE("journals and plans may hold only content netdiag writes") {
         {"/proc/sys/net/ipv4/ip_local_port_range", "60000 1000\n"},
         {"/proc/irq/5/smp_affinity", "f; reboot\n"},
         {"/proc/sys/net/core/netdev_max_backlog", "2000\n\x1b[8m"},
+        {"/etc/sysctl.d/60-netdiag-listen-backlog.conf", "net.core.somaxconn = 4096\nkernel.core_pattern = |/tmp/evil %p\n"},
+        {"/etc/sysctl.d/60-netdiag-tcp-mem.conf", "net.ipv4.tcp_mem = 1 2 x\n"},
+        {"/etc/sysctl.d/60-netdiag-neigh-table.conf", "net.ipv4.neigh.default.gc_thresh3 = 1e9\n"},
+        {"/proc/sys/net/ipv4/tcp_mem", "1 2 3 4\n"},
+        {"/proc/sys/net/ipv4/tcp_syncookies", "0\n"},  // a plan may not turn SYN cookies off
     };
     for (const auto& [path, content] : planted) {
         INFO(path << ": " << content);
@@ -306,6 +311,14 @@ TEST_CASE("journals and plans may hold only content netdiag writes") {
         {"/etc/netdiag/irq-affinity.sh", "#!/bin/sh\n# note\necho 00000002 > /proc/irq/41/smp_affinity  # eth0 to CPU1\n"},
         {"/proc/sys/net/ipv4/ip_local_port_range", "10240\t65535\n"},
         {"/proc/irq/41/smp_affinity", "00000000,00000002\n"},
+        {"/etc/sysctl.d/60-netdiag-listen-backlog.conf",
+         "# Written by `netdiag fix` (listen-backlog): x\nnet.core.somaxconn = 4096\nnet.ipv4.tcp_syncookies = 1\n"},
+        {"/etc/sysctl.d/60-netdiag-tcp-mem.conf", "net.ipv4.tcp_mem = 393216 524288 786432\n"},
+        {"/etc/sysctl.d/60-netdiag-neigh-table.conf",
+         "net.ipv6.neigh.default.gc_thresh1 = 256\nnet.ipv6.neigh.default.gc_thresh2 = 1024\n"
+         "net.ipv6.neigh.default.gc_thresh3 = 2048\n"},
+        {"/proc/sys/net/ipv4/tcp_mem", "393216 524288 786432\n"},
+        {"/proc/sys/net/ipv4/tcp_syncookies", "1\n"},
     };
     for (const auto& [path, content] : own) {
         INFO(path);
@@ -429,4 +442,48 @@ TEST_CASE("very long paths and script lines are refused without a crash") {
     CHECK_FALSE(parse_plan_document(plan_text(one_change(long_path, "f\n")), "plan.json"));
     const std::string script = "#!/bin/sh\necho 1 > /proc/irq/5/smp_affinity  # " + std::string(100000, 'x') + "\n";
     CHECK(content_problem("/etc/netdiag/irq-affinity.sh", script));
+}
+
+TEST_CASE("listen-backlog applies, reads back and undoes to SYN cookies off; tcp_mem reads back with tabs") {
+    MemoryTransport host;
+    host.files["/proc/sys/net/core/somaxconn"] = "128\n";
+    host.files["/proc/sys/net/ipv4/tcp_syncookies"] = "0\n";
+    host.files["/proc/sys/net/ipv4/tcp_mem"] = "1000\t2000\t3000\n";
+    const std::string file = "/etc/sysctl.d/60-netdiag-listen-backlog.conf";
+    HostPlan plan{"web1",
+                  {{"/proc/sys/net/core/somaxconn", "128\n", "4096\n", "", "listen-backlog"},
+                   {"/proc/sys/net/ipv4/tcp_syncookies", "0\n", "1\n", "", "listen-backlog"},
+                   {"/proc/sys/net/ipv4/tcp_mem", "1000\t2000\t3000\n", "24576 32768 49152\n", "", "tcp-mem"},
+                   {file, std::nullopt, "net.core.somaxconn = 4096\nnet.ipv4.tcp_syncookies = 1\n", "", "listen-backlog"}},
+                  {}};
+    REQUIRE(apply_plan(host, plan, kId, 0).status == "applied");
+    CHECK(host.files.at("/proc/sys/net/ipv4/tcp_syncookies") == "1\n");
+    // The kernel prints tcp_mem with tabs: the same numbers read back as the same value.
+    host.files["/proc/sys/net/ipv4/tcp_mem"] = "24576\t32768\t49152\n";
+    auto listing = read_journals(host);
+    REQUIRE(listing);
+    REQUIRE(listing->journals.size() == 1);  // its `before` (cookies off) is what the host held: accepted
+    CHECK(undo_journal(host, listing->journals[0]).status == "undone");
+    CHECK(host.files.at("/proc/sys/net/ipv4/tcp_syncookies") == "0\n");
+    CHECK(host.files.at("/proc/sys/net/core/somaxconn") == "128\n");
+    CHECK(host.files.at("/proc/sys/net/ipv4/tcp_mem") == "1000\t2000\t3000\n");
+    CHECK_FALSE(host.files.count(file));
+
+    // A plan may not empty a listen queue, though a host may hold 0 before (undo writes it back).
+    CHECK_FALSE(parse_plan_document(plan_text(one_change("/proc/sys/net/core/somaxconn", "0\n", "128\n")), "plan.json"));
+    CHECK(parse_plan_document(plan_text(one_change("/proc/sys/net/core/somaxconn", "4096\n", "0\n")), "plan.json"));
+    // A journal whose `after` turned cookies off, or whose file set another key, is not netdiag's.
+    for (const auto& [path, after] : std::vector<std::pair<std::string, std::string>>{
+             {"/proc/sys/net/ipv4/tcp_syncookies", "0\n"},
+             {file, "net.core.somaxconn = 4096\nnet.ipv4.ip_forward = 1\n"},
+             {"/etc/sysctl.d/60-netdiag-tcp-mem.conf", "net.ipv4.tcp_mem = 3 2 1\n"}}) {
+        INFO(path);
+        MemoryTransport planted;
+        const bool runtime = path.rfind("/proc/", 0) == 0;
+        planted.files[journal_path(kId)] = journal_text(kId, "web1", one_change(path, after, runtime ? "1\n" : "null"));
+        auto read = read_journals(planted);
+        REQUIRE(read);
+        CHECK(read->journals.empty());
+        CHECK(read->skipped.size() == 1);
+    }
 }

@@ -1,6 +1,8 @@
 // Fixers are pure functions of findings, a snapshot and a context: tested on hand-built ones.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 #include "collect/plan_context.hpp"
 #include "remediation/diff.hpp"
 #include "remediation/planners.hpp"
@@ -272,7 +274,16 @@ TEST_CASE("only paths the planners write are accepted from plan files and journa
     CHECK_FALSE(plannable_path("/proc/irq/41/../../../etc/smp_affinity"));
     CHECK_FALSE(plannable_path("/proc/irq/1/x/smp_affinity"));
     CHECK_FALSE(plannable_path("/sys/class/net/../queues/rx-0/rps_cpus"));
-    CHECK_FALSE(plannable_path("/proc/sys/net/core/somaxconn"));  // not a path any fixer plans
+    CHECK_FALSE(plannable_path("/proc/sys/net/core/rmem_max"));  // not a path any fixer plans
+    CHECK(plannable_path("/proc/sys/net/core/somaxconn"));
+    CHECK(plannable_path("/proc/sys/net/ipv4/tcp_mem"));
+    CHECK(plannable_path("/proc/sys/net/ipv6/neigh/default/gc_thresh3"));
+    CHECK(plannable_path("/etc/sysctl.d/60-netdiag-neigh-table.conf"));
+    CHECK_FALSE(plannable_path("/proc/sys/net/ipv4/neigh/eth0/gc_stale_time"));
+    CHECK(removable_path("/etc/sysctl.d/60-netdiag-listen-backlog.conf"));
+    CHECK(removable_path("/etc/sysctl.d/60-netdiag-tcp-mem.conf"));
+    CHECK(removable_path("/etc/sysctl.d/60-netdiag-neigh-table.conf"));
+    CHECK_FALSE(removable_path("/proc/sys/net/ipv4/tcp_mem"));
 }
 
 TEST_CASE("a single-queue virtio NIC with config and output vectors still gets RPS") {
@@ -331,4 +342,287 @@ TEST_CASE("masks never grow past the kernel's CPU limit, whatever a host claims"
     CHECK(format_cpu_mask({8191}, 4).size() == 256 * 9 - 1);  // 256 groups of 8 digits, commas between
     CHECK(format_cpu_mask({}, 1 << 30).size() == 256 * 9 - 1);
     CHECK(format_cpu_mask({1}, -40) == "2");
+}
+
+namespace {
+
+PlanContext listen_queues(const std::string& somaxconn, const std::string& syn_backlog, const std::string& cookies) {
+    PlanContext context;
+    context.files["/proc/sys/net/core/somaxconn"] = somaxconn + "\n";
+    context.files["/proc/sys/net/ipv4/tcp_max_syn_backlog"] = syn_backlog + "\n";
+    context.files["/proc/sys/net/ipv4/tcp_syncookies"] = cookies + "\n";
+    return context;
+}
+
+// A host with `gib` GiB of RAM in 4 KiB pages and the kernel's boot tcp_mem for it.
+Snapshot ram_host(std::uint64_t gib) {
+    Snapshot s;
+    s.host = "web1";
+    s.mem_total_bytes = gib << 30;
+    s.page_size = 4096;
+    return s;
+}
+
+PlanContext neigh_thresholds(const std::string& v4, const std::string& v6) {
+    PlanContext context;
+    const auto put = [&](const std::string& family, const std::string& values) {
+        std::istringstream in(values);
+        for (int i = 1; i <= 3; ++i) {
+            std::string value;
+            in >> value;
+            context.files["/proc/sys/net/" + family + "/neigh/default/gc_thresh" + std::to_string(i)] = value + "\n";
+        }
+    };
+    put("ipv4", v4);
+    put("ipv6", v6);
+    return context;
+}
+
+}  // namespace
+
+TEST_CASE("listen-backlog doubles the queues, to at least 4096, turns SYN cookies on and persists all three") {
+    const Snapshot s;
+    const auto plan = plan_fixes(s, {finding("syn-queue", "tcp syn queues", "listen-backlog")},
+                                 listen_queues("128", "512", "0"), {});
+    REQUIRE(plan.changes.size() == 4);
+    CHECK(render_plan_diff(plan).find("--- a/proc/sys/net/core/somaxconn\n+++ b/proc/sys/net/core/somaxconn\n"
+                                      "@@ -1 +1 @@\n-128\n+4096\n") != std::string::npos);
+    CHECK(change_at(plan, "/proc/sys/net/ipv4/tcp_max_syn_backlog")->after == "4096\n");
+    CHECK(change_at(plan, "/proc/sys/net/ipv4/tcp_syncookies")->before == "0\n");
+    CHECK(change_at(plan, "/proc/sys/net/ipv4/tcp_syncookies")->after == "1\n");
+    CHECK(change_at(plan, "/proc/sys/net/core/somaxconn")->reason == "syn-queue: syn-queue fired");
+    const auto* file = change_at(plan, "/etc/sysctl.d/60-netdiag-listen-backlog.conf");
+    REQUIRE(file);
+    CHECK_FALSE(file->before.has_value());
+    CHECK(file->after.find("net.core.somaxconn = 4096\nnet.ipv4.tcp_max_syn_backlog = 4096\nnet.ipv4.tcp_syncookies = 1\n") !=
+          std::string::npos);
+    CHECK_FALSE(content_problem(file->path, file->after));
+    CHECK(has_note(plan, "listen again"));
+
+    // Past 4096 it doubles; cookies at 1 or 2 stay as they are.
+    const auto bigger = plan_fixes(s, {finding("listen-overflows", "tcp listen queues", "listen-backlog")},
+                                   listen_queues("4096", "8192", "2"), {});
+    CHECK(change_at(bigger, "/proc/sys/net/core/somaxconn")->after == "8192\n");
+    CHECK(change_at(bigger, "/proc/sys/net/ipv4/tcp_max_syn_backlog")->after == "16384\n");
+    CHECK(change_at(bigger, "/proc/sys/net/ipv4/tcp_syncookies") == nullptr);
+    CHECK(change_at(bigger, "/etc/sysctl.d/60-netdiag-listen-backlog.conf")->after.find("tcp_syncookies") ==
+          std::string::npos);
+}
+
+TEST_CASE("listen-backlog never lowers, keeps somaxconn within 16 bits and keeps earlier settings") {
+    const Snapshot s;
+    // somaxconn near the ceiling is raised only to it; at it, left alone and said so.
+    auto capped = plan_fixes(s, {}, listen_queues("40000", "2147483647", "1"), {"listen-backlog"});
+    CHECK(change_at(capped, "/proc/sys/net/core/somaxconn")->after == "65535\n");
+    CHECK(change_at(capped, "/proc/sys/net/ipv4/tcp_max_syn_backlog") == nullptr);
+    CHECK(has_note(capped, "tcp_max_syn_backlog is 2147483647 already"));
+    const auto at_ceiling = plan_fixes(s, {}, listen_queues("65535", "2147483647", "1"), {"listen-backlog"});
+    CHECK(at_ceiling.changes.empty());
+    CHECK(has_note(at_ceiling, "net.core.somaxconn is 65535 already; netdiag plans at most 65535"));
+    const auto higher = plan_fixes(s, {}, listen_queues("200000", "2147483647", "1"), {"listen-backlog"});
+    CHECK(higher.changes.empty());  // an admin's larger value is never lowered
+    for (const auto& change : capped.changes) CHECK_FALSE(planned_value_problem(change.path, change.after));
+
+    // An earlier run turned cookies on; this one only doubles: the file keeps tcp_syncookies.
+    auto context = listen_queues("4096", "4096", "1");
+    context.files["/etc/sysctl.d/60-netdiag-listen-backlog.conf"] =
+        "# Written by `netdiag fix` (listen-backlog): x\nnet.core.somaxconn = 4096\nnet.ipv4.tcp_max_syn_backlog = 4096\n"
+        "net.ipv4.tcp_syncookies = 1\n";
+    const auto again = plan_fixes(s, {}, context, {"listen-backlog"});
+    const auto* file = change_at(again, "/etc/sysctl.d/60-netdiag-listen-backlog.conf");
+    REQUIRE(file);
+    CHECK(file->after.find("net.core.somaxconn = 8192\nnet.ipv4.tcp_max_syn_backlog = 8192\nnet.ipv4.tcp_syncookies = 1\n") !=
+          std::string::npos);
+
+    // Missing sysctls are skipped with a note, not planned as zero.
+    const auto bare = plan_fixes(s, {}, PlanContext{}, {"listen-backlog"});
+    CHECK(bare.changes.empty());
+    CHECK(has_note(bare, "net.core.somaxconn is not available"));
+    CHECK(has_note(bare, "tcp_syncookies is not available"));
+}
+
+TEST_CASE("tcp-mem targets twice the kernel's tcp_init_mem rule for the RAM and never lowers") {
+    // 16 GiB of 4 KiB pages: 4194304 pages; the kernel's limit = 262144: 196608 262144 393216.
+    Snapshot s = ram_host(16);
+    PlanContext context;
+    context.files["/proc/sys/net/ipv4/tcp_mem"] = "196608\t262144\t393216\n";
+    const auto plan = plan_fixes(s, {finding("tcp-memory", "tcp_mem", "tcp-mem")}, context, {});
+    REQUIRE(plan.changes.size() == 2);
+    CHECK(render_plan_diff(plan).find("-196608\t262144\t393216\n+393216 524288 786432\n") != std::string::npos);
+    const auto* file = change_at(plan, "/etc/sysctl.d/60-netdiag-tcp-mem.conf");
+    REQUIRE(file);
+    CHECK(file->after.find("\nnet.ipv4.tcp_mem = 393216 524288 786432\n") != std::string::npos);
+    CHECK(file->after.find("16384 MiB of RAM") != std::string::npos);
+    CHECK_FALSE(content_problem(file->path, file->after));
+    CHECK_FALSE(planned_value_problem("/proc/sys/net/ipv4/tcp_mem", plan.changes[0].after));
+
+    // 1 GiB: limit 16384: 12288 16384 24576, twice that.
+    const auto small = plan_fixes(ram_host(1), {}, context, {"tcp-mem"});
+    CHECK(small.changes.empty());  // the host's values are higher already: never lowered
+    CHECK(has_note(small, "at or above twice the kernel's default for 1024 MiB"));
+    context.files["/proc/sys/net/ipv4/tcp_mem"] = "1000\t2000\t3000\n";
+    CHECK(change_at(plan_fixes(ram_host(1), {}, context, {"tcp-mem"}), "/proc/sys/net/ipv4/tcp_mem")->after ==
+          "24576 32768 49152\n");
+
+    // Each number is raised on its own, never lowered, and the order low <= pressure <= high kept.
+    context.files["/proc/sys/net/ipv4/tcp_mem"] = "30000\t20000\t90000\n";
+    CHECK(change_at(plan_fixes(ram_host(1), {}, context, {"tcp-mem"}), "/proc/sys/net/ipv4/tcp_mem")->after ==
+          "30000 32768 90000\n");
+
+    // 64 KiB pages (arm64): 16 GiB is 262144 pages, limit 16384.
+    s.page_size = 65536;
+    context.files["/proc/sys/net/ipv4/tcp_mem"] = "12288\t16384\t24576\n";
+    CHECK(change_at(plan_fixes(s, {}, context, {"tcp-mem"}), "/proc/sys/net/ipv4/tcp_mem")->after == "24576 32768 49152\n");
+}
+
+TEST_CASE("tcp-mem plans nothing without the RAM size, the page size or tcp_mem itself") {
+    PlanContext context;
+    context.files["/proc/sys/net/ipv4/tcp_mem"] = "1000\t2000\t3000\n";
+    Snapshot unknown_ram;
+    const auto no_ram = plan_fixes(unknown_ram, {finding("tcp-memory", "tcp_mem", "tcp-mem")}, context, {});
+    CHECK(no_ram.changes.empty());
+    CHECK(has_note(no_ram, "RAM size (MemTotal in /proc/meminfo) is not known"));
+    Snapshot no_page = ram_host(4);
+    no_page.page_size.reset();
+    CHECK(has_note(plan_fixes(no_page, {}, context, {"tcp-mem"}), "page size is not known"));
+    CHECK(has_note(plan_fixes(ram_host(4), {}, PlanContext{}, {"tcp-mem"}), "tcp_mem is not available here"));
+    context.files["/proc/sys/net/ipv4/tcp_mem"] = "1000 2000\n";
+    const auto broken = plan_fixes(ram_host(4), {}, context, {"tcp-mem"});
+    CHECK(broken.changes.empty());
+    CHECK(has_note(broken, "does not hold three numbers"));
+}
+
+TEST_CASE("neigh-table sizes the families whose finding fired from the entries seen") {
+    Snapshot s;
+    s.arp_cache = NeighbourTable{3000, 120, 40};
+    s.ndisc_cache = NeighbourTable{10, 0, 0};
+    const auto context = neigh_thresholds("128 512 1024", "128 512 1024");
+    const auto plan = plan_fixes(s, {finding("neigh-table", "ipv4", "neigh-table")}, context, {});
+    // 4 x 3000 = 12000 -> 16384 (more than 2 x 1024): 2048/8192/16384.
+    CHECK(render_plan_diff(plan).find("--- a/proc/sys/net/ipv4/neigh/default/gc_thresh3\n"
+                                      "+++ b/proc/sys/net/ipv4/neigh/default/gc_thresh3\n@@ -1 +1 @@\n-1024\n+16384\n") !=
+          std::string::npos);
+    CHECK(change_at(plan, "/proc/sys/net/ipv4/neigh/default/gc_thresh2")->after == "8192\n");
+    CHECK(change_at(plan, "/proc/sys/net/ipv4/neigh/default/gc_thresh1")->after == "2048\n");
+    CHECK(change_at(plan, "/proc/sys/net/ipv6/neigh/default/gc_thresh3") == nullptr);  // IPv6 did not fire
+    const auto* file = change_at(plan, "/etc/sysctl.d/60-netdiag-neigh-table.conf");
+    REQUIRE(file);
+    CHECK(file->after.find("net.ipv4.neigh.default.gc_thresh1 = 2048\nnet.ipv4.neigh.default.gc_thresh2 = 8192\n"
+                           "net.ipv4.neigh.default.gc_thresh3 = 16384\n") != std::string::npos);
+    CHECK(file->after.find("ipv6") == std::string::npos);
+    CHECK_FALSE(content_problem(file->path, file->after));
+    CHECK(has_note(plan, "ipv4: gc_thresh1/2/3 128/512/1024 -> 2048/8192/16384 (3000 entries seen)"));
+
+    // Asked for by name: both families, even with only one finding; few entries: doubled.
+    const auto both = plan_fixes(s, {finding("neigh-table", "ipv4", "neigh-table")}, context, {"neigh-table"});
+    CHECK(change_at(both, "/proc/sys/net/ipv6/neigh/default/gc_thresh3")->after == "2048\n");
+    CHECK(change_at(both, "/proc/sys/net/ipv6/neigh/default/gc_thresh2")->after == "1024\n");
+    CHECK(change_at(both, "/proc/sys/net/ipv6/neigh/default/gc_thresh1")->after == "256\n");
+    CHECK(change_at(both, "/proc/sys/net/ipv4/neigh/default/gc_thresh3")->after == "16384\n");
+    CHECK(change_at(both, "/proc/sys/net/ipv4/neigh/default/gc_thresh3")->reason == "neigh-table: neigh-table fired");
+    CHECK(change_at(both, "/proc/sys/net/ipv6/neigh/default/gc_thresh3")->reason == "neigh-table was asked for with --only");
+    CHECK(plan_fixes(s, {}, context, {"neigh-table"}).changes.size() == 7);  // 2 x 3 thresholds and the file
+}
+
+TEST_CASE("neigh-table never lowers a threshold, keeps 1 <= 2 <= 3 and keeps the other family's file lines") {
+    Snapshot s;  // entry counts not known: doubling, at least the kernel's default
+    // An admin's gc_thresh1 above the new gc_thresh2 stays; 2 and 3 rise to keep the order.
+    auto context = neigh_thresholds("6000 600 1000", "0 0 0");
+    context.files["/etc/sysctl.d/60-netdiag-neigh-table.conf"] =
+        "# Written by `netdiag fix` (neigh-table): x\nnet.ipv6.neigh.default.gc_thresh1 = 128\n"
+        "net.ipv6.neigh.default.gc_thresh2 = 512\nnet.ipv6.neigh.default.gc_thresh3 = 1024\n";
+    const auto plan = plan_fixes(s, {finding("neigh-table", "ipv4", "neigh-table")}, context, {});
+    CHECK(change_at(plan, "/proc/sys/net/ipv4/neigh/default/gc_thresh1") == nullptr);
+    CHECK(change_at(plan, "/proc/sys/net/ipv4/neigh/default/gc_thresh2")->after == "6000\n");
+    CHECK(change_at(plan, "/proc/sys/net/ipv4/neigh/default/gc_thresh3")->after == "6000\n");
+    const auto* file = change_at(plan, "/etc/sysctl.d/60-netdiag-neigh-table.conf");
+    REQUIRE(file);
+    CHECK(file->after.find("net.ipv4.neigh.default.gc_thresh1 = 6000\nnet.ipv4.neigh.default.gc_thresh2 = 6000\n"
+                           "net.ipv4.neigh.default.gc_thresh3 = 6000\nnet.ipv6.neigh.default.gc_thresh1 = 128\n") !=
+          std::string::npos);
+    CHECK_FALSE(content_problem(file->path, file->after));
+
+    // Zeros (GC off) become the kernel's defaults at least, never stay zero.
+    const auto zeros = plan_fixes(s, {finding("neigh-table", "ipv6", "neigh-table")}, context, {});
+    CHECK(change_at(zeros, "/proc/sys/net/ipv6/neigh/default/gc_thresh1")->after == "128\n");
+    CHECK(change_at(zeros, "/proc/sys/net/ipv6/neigh/default/gc_thresh3")->after == "1024\n");
+    for (const auto& change : zeros.changes) CHECK_FALSE(planned_value_problem(change.path, change.after));
+
+    // A huge table is left alone; missing files are skipped; neither plans anything.
+    const auto huge = plan_fixes(s, {}, neigh_thresholds("128 512 1073741824", "128 512 1024"), {"neigh-table"});
+    CHECK(change_at(huge, "/proc/sys/net/ipv4/neigh/default/gc_thresh3") == nullptr);
+    CHECK(has_note(huge, "netdiag plans at most 1073741824"));
+    const auto missing = plan_fixes(s, {finding("neigh-table", "ipv4", "neigh-table")}, PlanContext{}, {});
+    CHECK(missing.changes.empty());
+    CHECK(has_note(missing, "ipv4: the gc_thresh sysctls are not available"));
+}
+
+TEST_CASE("the new fixers' files hold only their own keys and numbers netdiag would write") {
+    const std::vector<std::pair<std::string, std::string>> refused = {
+        // Another fixer's key, or any other sysctl, in a fixer's file.
+        {"/etc/sysctl.d/60-netdiag-listen-backlog.conf", "net.core.somaxconn = 4096\nkernel.modprobe = /tmp/x\n"},
+        {"/etc/sysctl.d/60-netdiag-listen-backlog.conf", "net.ipv4.tcp_mem = 1 2 3\n"},
+        {"/etc/sysctl.d/60-netdiag-tcp-mem.conf", "net.core.somaxconn = 4096\n"},
+        {"/etc/sysctl.d/60-netdiag-neigh-table.conf", "net.ipv4.neigh.eth0.gc_stale_time = 1\n"},
+        {"/etc/sysctl.d/60-netdiag-neigh-table.conf", "-net.ipv4.neigh.default.gc_thresh3 = 2048\n"},
+        // Not numbers, zero, out of bounds, twice.
+        {"/etc/sysctl.d/60-netdiag-listen-backlog.conf", "net.core.somaxconn = 4096 # more\n"},
+        {"/etc/sysctl.d/60-netdiag-listen-backlog.conf", "net.core.somaxconn = 0\n"},
+        {"/etc/sysctl.d/60-netdiag-listen-backlog.conf", "net.core.somaxconn = 65536\n"},
+        {"/etc/sysctl.d/60-netdiag-listen-backlog.conf", "net.ipv4.tcp_syncookies = 0\n"},
+        {"/etc/sysctl.d/60-netdiag-listen-backlog.conf", "net.ipv4.tcp_syncookies = 3\n"},
+        {"/etc/sysctl.d/60-netdiag-listen-backlog.conf", "net.ipv4.tcp_max_syn_backlog = 2147483648\n"},
+        {"/etc/sysctl.d/60-netdiag-listen-backlog.conf", "net.core.somaxconn = 4096\nnet.core.somaxconn = 1\n"},
+        {"/etc/sysctl.d/60-netdiag-tcp-mem.conf", "net.ipv4.tcp_mem = 1 2\n"},
+        {"/etc/sysctl.d/60-netdiag-tcp-mem.conf", "net.ipv4.tcp_mem = 1 2 3 4\n"},
+        {"/etc/sysctl.d/60-netdiag-tcp-mem.conf", "net.ipv4.tcp_mem = 3 2 1\n"},
+        {"/etc/sysctl.d/60-netdiag-tcp-mem.conf", "net.ipv4.tcp_mem = 0 2 3\n"},
+        {"/etc/sysctl.d/60-netdiag-tcp-mem.conf", "net.ipv4.tcp_mem = 1 2 -3\n"},
+        {"/etc/sysctl.d/60-netdiag-tcp-mem.conf", "net.ipv4.tcp_mem = 1 2 99999999999999999\n"},
+        {"/etc/sysctl.d/60-netdiag-neigh-table.conf", "net.ipv4.neigh.default.gc_thresh3 = x\n"},
+        {"/etc/sysctl.d/60-netdiag-neigh-table.conf",
+         "net.ipv4.neigh.default.gc_thresh2 = 4096\nnet.ipv4.neigh.default.gc_thresh3 = 1024\n"},
+        {"/etc/sysctl.d/60-netdiag-neigh-table.conf", "net.ipv6.neigh.default.gc_thresh1 = 0\n"},
+        // Runtime files: one integer, three for tcp_mem, within what the kernel holds.
+        {"/proc/sys/net/core/somaxconn", "4096 1\n"},
+        {"/proc/sys/net/core/somaxconn", "2147483648\n"},
+        {"/proc/sys/net/ipv4/tcp_syncookies", "3\n"},
+        {"/proc/sys/net/ipv4/tcp_mem", "1 2\n"},
+        {"/proc/sys/net/ipv4/tcp_mem", "1 2 3; reboot\n"},
+        {"/proc/sys/net/ipv4/neigh/default/gc_thresh3", "-1\n"},
+    };
+    for (const auto& [path, content] : refused) {
+        INFO(path << ": " << content);
+        CHECK(content_problem(path, content));
+    }
+    // What a host may hold before a fix (undo writes it back) passes: cookies off, unordered tcp_mem, zeros.
+    CHECK_FALSE(content_problem("/proc/sys/net/ipv4/tcp_syncookies", "0\n"));
+    CHECK_FALSE(content_problem("/proc/sys/net/ipv4/tcp_mem", "30000\t20000\t90000\n"));
+    CHECK_FALSE(content_problem("/proc/sys/net/ipv4/neigh/default/gc_thresh1", "0\n"));
+    CHECK_FALSE(content_problem("/proc/sys/net/core/somaxconn", "200000\n"));
+    // but netdiag never writes them.
+    CHECK(planned_value_problem("/proc/sys/net/ipv4/tcp_syncookies", "0\n"));
+    CHECK(planned_value_problem("/proc/sys/net/ipv4/tcp_mem", "30000 20000 90000\n"));
+    CHECK(planned_value_problem("/proc/sys/net/ipv4/tcp_mem", "0 1 2\n"));
+    CHECK(planned_value_problem("/proc/sys/net/ipv4/neigh/default/gc_thresh1", "0\n"));
+    CHECK(planned_value_problem("/proc/sys/net/core/somaxconn", "65536\n"));
+    CHECK_FALSE(planned_value_problem("/proc/sys/net/core/somaxconn", "65535\n"));
+    CHECK_FALSE(planned_value_problem("/proc/sys/net/ipv4/tcp_mem", "1 2 3\n"));
+    CHECK_FALSE(planned_value_problem("/proc/sys/net/core/netdev_max_backlog", "0\n"));  // unbounded, as before
+}
+
+TEST_CASE("every fixer names the checks it answers") {
+    for (const auto& fixer : fixer_catalogue()) {
+        INFO(fixer.id);
+        CHECK_FALSE(fixer.answers.empty());
+    }
+    const auto answers = [](const std::string& id) {
+        for (const auto& fixer : fixer_catalogue()) {
+            if (fixer.id == id) return fixer.answers;
+        }
+        return std::vector<std::string>{};
+    };
+    CHECK(answers("listen-backlog") == std::vector<std::string>{"listen-overflows", "syn-queue"});
+    CHECK(answers("tcp-mem") == std::vector<std::string>{"tcp-memory"});
+    CHECK(answers("neigh-table") == std::vector<std::string>{"neigh-table"});
 }
