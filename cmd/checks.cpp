@@ -50,16 +50,21 @@ int run_checks(const ChecksOptions& options) {
         listing.push_back({{"id", check.id},
                            {"summary", check.summary},
                            {"needs", check.needs_rates ? "two samples" : "one sample"},
+                           {"reads", check.counters},
                            {"thresholds", thresholds},
+                           {"default_from", check.default_from},
                            {"fixes", fixes}});
-        table += fmt::format("{:<18} {:<11} {}\n{:<18} {:<11} {}\n", check.id,
-                             check.needs_rates ? "rate" : "level", check.summary, "", "", threshold_text);
+        table += fmt::format("{:<18} {:<11} {}\n{:<18} {:<11} reads: {}\n", check.id,
+                             check.needs_rates ? "rate" : "level", check.summary, "", "", check.counters);
+        if (!threshold_text.empty()) {
+            table += fmt::format("{:<18} {:<11} {} (default from {})\n", "", "", threshold_text, check.default_from);
+        }
         if (!fixes.empty()) table += fmt::format("{:<18} {:<11} fix: {}\n", "", "", fmt::join(fixes, ", "));
     }
     if (options.json) {
         fmt::print("{}\n", json_text(listing));
     } else {
-        fmt::print("{:<18} {:<11} {}\n{}", "CHECK", "NEEDS", "WHAT / THRESHOLDS / FIX", table);
+        fmt::print("{:<18} {:<11} {}\n{}", "CHECK", "NEEDS", "WHAT / READS / THRESHOLDS / FIX", table);
     }
     return exit_code::kOk;
 }

@@ -255,6 +255,9 @@ for id in bond-degraded carrier-flaps checksum-errors close-wait conntrack-drops
           time-wait-overflow tx-drops tx-timeouts udp-buffer-errors udp-memory; do
     expect_contains "$out" "$id" "checks lists $id"
 done
+expect_contains "$out" "reads: netstat TcpExt TCPReqQFullDoCookies" "checks says what a check reads"
+expect_contains "$out" "(default from Netdata 1m_tcp_syn_queue_*)" "and where its default thresholds come from"
+expect_contains "$out" "fix: listen-backlog" "and which fix answers it"
 expect_exit 0 "checks --json shows overridden thresholds" -- "$netdiag" checks --json --threshold rx-drops.warning=20
 expect_contains "$out" '"rx-drops.warning": 20.0' "the override is shown"
 
