@@ -160,7 +160,7 @@ validate netdiag.scan.v1 "$work/huge.json" "scan --json with an unparsable file 
 expect_equal "$(json_get "$work/huge.json" 'd["exit_code"], d["summary"]["hosts_not_fully_checked"]')" "3 1" \
     "JSON exit code 3, one host not fully checked"
 expect_equal "$(json_get "$work/huge.json" 'sorted(f["check"] for f in d["hosts"][0]["findings"] if f.get("details", {}).get("file") == "/proc/net/dev" and f["severity"] == "unknown" and f["details"]["line"] == "5")')" \
-    "['nic-errors', 'nic-saturation', 'rx-drops', 'tx-drops']" "JSON: the checks that could not run, with file and line"
+    "['nic-errors', 'nic-saturation', 'packet-storm', 'rx-drops', 'tx-drops']" "JSON: the checks that could not run, with file and line"
 expect_contains "$(json_get "$work/huge.json" 'd["hosts"][0]["unparsable"]["/proc/net/dev"]')" "/proc/net/dev:5:" \
     "JSON: the host's unparsable files"
 expect_exit 3 "nagios: an unparsable net/dev is UNKNOWN" -- "$netdiag" scan --root "$work/huge" --interval 0.2 --format nagios
