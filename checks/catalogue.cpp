@@ -277,6 +277,17 @@ std::string sysctl_text(const Snapshot& snapshot, const std::string& name) {
     return found == snapshot.sysctls.end() ? "not readable" : std::to_string(found->second);
 }
 
+Finding make_finding(Severity severity, std::string subject, double value, std::string unit,
+                     std::optional<double> threshold) {
+    Finding f;
+    f.severity = severity;
+    f.subject = std::move(subject);
+    f.value = value;
+    f.unit = std::move(unit);
+    f.threshold = threshold;
+    return f;
+}
+
 std::optional<std::int64_t> sockstat_value(const std::optional<SockStat>& sockstat, const std::string& section,
                                            const std::string& field) {
     if (!sockstat) return std::nullopt;

@@ -52,6 +52,11 @@ std::vector<Finding> unparsable_findings(const Snapshot& now, const Snapshot* be
 // A sysctl's value for a message: "1000", or "not readable".
 std::string sysctl_text(const Snapshot& snapshot, const std::string& name);
 
+// The head every finding shares: how bad, about what, the value seen (in `unit`) and the limit it
+// crossed. The check fills in what it saw, why it matters and what to do.
+Finding make_finding(Severity severity, std::string subject, double value, std::string unit,
+                     std::optional<double> threshold = std::nullopt);
+
 // A field of /proc/net/sockstat or sockstat6 ("TCP", "mem"), where the host has it.
 std::optional<std::int64_t> sockstat_value(const std::optional<SockStat>& sockstat, const std::string& section,
                                            const std::string& field);

@@ -92,12 +92,7 @@ void check_rp_filter(const CheckInput& in, std::vector<Finding>& out) {
         if (!info.rp_filter || info.name == "lo") continue;
         if (std::max(all_value, *info.rp_filter) == 1) strict += (strict.empty() ? "" : ", ") + info.name;
     }
-    Finding f;
-    f.severity = Severity::warning;
-    f.subject = "rp_filter";
-    f.value = drops;
-    f.unit = "/s";
-    f.threshold = warning;
+    Finding f = make_finding(Severity::warning, "rp_filter", drops, "/s", warning);
     f.message = fmt::format("{:.1f} packets/s dropped by reverse-path filtering (IPReversePathFilter); "
                             "net.ipv4.conf.all.rp_filter is {}; strict (1) on: {}",
                             drops, sysctl_text(in.now, "net.ipv4.conf.all.rp_filter"), strict.empty() ? "none" : strict);
@@ -121,12 +116,7 @@ void check_checksum_errors(const CheckInput& in, std::vector<Finding>& out) {
     const double value = tcp + udp + icmp + ip + headers;
     const double warning = in.settings.threshold("checksum-errors.warning");
     if (value <= warning) return;
-    Finding f;
-    f.severity = Severity::warning;
-    f.subject = "ip";
-    f.value = value;
-    f.unit = "/s";
-    f.threshold = warning;
+    Finding f = make_finding(Severity::warning, "ip", value, "/s", warning);
     f.message = fmt::format("{:.1f} packets/s arrived damaged: bad checksums TCP {:.1f}/s, UDP {:.1f}/s, ICMP "
                             "{:.1f}/s, IP {:.1f}/s; bad IP headers {:.1f}/s",
                             value, tcp, udp, icmp, ip, headers);
@@ -146,12 +136,7 @@ void check_icmp_errors(const CheckInput& in, std::vector<Finding>& out) {
     const double value = in_errors + out_errors;
     const double warning = in.settings.threshold("icmp-errors.warning");
     if (value <= warning) return;
-    Finding f;
-    f.severity = Severity::warning;
-    f.subject = "icmp";
-    f.value = value;
-    f.unit = "/s";
-    f.threshold = warning;
+    Finding f = make_finding(Severity::warning, "icmp", value, "/s", warning);
     f.message = fmt::format("{:.1f} ICMP errors/s: {:.1f}/s received malformed, {:.1f}/s could not be sent; "
                             "destination unreachable {:.1f}/s in, {:.1f}/s out; TTL exceeded {:.1f}/s in",
                             value, in_errors, out_errors, r.snmp_value("Icmp", "InDestUnreachs"),
@@ -172,12 +157,7 @@ void check_no_route(const CheckInput& in, std::vector<Finding>& out) {
     const double value = sent + received;
     const double warning = in.settings.threshold("no-route.warning");
     if (value <= warning) return;
-    Finding f;
-    f.severity = Severity::warning;
-    f.subject = "routes";
-    f.value = value;
-    f.unit = "/s";
-    f.threshold = warning;
+    Finding f = make_finding(Severity::warning, "routes", value, "/s", warning);
     f.message = fmt::format("{:.1f} packets/s dropped for lack of a route: {:.1f}/s this host tried to send, "
                             "{:.1f}/s it received and could not forward",
                             value, sent, received);
@@ -245,12 +225,9 @@ void check_frag_memory(const CheckInput& in, std::vector<Finding>& out) {
         if (!family.used || limit == in.now.sysctls.end() || limit->second <= 0) continue;
         const double share = 100.0 * static_cast<double>(*family.used) / static_cast<double>(limit->second);
         if (share < warning) continue;
-        Finding f;
-        f.severity = share >= critical ? Severity::critical : Severity::warning;
-        f.subject = fmt::format("{} fragments", family.name);
-        f.value = share;
-        f.unit = "%";
-        f.threshold = share >= critical ? critical : warning;
+        Finding f = make_finding(share >= critical ? Severity::critical : Severity::warning,
+                                 fmt::format("{} fragments", family.name), share, "%",
+                                 share >= critical ? critical : warning);
         f.message = fmt::format("{} bytes of {} fragments wait for reassembly, {:.0f}% of {} ({})", *family.used,
                                 family.name, share, family.sysctl, limit->second);
         f.why = "At the limit every new fragment is dropped, so every fragmented datagram is lost until old ones "

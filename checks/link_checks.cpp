@@ -51,12 +51,7 @@ void check_carrier_flaps(const CheckInput& in, std::vector<Finding>& out) {
         if (!watched(in, r.name) || !r.carrier_changes) continue;
         const auto changes = static_cast<double>(*r.carrier_changes);
         if (changes <= warning) continue;
-        Finding f;
-        f.severity = Severity::warning;
-        f.subject = r.name;
-        f.value = changes;
-        f.unit = "changes";
-        f.threshold = warning;
+        Finding f = make_finding(Severity::warning, r.name, changes, "changes", warning);
         f.message = fmt::format("{}'s link went down or up {} times in {:.1f} s (carrier_changes)", r.name,
                                 *r.carrier_changes, in.rates->seconds);
         f.why = "Each flap drops what is in flight and, on a bond or with routing protocols, moves traffic "
@@ -79,11 +74,8 @@ void check_link_degraded(const CheckInput& in, std::vector<Finding>& out) {
         const bool slow = info.speed_mbps && *info.speed_mbps > 0 && minimum > 0 &&
                           static_cast<double>(*info.speed_mbps) < minimum;
         if (!half && !slow) continue;
-        Finding f;
-        f.severity = Severity::warning;
-        f.subject = info.name;
-        f.value = static_cast<double>(info.speed_mbps.value_or(0));
-        f.unit = "Mb/s";
+        Finding f = make_finding(Severity::warning, info.name,
+                                 static_cast<double>(info.speed_mbps.value_or(0)), "Mb/s");
         if (slow) f.threshold = minimum;
         f.message = fmt::format("{} runs at {} Mb/s, {} duplex", info.name, info.speed_mbps.value_or(0),
                                 info.duplex.value_or("unknown"));
@@ -110,11 +102,8 @@ void check_bond_degraded(const CheckInput& in, std::vector<Finding>& out) {
     }
     for (const auto& [bond, down] : down_by_bond) {
         const auto& slaves = slaves_by_bond[bond];
-        Finding f;
-        f.severity = down.size() == slaves.size() ? Severity::critical : Severity::warning;
-        f.subject = bond;
-        f.value = static_cast<double>(down.size());
-        f.unit = "slaves down";
+        Finding f = make_finding(down.size() == slaves.size() ? Severity::critical : Severity::warning, bond,
+                                 static_cast<double>(down.size()), "slaves down");
         std::string names;
         for (const auto& name : down) names += (names.empty() ? "" : ", ") + name;
         f.message = fmt::format("bond {} has {} of {} slaves down ({})", bond, down.size(), slaves.size(), names);
@@ -135,12 +124,7 @@ void check_tx_timeouts(const CheckInput& in, std::vector<Finding>& out) {
     const double warning = in.settings.threshold("tx-timeouts.warning");
     for (const auto& r : in.rates->interfaces) {
         if (!r.tx_timeouts || static_cast<double>(*r.tx_timeouts) <= warning) continue;
-        Finding f;
-        f.severity = Severity::critical;
-        f.subject = r.name;
-        f.value = static_cast<double>(*r.tx_timeouts);
-        f.unit = "timeouts";
-        f.threshold = warning;
+        Finding f = make_finding(Severity::critical, r.name, static_cast<double>(*r.tx_timeouts), "timeouts", warning);
         f.message = fmt::format("{}'s transmit watchdog fired {} times in {:.1f} s (queues/tx-*/tx_timeout)", r.name,
                                 *r.tx_timeouts, in.rates->seconds);
         f.why = "The NIC stopped sending and the driver reset it: everything queued was lost and the link "
@@ -160,12 +144,8 @@ void check_mtu_mismatch(const CheckInput& in, std::vector<Finding>& out) {
         for (const auto& lower_name : info.lower) {
             const InterfaceInfo* lower = find_interface(in.now, lower_name);
             if (lower == nullptr || !lower->mtu || *lower->mtu >= *info.mtu) continue;
-            Finding f;
-            f.severity = Severity::warning;
-            f.subject = info.name;
-            f.value = static_cast<double>(*info.mtu);
-            f.unit = "bytes";
-            f.threshold = static_cast<double>(*lower->mtu);
+            Finding f = make_finding(Severity::warning, info.name,
+                                     static_cast<double>(*info.mtu), "bytes", static_cast<double>(*lower->mtu));
             f.message = fmt::format("{} has MTU {} but sits on {} with MTU {}", info.name, *info.mtu, lower_name,
                                     *lower->mtu);
             f.why = "Packets sized for the upper device do not fit the lower one: they are dropped or fragmented, "
@@ -195,12 +175,8 @@ void check_packet_storm(const CheckInput& in, std::vector<Finding>& out) {
         const double baseline = std::max(floor, usual);
         const double ratio = baseline > 0 ? r.rx_packets / baseline : 0;
         if (ratio <= warning) continue;
-        Finding f;
-        f.severity = ratio > critical ? Severity::critical : Severity::warning;
-        f.subject = r.name;
-        f.value = ratio;
-        f.unit = "x";
-        f.threshold = ratio > critical ? critical : warning;
+        Finding f = make_finding(ratio > critical ? Severity::critical : Severity::warning, r.name,
+                                 ratio, "x", ratio > critical ? critical : warning);
         f.message = fmt::format("{} receives {:.0f} packets/s, {:.0f} times its usual {:.0f}/s since boot", r.name,
                                 r.rx_packets, ratio, usual);
         f.why = "A sudden flood of packets — a broadcast storm from a switching loop, or a flood aimed at the "
@@ -218,12 +194,7 @@ void check_qdisc_drops(const CheckInput& in, std::vector<Finding>& out) {
     const double warning = in.settings.threshold("qdisc-drops.warning");
     for (const auto& r : in.rates->interfaces) {
         if (!r.qdisc_drops || *r.qdisc_drops <= warning) continue;
-        Finding f;
-        f.severity = Severity::warning;
-        f.subject = r.name;
-        f.value = *r.qdisc_drops;
-        f.unit = "/s";
-        f.threshold = warning;
+        Finding f = make_finding(Severity::warning, r.name, *r.qdisc_drops, "/s", warning);
         f.message = fmt::format("{}'s {} qdisc drops {:.1f} packets/s before they reach the driver", r.name,
                                 r.qdisc_kind, *r.qdisc_drops);
         f.why = "Egress drops are invisible in the NIC's counters: the sender's TCP backs off or its UDP is "

@@ -1,4 +1,5 @@
 #include "collect/parsers.hpp"
+#include "collect/parsers_netlink.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -503,48 +504,21 @@ Result<TcpSockets> parse_proc_net_tcp(std::string_view text, std::string_view fi
 }
 
 Result<bool> add_sock_diag_datagram(std::string_view datagram, TcpSockets& into, std::string_view source) {
-    // Messages are copied out before use: a datagram's bytes carry no alignment promise.
-    std::size_t index = 0;
-    while (!datagram.empty()) {
-        ++index;
-        nlmsghdr header{};
-        if (datagram.size() < sizeof header) return at(source, index, "truncated netlink header");
-        std::memcpy(&header, datagram.data(), sizeof header);
-        if (header.nlmsg_len < sizeof header || header.nlmsg_len > datagram.size()) {
-            return at(source, index, fmt::format("netlink message length {} out of bounds", header.nlmsg_len));
-        }
-        const auto payload = datagram.substr(sizeof header, header.nlmsg_len - sizeof header);
-        // A dump that fails part way still ends in NLMSG_DONE, carrying the -errno (e.g. -ENOENT
-        // when tcp_diag cannot be loaded): that is no complete, empty table.
-        if (header.nlmsg_type == NLMSG_DONE || header.nlmsg_type == NLMSG_ERROR) {
-            std::int32_t error = 0;
-            if (header.nlmsg_type == NLMSG_ERROR && payload.size() < sizeof(nlmsgerr)) {
-                return at(source, index, "truncated netlink error");
-            }
-            if (payload.size() >= sizeof error) std::memcpy(&error, payload.data(), sizeof error);
-            if (error == 0 && header.nlmsg_type == NLMSG_DONE) return true;
-            const auto code = -static_cast<std::int64_t>(error);
-            const auto reason = code > 0 && code < 4096 ? std::string(std::strerror(static_cast<int>(code)))
-                                                        : fmt::format("error {}", error);
-            return at(source, index, fmt::format("the kernel refused the dump: {}", reason));
-        }
-        if (header.nlmsg_type != TCPDIAG_GETSOCK && header.nlmsg_type != SOCK_DIAG_BY_FAMILY) {
-            return at(source, index, fmt::format("unexpected netlink message type {}", header.nlmsg_type));
+    return for_each_netlink_message(datagram, source, [&](std::uint16_t type, std::string_view payload) -> std::optional<std::string> {
+        if (type != TCPDIAG_GETSOCK && type != SOCK_DIAG_BY_FAMILY) {
+            return fmt::format("unexpected netlink message type {}", type);
         }
         inet_diag_msg socket{};
-        if (payload.size() < sizeof socket) return at(source, index, "truncated socket message");
+        if (payload.size() < sizeof socket) return "truncated socket message";
         std::memcpy(&socket, payload.data(), sizeof socket);
-        if (socket.idiag_state == 0 || socket.idiag_state > 12) {
-            return at(source, index, fmt::format("bad state {}", socket.idiag_state));
-        }
+        if (socket.idiag_state == 0 || socket.idiag_state > 12) return fmt::format("bad state {}", socket.idiag_state);
         // A listener's idiag_rqueue is its accept queue and idiag_wqueue the queue's limit.
         const bool listening = socket.idiag_state == TCP_LISTEN;
         count_tcp_socket(into, socket.idiag_state, ntohs(socket.id.idiag_sport), ntohs(socket.id.idiag_dport),
                          listening ? socket.idiag_rqueue : 0,
                          listening ? std::optional<std::uint64_t>(socket.idiag_wqueue) : std::nullopt);
-        datagram.remove_prefix(std::min<std::size_t>(NLMSG_ALIGN(header.nlmsg_len), datagram.size()));
-    }
-    return false;
+        return std::nullopt;
+    });
 }
 
 void merge_tcp(TcpSockets& into, const TcpSockets& from) {

@@ -1,4 +1,5 @@
 #include "collect/parsers_linkstats.hpp"
+#include "collect/parsers_netlink.hpp"
 
 #include <cmath>
 #include <cstddef>
@@ -351,36 +352,12 @@ std::optional<std::string> read_qdisc_message(std::string_view body, const std::
 
 Result<bool> add_qdisc_dump_datagram(std::string_view datagram, const std::map<int, std::string>& interface_names,
                                      std::vector<QdiscStats>& into, std::string_view source) {
-    std::size_t index = 0;
-    while (!datagram.empty()) {
-        ++index;
-        nlmsghdr header{};
-        if (datagram.size() < sizeof header) return at(source, index, "truncated netlink header");
-        std::memcpy(&header, datagram.data(), sizeof header);
-        if (header.nlmsg_len < sizeof header || header.nlmsg_len > datagram.size()) {
-            return at(source, index, fmt::format("netlink message length {} out of bounds", header.nlmsg_len));
-        }
-        const auto payload = datagram.substr(sizeof header, header.nlmsg_len - sizeof header);
-        if (header.nlmsg_type == NLMSG_DONE || header.nlmsg_type == NLMSG_ERROR) {
-            std::int32_t error = 0;
-            if (header.nlmsg_type == NLMSG_ERROR && payload.size() < sizeof(nlmsgerr)) {
-                return at(source, index, "truncated netlink error");
-            }
-            if (payload.size() >= sizeof error) std::memcpy(&error, payload.data(), sizeof error);
-            if (error == 0 && header.nlmsg_type == NLMSG_DONE) return true;
-            const auto code = -static_cast<std::int64_t>(error);
-            const auto reason = code > 0 && code < 4096 ? std::string(std::strerror(static_cast<int>(code)))
-                                                        : fmt::format("error {}", error);
-            return at(source, index, fmt::format("the kernel refused the dump: {}", reason));
-        }
-        if (header.nlmsg_type != RTM_NEWQDISC) {
-            return at(source, index, fmt::format("unexpected netlink message type {}", header.nlmsg_type));
-        }
-        if (auto problem = read_qdisc_message(payload, interface_names, into)) return at(source, index, *problem);
-        if (into.size() > kMaxQdiscs) return at(source, index, fmt::format("more than {} qdiscs", kMaxQdiscs));
-        datagram.remove_prefix(std::min<std::size_t>(NLMSG_ALIGN(header.nlmsg_len), datagram.size()));
-    }
-    return false;
+    return for_each_netlink_message(datagram, source, [&](std::uint16_t type, std::string_view payload) -> std::optional<std::string> {
+        if (type != RTM_NEWQDISC) return fmt::format("unexpected netlink message type {}", type);
+        if (auto problem = read_qdisc_message(payload, interface_names, into)) return problem;
+        if (into.size() > kMaxQdiscs) return fmt::format("more than {} qdiscs", kMaxQdiscs);
+        return std::nullopt;
+    });
 }
 
 }  // namespace netdiag
