@@ -199,6 +199,25 @@ void read_field(const nlohmann::json& j, const char* key, T& field) {
 // overflow (INT64_MIN and INT64_MAX would).
 constexpr std::int64_t kLatestUnixMs = 253402300799999;
 
+// A snapshot saved before a part existed has no key for it (a host that lacked it has null): the
+// checks that need that part have nothing to say, and `-v` says why rather than leave it unsaid.
+void note_parts_older_netdiag_did_not_save(const nlohmann::json& j, Snapshot& s) {
+    constexpr std::string_view kWhy = "not in this snapshot (saved by an older netdiag)";
+    const std::pair<const char*, const char*> parts[] = {
+        {"arp_cache", "/proc/net/stat/arp_cache"},   {"ndisc_cache", "/proc/net/stat/ndisc_cache"},
+        {"sysctl_lists", "/proc/sys/net/ipv4/tcp_mem"}, {"sockstat6", "/proc/net/sockstat6"},
+        {"mem_total_bytes", "/proc/meminfo"},        {"qdiscs", "qdiscs"},
+    };
+    for (const auto& [key, path] : parts) {
+        if (!j.contains(key)) s.unavailable.emplace(path, kWhy);
+    }
+    const auto interfaces = j.find("interfaces");
+    if (interfaces != j.end() && interfaces->is_array() && !interfaces->empty() &&
+        !(*interfaces)[0].contains("carrier_changes")) {
+        s.unavailable.emplace("/sys/class/net/*/{flags,carrier,carrier_changes,duplex,mtu,...}", kWhy);
+    }
+}
+
 Snapshot snapshot_from_json(const nlohmann::json& j) {
     Snapshot s;
     read_field(j, "host", s.host);
@@ -240,6 +259,7 @@ Snapshot snapshot_from_json(const nlohmann::json& j) {
     }
     read_field(j, "unavailable", s.unavailable);
     read_field(j, "unparsable", s.unparsable);
+    note_parts_older_netdiag_did_not_save(j, s);
     return s;
 }
 

@@ -226,6 +226,15 @@ fi
 "$netdiag" scan --from "$work/a.json" "$work/b.json" --json >"$work/ab.json"
 validate netdiag.scan.v1 "$work/ab.json" "scan --from A.json B.json"
 
+# A snapshot saved by the release before the catalogue grew: still valid v1, still scanned; the
+# checks it has no data for say nothing rather than invent a zero.
+old_release=$here/../fixtures/snapshots/collect-v1-release-before-issue-10.json
+validate netdiag.collect.v1 "$old_release" "a snapshot from the previous release matches today's netdiag.collect/v1"
+expect_exit 0 "a snapshot from the previous release still scans, all clear" -- "$netdiag" scan --from "$old_release" -v
+expect_contains "$out" "0 critical, 0 warning" "its verdict"
+expect_contains "$out" "/proc/net/stat/arp_cache: not in this snapshot (saved by an older netdiag)" \
+    "-v says which parts the older snapshot does not have"
+
 printf '{"schema": "netdiag.collect/v1", "samples": [' >"$work/truncated.json"
 expect_exit 65 "a truncated snapshot file is bad input" -- "$netdiag" scan --from "$work/truncated.json"
 expect_contains "$err" "$work/truncated.json: not valid JSON" "the error names the file"

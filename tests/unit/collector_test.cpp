@@ -381,6 +381,8 @@ TEST_CASE("a snapshot saved before the catalogue grew still loads; the new check
         CHECK_FALSE(info.carrier_changes.has_value());
         CHECK_FALSE(info.flags.has_value());
     }
+    CHECK(last.unavailable.at("/proc/net/stat/arp_cache") == "not in this snapshot (saved by an older netdiag)");
+    CHECK(last.unavailable.count("qdiscs") == 1);
     const HostResult result = evaluate_samples(*samples, default_settings());
     CHECK(result.status == "ok");
     for (const auto& f : result.findings) CHECK(f.severity != Severity::critical);
