@@ -42,10 +42,10 @@ constexpr std::string_view kNeedsTcpMemory[] = {"/proc/net/netstat", "/proc/net/
 constexpr std::string_view kNeedsLinkState[] = {"/sys/class/net/*/flags", "/sys/class/net/*/carrier",
                                                 "/sys/class/net/*/operstate"};
 constexpr std::string_view kNeedsCarrierChanges[] = {"/sys/class/net/*/carrier_changes"};
-constexpr std::string_view kNeedsLinkMode[] = {"/sys/class/net/*/speed", "/sys/class/net/*/duplex",
+constexpr std::string_view kNeedsLinkMode[] = {"/sys/class/net/*/speed", "/sys/class/net/*/device/net/*/duplex",
                                                "/sys/class/net/*/flags"};
 constexpr std::string_view kNeedsBond[] = {"/sys/class/net/*/bonding_slave/mii_status"};
-constexpr std::string_view kNeedsTxTimeouts[] = {"/sys/class/net/*/queues/tx-*/tx_timeout"};
+constexpr std::string_view kNeedsTxTimeouts[] = {"/sys/class/net/*/device/net/*/queues/tx-*/tx_timeout"};
 constexpr std::string_view kNeedsMtu[] = {"/sys/class/net/*/mtu"};
 constexpr std::string_view kNeedsStorm[] = {"/proc/net/dev", "/proc/uptime"};
 constexpr std::string_view kNeedsQdisc[] = {"qdiscs"};

@@ -59,9 +59,14 @@ constexpr std::string_view kInterfaceFiles[] = {
     "flags",
     "carrier",
     "carrier_changes",
-    "duplex",
     "mtu",
     "bonding_slave/mii_status",
+};
+
+// Files only a NIC has, read through its device ("IF/device/net/IF/..."), so that a host with a
+// thousand veths does not open a thousand more files for them.
+constexpr std::string_view kDeviceFiles[] = {
+    "duplex",
     "queues/tx-*/tx_timeout",
 };
 
@@ -142,10 +147,17 @@ std::string basename_of(std::string_view path) {
     return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
-// "/sys/class/net/eth0/device/msi_irqs/27" -> "eth0"
+// "/sys/class/net/eth0/device/msi_irqs/27" -> "eth0"; "/sys/class/net/eth0/device/net/eth0/duplex"
+// -> the inner name (a device with two ports lists both under device/net/).
 std::string interface_of(std::string_view path) {
-    const auto rest = path.substr(kNetClass.size());
-    return std::string(rest.substr(0, rest.find('/')));
+    auto rest = path.substr(kNetClass.size());
+    const auto name = rest.substr(0, rest.find('/'));
+    constexpr std::string_view kDeviceNet = "/device/net/";
+    if (rest.substr(name.size(), kDeviceNet.size()) == kDeviceNet) {
+        rest = rest.substr(name.size() + kDeviceNet.size());
+        return std::string(rest.substr(0, rest.find('/')));
+    }
+    return std::string(name);
 }
 
 std::string sysctl_name(std::string_view path) {
@@ -204,7 +216,7 @@ void fill_interfaces(const Reads& reads, Snapshot& snapshot) {
         number.reset();
         parse_optional(reads, dir + "carrier_changes", snapshot, number, parse_single_int);
         if (number && *number >= 0) info.carrier_changes = static_cast<std::uint64_t>(*number);
-        parse_optional(reads, dir + "duplex", snapshot, info.duplex, parse_single_word);
+        parse_optional(reads, dir + "device/net/" + name + "/duplex", snapshot, info.duplex, parse_single_word);
         parse_optional(reads, dir + "mtu", snapshot, info.mtu, parse_single_int);
         parse_optional(reads, dir + "bonding_slave/mii_status", snapshot, info.bond_mii_status, parse_single_word);
         parse_optional(reads, std::string(kSysctlRoot) + "net/ipv4/conf/" + name + "/rp_filter", snapshot,
@@ -318,6 +330,9 @@ ReadRequest sample_request(bool with_tcp_tables) {
     for (const auto sysctl : kSysctls) request.files.emplace_back(sysctl);
     for (const auto sysctl : kListSysctls) request.files.emplace_back(sysctl);
     for (const auto file : kInterfaceFiles) request.files.push_back(std::string(kNetClass) + "*/" + std::string(file));
+    for (const auto file : kDeviceFiles) {
+        request.files.push_back(std::string(kNetClass) + "*/device/net/*/" + std::string(file));
+    }
     for (const auto link : kInterfaceLinks) request.links.push_back(std::string(kNetClass) + "*/" + std::string(link));
     return request;
 }

@@ -308,12 +308,12 @@ TEST_CASE("links, bonds, neighbour tables and memory limits as sysfs and procfs 
     link_files("eth1", "0x1803", "1", "1500");
     link_files("eth2", "0x1003", "0", "1500");
     link_files("eth0.100", "0x1003", "1", "9000");
-    host.files["/sys/class/net/eth1/duplex"] = "half\n";
+    host.files["/sys/class/net/eth1/device/net/eth1/duplex"] = "half\n";
     host.files["/sys/class/net/eth1/speed"] = "100\n";
     host.files["/sys/class/net/eth0/bonding_slave/mii_status"] = "up\n";
     host.files["/sys/class/net/eth1/bonding_slave/mii_status"] = "down\n";
-    host.files["/sys/class/net/eth2/queues/tx-0/tx_timeout"] = "3\n";
-    host.files["/sys/class/net/eth2/queues/tx-1/tx_timeout"] = "1\n";
+    host.files["/sys/class/net/eth2/device/net/eth2/queues/tx-0/tx_timeout"] = "3\n";
+    host.files["/sys/class/net/eth2/device/net/eth2/queues/tx-1/tx_timeout"] = "1\n";
     host.links["/sys/class/net/eth0/master"] = "../bond0";
     host.links["/sys/class/net/eth1/master"] = "../bond0";
     host.links["/sys/class/net/bond0/lower_eth0"] = "../eth0";
