@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -132,7 +133,56 @@ void read_rings(const std::vector<std::string>& interfaces, LinkStats& stats) {
     }
 }
 
+// ETHTOOL_GRINGPARAM / ETHTOOL_SRINGPARAM on one interface; errno is left for the caller.
+bool ring_ioctl(int socket, const std::string& name, ethtool_ringparam& ring) {
+    ifreq request{};
+    std::memcpy(request.ifr_name, name.data(), std::min(name.size(), sizeof request.ifr_name - 1));
+    request.ifr_data = reinterpret_cast<char*>(&ring);
+    return ::ioctl(socket, SIOCETHTOOL, &request) == 0;
+}
+
 }  // namespace
+
+Result<std::optional<RingSizes>> read_local_ring(const std::string& interface) {
+    if (!valid_interface_name(interface)) return make_error(fmt::format("\"{}\" is not an interface name", interface));
+    const Socket socket(ioctl_socket());
+    if (!socket) return make_error(errno_text("ethtool socket"));
+    ethtool_ringparam ring{};
+    ring.cmd = ETHTOOL_GRINGPARAM;
+    if (!ring_ioctl(socket.get(), interface, ring)) {
+        if (errno == ENODEV) return std::optional<RingSizes>();
+        if (errno == EOPNOTSUPP) return make_error(fmt::format("{}: the driver reports no ring sizes", interface));
+        return make_error(errno_text(fmt::format("ETHTOOL_GRINGPARAM {}", interface)));
+    }
+    return std::optional<RingSizes>(RingSizes{ring.rx_pending, ring.rx_max_pending, ring.tx_pending, ring.tx_max_pending});
+}
+
+Status write_local_ring(const std::string& interface, Ring which, std::uint32_t size) {
+    if (!valid_interface_name(interface)) return make_error(fmt::format("\"{}\" is not an interface name", interface));
+    if (size == 0 || size > kMaxRingSize) return make_error(fmt::format("{}: {} is not a ring size netdiag sets", interface, size));
+    const Socket socket(ioctl_socket());
+    if (!socket) return make_error(errno_text("ethtool socket"));
+    // Read first: SRINGPARAM takes all four rings at once, and the others must stay as they are.
+    ethtool_ringparam ring{};
+    ring.cmd = ETHTOOL_GRINGPARAM;
+    if (!ring_ioctl(socket.get(), interface, ring)) {
+        if (errno == EOPNOTSUPP) return make_error(fmt::format("{}: the driver reports no ring sizes", interface));
+        return make_error(errno_text(fmt::format("ETHTOOL_GRINGPARAM {}", interface)));
+    }
+    auto& pending = which == Ring::rx ? ring.rx_pending : ring.tx_pending;
+    const auto maximum = which == Ring::rx ? ring.rx_max_pending : ring.tx_max_pending;
+    if (pending == size) return Ok{};
+    if (size > maximum) {
+        return make_error(fmt::format("{}: {} ring of {} is above the driver's maximum {}; not set", interface,
+                                      ring_name(which), size, maximum));
+    }
+    pending = size;
+    ring.cmd = ETHTOOL_SRINGPARAM;
+    if (!ring_ioctl(socket.get(), interface, ring)) {
+        return make_error(errno_text(fmt::format("ETHTOOL_SRINGPARAM {} {} {}", interface, ring_name(which), size)));
+    }
+    return Ok{};
+}
 
 LinkStats read_local_link_stats(const std::vector<std::string>& interfaces) {
     LinkStats stats;

@@ -17,6 +17,16 @@ namespace netdiag {
 // more than a few seconds.
 LinkStats read_local_link_stats(const std::vector<std::string>& interfaces);
 
+// One interface's ring sizes, by ETHTOOL_GRINGPARAM on the live host. nullopt: the interface does
+// not exist (ENODEV); an interface without rings (EOPNOTSUPP) or any other failure is an error.
+Result<std::optional<RingSizes>> read_local_ring(const std::string& interface);
+
+// Sets one ring of an interface on the live host: ETHTOOL_GRINGPARAM, then ETHTOOL_SRINGPARAM with
+// only `ring`'s size changed (the other ring and the mini/jumbo ones passed back as read). Nothing
+// is sent when the ring already has that size (many drivers reset the link on any set), and a size
+// above the driver's maximum is refused before the kernel sees it. Needs CAP_NET_ADMIN.
+Status write_local_ring(const std::string& interface, Ring ring, std::uint32_t size);
+
 // Fills snapshot.qdiscs and InterfaceInfo::ring of the non-virtual interfaces in
 // snapshot.interfaces (rings are a NIC's; only interfaces with a /sys/class/net/IF/device are
 // asked). What the host cannot tell goes to snapshot.unavailable under kQdiscsSubject,

@@ -24,7 +24,7 @@ no-route packet-storm qdisc-drops rp-filter rx-drops softnet-backlog syn-queue t
 tcp-receive-drops tcp-resets tcp-retransmits time-wait time-wait-overflow tx-drops tx-timeouts
 udp-buffer-errors udp-memory"
 
-_netdiag_fixes="irq-affinity conntrack-max softnet-backlog softnet-budget port-range listen-backlog tcp-mem neigh-table"
+_netdiag_fixes="irq-affinity conntrack-max softnet-backlog softnet-budget port-range listen-backlog tcp-mem neigh-table nic-ring"
 
 # The threshold keys `netdiag checks` lists (checks/settings.cpp).
 _netdiag_thresholds="carrier-flaps.warning checksum-errors.warning close-wait.warning close-wait.critical conntrack-drops.critical

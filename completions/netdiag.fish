@@ -56,7 +56,8 @@ function __fish_netdiag_fix_ids --description 'Fix ids, completing the last item
         port-range 'widen ip_local_port_range' \
         listen-backlog 'raise listen backlogs' \
         tcp-mem 'raise tcp_mem' \
-        neigh-table 'raise neighbour gc_thresh'
+        neigh-table 'raise neighbour gc_thresh' \
+        nic-ring 'raise NIC RX ring'
 end
 
 function __fish_netdiag_thresholds --description 'Threshold keys, CHECK.LEVEL='

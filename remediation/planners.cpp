@@ -13,6 +13,7 @@
 
 #include "collect/parsers.hpp"
 #include "common/text.hpp"
+#include "remediation/ring_planner.hpp"
 #include "remote/transport.hpp"
 
 namespace netdiag {
@@ -609,6 +610,8 @@ const std::vector<Fixer>& fixer_catalogue() {
         {"tcp-mem", "raise net.ipv4.tcp_mem to twice the kernel's default for the RAM, persistently", {"tcp-memory"}},
         {"neigh-table", "size the IPv4/IPv6 neighbour tables (gc_thresh1-3) for the entries seen, persistently",
          {"neigh-table"}},
+        {"nic-ring", "raise a NIC's RX ring to the driver's maximum (ethtool -G), with a boot script to keep it",
+         {"rx-drops"}},
     };
     return catalogue;
 }
@@ -619,6 +622,7 @@ std::vector<std::string> plan_context_files(const Snapshot& snapshot) {
         for (const int irq : info.irqs) files.push_back(fmt::format("/proc/irq/{}/smp_affinity", irq));
         files.push_back(fmt::format("/sys/class/net/{}/queues/rx-*/rps_cpus", info.name));
     }
+    for (auto& file : ring_context_files()) files.push_back(std::move(file));
     return files;
 }
 
@@ -646,6 +650,7 @@ HostPlan plan_fixes(const Snapshot& snapshot, const std::vector<Finding>& findin
     if (wanted("listen-backlog")) plan_listen_backlog(finding_for(findings, "listen-backlog"), plan);
     if (wanted("tcp-mem")) plan_tcp_mem(snapshot, finding_for(findings, "tcp-mem"), plan);
     if (wanted("neigh-table")) plan_neigh_table(snapshot, findings, !only.empty(), plan);
+    if (wanted("nic-ring")) plan_nic_ring(snapshot, findings, context, !only.empty(), result);
     if (!script.empty()) {
         // IRQ affinity has no sysctl.d: offer a script to review and wire into boot, not a hidden unit.
         std::string text =
@@ -670,6 +675,7 @@ bool plannable_path(const std::string& path) {
         return false;
     }
     if (std::find(std::begin(kFixedPaths), std::end(kFixedPaths), path) != std::end(kFixedPaths)) return true;
+    if (ring_plannable_path(path)) return true;
     static const std::regex irq_mask(R"(/proc/irq/[0-9]+/smp_affinity)");
     static const std::regex rps_mask(R"(/sys/class/net/[^/]+/queues/rx-[0-9]+/rps_cpus)");
     return std::regex_match(path, irq_mask) || std::regex_match(path, rps_mask);
@@ -878,6 +884,7 @@ std::optional<std::string> content_problem(const std::string& path, std::string_
         }
     }
     const auto fail = [&](const std::string& why) { return std::optional<std::string>(fmt::format("{}: {}", path, why)); };
+    if (is_ring_path(path) || path == kNicRingScript) return ring_content_problem(path, content);
     if (is_kernel_path(path)) {
         const auto value = trim(content);
         if (path == kPortRange) return is_port_pair(value) ? std::nullopt : fail("not a port range");
@@ -917,7 +924,9 @@ std::optional<std::string> planned_value_problem(const std::string& path, std::s
     return std::nullopt;
 }
 
-bool removable_path(const std::string& path) { return plannable_path(path) && !is_kernel_path(path); }
+bool removable_path(const std::string& path) {
+    return plannable_path(path) && !is_kernel_path(path) && !is_ring_path(path);
+}
 
 std::string format_cpu_mask(const std::set<int>& cpus, int cpu_count) {
     int bits = std::clamp(cpu_count, 1, kMaxCpus);

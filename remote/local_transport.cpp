@@ -347,6 +347,29 @@ FileRead read_link(const Tree& tree, const std::string& host_path) {
     return result;
 }
 
+// A ring path's current size from the live kernel; a captured tree has no NIC to ask, and its
+// files are never taken for one.
+FileRead read_ring(const std::string& root, const std::string& path) {
+    const auto ring = parse_ring_path(path);
+    if (!ring) return FileRead{path, std::nullopt, "not a ring path netdiag reads"};
+    if (!root.empty()) return FileRead{path, std::nullopt, fmt::format("{}: a captured tree has no NIC rings", root)};
+    auto sizes = read_local_ring(ring->interface);
+    if (!sizes) return FileRead{path, std::nullopt, sizes.error().message};
+    if (!*sizes) return FileRead{path, std::nullopt, "missing"};  // the interface is gone
+    return FileRead{path, fmt::format("{}\n", ring->ring == Ring::rx ? (*sizes)->rx : (*sizes)->tx), {}};
+}
+
+Status write_ring(const std::string& root, const std::string& path, const std::string& content) {
+    const auto ring = parse_ring_path(path);
+    if (!ring) return make_error(fmt::format("{}: not a ring path netdiag writes", printable(path)));
+    if (!root.empty()) {
+        return make_error(fmt::format("{}: {}: a captured tree has no NIC rings; not written", root, path));
+    }
+    const auto size = parse_ring_size(content);
+    if (!size) return make_error(fmt::format("{}: \"{}\" is not a ring size; not written", path, printable(trim(content))));
+    return write_local_ring(ring->interface, ring->ring, *size);
+}
+
 }  // namespace
 
 LocalTransport::LocalTransport(std::string root) : root_(std::move(root)) {
@@ -358,7 +381,14 @@ Result<std::vector<FileRead>> LocalTransport::read(const ReadRequest& request) {
     if (!tree) return tree.error();
     std::vector<FileRead> reads;
     Expander expander(*tree);
-    expand(expander, request.files, reads, [&](const std::string& path) { return read_in_tree(*tree, path); });
+    for (const auto& pattern : request.files) {
+        // A ring path is never expanded as a pattern: "ethtool-ring:*:rx" names no file.
+        if (is_ring_path(pattern)) {
+            reads.push_back(read_ring(root_, pattern));
+        } else {
+            expand(expander, {pattern}, reads, [&](const std::string& path) { return read_in_tree(*tree, path); });
+        }
+    }
     expand(expander, request.links, reads, [&](const std::string& path) { return read_link(*tree, path); });
     return reads;
 }
@@ -491,6 +521,7 @@ Result<CommandOutput> LocalTransport::run(const std::string& command, std::chron
 }
 
 Status LocalTransport::write_file(const std::string& path, const std::string& content, FileAccess access) {
+    if (is_ring_path(path)) return write_ring(root_, path, content);
     auto tree = Tree::open_root(root_);
     if (!tree) return tree.error();
     auto place = open_parent(*tree, path, /*create=*/!is_kernel_path(path), access);
@@ -555,6 +586,7 @@ Status LocalTransport::write_file(const std::string& path, const std::string& co
 }
 
 Status LocalTransport::remove_file(const std::string& path) {
+    if (is_ring_path(path)) return make_error(fmt::format("{}: a ring size cannot be removed", printable(path)));
     if (is_kernel_path(path)) return make_error(fmt::format("{}: kernel files cannot be removed", path));
     auto tree = Tree::open_root(root_);
     if (!tree) return tree.error();
@@ -579,6 +611,11 @@ Result<std::vector<FileStatus>> LocalTransport::inspect(const std::vector<std::s
     if (!tree) return tree.error();
     std::vector<FileStatus> result;
     for (const auto& path : paths) {
+        if (is_ring_path(path)) {
+            if (!parse_ring_path(path)) return make_error(fmt::format("{}: not a ring path", printable(path)));
+            result.push_back(ring_path_status(path));
+            continue;
+        }
         FileStatus status{path};
         auto place = open_parent(*tree, path, /*create=*/false, FileAccess::shared);
         struct stat found {};

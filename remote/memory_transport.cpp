@@ -69,6 +69,10 @@ Result<CommandOutput> MemoryTransport::run(const std::string& command, std::chro
 
 Status MemoryTransport::write_file(const std::string& path, const std::string& content, FileAccess how) {
     if (const auto error = write_errors.find(path); error != write_errors.end()) return make_error(error->second);
+    // As the real transports: a ring takes a well-formed path and one size, nothing else.
+    if (is_ring_path(path) && (!parse_ring_path(path) || !parse_ring_size(content))) {
+        return make_error(path + ": not a ring path and size; not written");
+    }
     const auto kept = ignored_writes.find(path);
     files[path] = kept != ignored_writes.end() ? kept->second : content;
     writes.push_back(path);
@@ -78,6 +82,7 @@ Status MemoryTransport::write_file(const std::string& path, const std::string& c
 
 Status MemoryTransport::remove_file(const std::string& path) {
     if (is_kernel_path(path)) return make_error(path + ": kernel files cannot be removed");
+    if (is_ring_path(path)) return make_error(path + ": a ring size cannot be removed");
     files.erase(path);
     writes.push_back(path);
     return Ok{};
@@ -88,6 +93,11 @@ Result<std::vector<FileStatus>> MemoryTransport::inspect(const std::vector<std::
     for (const auto& path : paths) {
         if (const auto found = statuses.find(path); found != statuses.end()) {
             result.push_back(found->second);
+            continue;
+        }
+        if (is_ring_path(path)) {
+            if (!parse_ring_path(path)) return make_error(path + ": not a ring path");
+            result.push_back(ring_path_status(path));
             continue;
         }
         FileStatus status{path};

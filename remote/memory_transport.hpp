@@ -10,6 +10,8 @@
 
 namespace netdiag {
 
+// Ring paths ("ethtool-ring:eth0:rx") live in `files` like any file, holding "256\n"; writes to
+// them must be a well-formed path and size, and removing one is refused, as on a real host.
 class MemoryTransport final : public Transport {
 public:
     std::map<std::string, std::string> files;

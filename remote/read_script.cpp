@@ -59,7 +59,16 @@ std::string make_read_script(const ReadRequest& request, std::string_view bounda
         }
     };
     std::vector<std::string> tables, values;
+    std::vector<RingPath> rings;
+    std::vector<std::string> ring_paths;
     for (const auto& pattern : request.files) {
+        if (is_ring_path(pattern)) {
+            if (auto ring = parse_ring_path(pattern)) {
+                ring_paths.push_back(ring_path(ring->interface, ring->ring));
+                rings.push_back(std::move(*ring));
+            }
+            continue;
+        }
         // Not /proc/sys: the shell's `read` takes one byte per read(2), and most sysctl handlers
         // answer a read at a non-zero offset with end of file, so "262144" would come back as "2".
         const bool one_value = pattern.rfind("/sys/", 0) == 0 || pattern.rfind("/proc/irq/", 0) == 0;
@@ -68,9 +77,58 @@ std::string make_read_script(const ReadRequest& request, std::string_view bounda
     emit(tables, "f");
     emit(values, "v");
     emit(request.links, "l");
+    if (!rings.empty()) {
+        // ethtool's messages in English ("No such device" tells a vanished interface), and where a
+        // non-root login on Debian does not look for it.
+        script +=
+            "LC_ALL=C; export LC_ALL; PATH=\"$PATH:/usr/sbin:/sbin\"; export PATH\n"
+            "g() { printf '\\n%s R %s\\n' \"$B\" \"$1\"; if command -v ethtool >/dev/null 2>&1; then "
+            "ethtool -g \"$2\" 2>&1 </dev/null; else echo 'ethtool is not installed'; false; fi; "
+            "printf '\\n%s S %s\\n' \"$B\" $?; }\n";
+        for (std::size_t i = 0; i < rings.size(); ++i) {
+            script += fmt::format("g {} {}\n", shell_quote(ring_paths[i]), shell_quote(rings[i].interface));
+        }
+    }
     script += "printf '\\n%s E\\n' \"$B\"\n";
     return script;
 }
+
+namespace {
+
+// A ring path's frame: what `ethtool -g IF` printed (errors included) and its exit status.
+FileRead ring_read(const std::string& path, std::string_view status, std::string_view content) {
+    FileRead read{path, std::nullopt, {}, false};
+    const auto ring = parse_ring_path(path);
+    if (!ring) {
+        read.error = "not a ring path netdiag reads";
+        return read;
+    }
+    const auto source = fmt::format("ethtool -g {}", ring->interface);
+    if (status == "0") {
+        if (auto sizes = parse_ethtool_rings(content, source)) {
+            read.content = fmt::format("{}\n", ring->ring == Ring::rx ? sizes->rx : sizes->tx);
+        } else {
+            read.error = sizes.error().message;
+        }
+        return read;
+    }
+    if (content.find("No such device") != std::string_view::npos) {
+        read.error = "missing";  // the interface is gone
+    } else if (content.find("Operation not supported") != std::string_view::npos) {
+        read.error = fmt::format("{}: the driver reports no ring sizes", ring->interface);
+    } else {
+        std::string_view last;
+        for (const auto line : lines_of(content)) {
+            if (!trim(line).empty()) last = trim(line);
+        }
+        read.error = fmt::format("{}: {}", source,
+                                 last.empty() ? fmt::format("exit status {}", printable(status))
+                                              : printable(last.substr(0, 300)));
+    }
+    return read;
+}
+
+}  // namespace
 
 Result<std::vector<FileRead>> parse_read_script_output(std::string_view output, std::string_view boundary,
                                                        std::string_view host) {
@@ -93,7 +151,7 @@ Result<std::vector<FileRead>> parse_read_script_output(std::string_view output, 
             pos = output.find(marker, line_end);
             continue;
         }
-        if (kind != 'F' && kind != 'L') {
+        if (kind != 'F' && kind != 'L' && kind != 'R') {
             return make_error(fmt::format("{}: unexpected frame \"{}\" in the remote output", host, kind));
         }
         // Content runs to the status frame that closes it.
@@ -104,8 +162,13 @@ Result<std::vector<FileRead>> parse_read_script_output(std::string_view output, 
         if (status_end == std::string_view::npos) break;
         const auto status = output.substr(status_at + status_marker.size(),
                                           status_end - status_at - status_marker.size());
-        FileRead read{path, std::nullopt, {}, kind == 'L'};
         const auto content = output.substr(line_end + 1, status_at - line_end - 1);
+        if (kind == 'R') {
+            reads.push_back(ring_read(path, status, content));
+            pos = output.find(marker, status_end);
+            continue;
+        }
+        FileRead read{path, std::nullopt, {}, kind == 'L'};
         if (status == "0") {
             read.content = std::string(kind == 'L' && !content.empty() && content.back() == '\n'
                                            ? content.substr(0, content.size() - 1)
@@ -331,6 +394,16 @@ std::string make_kernel_write_script(std::string_view path, std::string_view con
     return fmt::format("p={}; {}if [ -L \"$p\" ]; then fail 'is a symbolic link; not written through'; fi; "
                        "printf {} | tee \"$p\" >/dev/null",
                        shell_quote(path), kLinePrelude, shell_quote(format));
+}
+
+std::string make_ring_write_script(const RingPath& ring, std::uint32_t size) {
+    return fmt::format(
+        "n={}; {}PATH=\"$PATH:/usr/sbin:/sbin\"; export PATH; "
+        "case $n in ''|-*|*[!A-Za-z0-9_.@+-]*) fail 'not an interface name netdiag passes to ethtool';; esac; "
+        "[ ${{#n}} -le 15 ] || fail 'not an interface name netdiag passes to ethtool'; "
+        "command -v ethtool >/dev/null 2>&1 || fail 'ethtool is not installed'; "
+        "ethtool -G \"$n\" {} {} </dev/null >/dev/null; s=$?; [ \"$s\" = 80 ] && s=0; exit \"$s\"",
+        shell_quote(ring.interface), kLinePrelude, ring_name(ring.ring), size);
 }
 
 std::string make_remove_script(std::string_view path) {

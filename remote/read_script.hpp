@@ -16,10 +16,15 @@
 
 namespace netdiag {
 
-// `boundary` must be random per request (so no file's content can fake a frame).
+// `boundary` must be random per request (so no file's content can fake a frame). A well-formed
+// ring path among the files ("ethtool-ring:eth0:rx") runs `ethtool -g IF` (LC_ALL=C, /usr/sbin and
+// /sbin added to PATH, as make_link_stats_script); a malformed one is left out of the script
+// (SshTransport::read answers it with an error).
 std::string make_read_script(const ReadRequest& request, std::string_view boundary);
 
-// Errors name `host` when the output is cut short or not framed as expected.
+// Errors name `host` when the output is cut short or not framed as expected. A ring path's read
+// comes back as its size ("256\n"): an interface that does not exist is "missing"; one without
+// rings, no ethtool, or an answer that does not parse is an error.
 Result<std::vector<FileRead>> parse_read_script_output(std::string_view output, std::string_view boundary,
                                                        std::string_view host);
 
@@ -60,6 +65,11 @@ std::string make_write_script(std::string_view path, FileAccess access);
 // /proc and /sys: the content (in the script, so one line) written in place with one write by
 // tee, whose error keeps errno's text (EIO, EPERM from a kernel-managed IRQ).
 std::string make_kernel_write_script(std::string_view path, std::string_view content);
+// Sets one NIC ring, as root: `ethtool -G IF rx|tx SIZE` (LC_ALL=C, /usr/sbin and /sbin on PATH).
+// The name is checked again by the script ([A-Za-z0-9_.@+-], at most 15, no leading '-'); ethtool's
+// exit 80 ("no ring parameters changed", the ioctl ethtool's answer to the size it already has)
+// counts as done, since the read back decides. `size` must be 1..kMaxRingSize.
+std::string make_ring_write_script(const RingPath& ring, std::uint32_t size);
 // Removes a regular file; a symlink or directory at `path` is refused, a missing file is fine.
 std::string make_remove_script(std::string_view path);
 

@@ -470,7 +470,13 @@ Result<std::vector<FileRead>> SshTransport::read(const ReadRequest& request) {
         last_failure_ = SshFailure::timeout;
         return make_error(fmt::format("{}: command timed out after {} s on the host", label_, command_timeout_.count()));
     }
-    return parse_read_script_output(output->out, boundary, label_);
+    auto reads = parse_read_script_output(output->out, boundary, label_);
+    if (!reads) return reads;
+    // Malformed ring paths never reach the host; they come back as errors, as locally.
+    for (const auto& path : request.files) {
+        if (is_ring_path(path) && !parse_ring_path(path)) reads->push_back({path, std::nullopt, "not a ring path netdiag reads"});
+    }
+    return reads;
 }
 
 std::optional<Result<LinkStats>> SshTransport::read_link_stats(const std::vector<std::string>& interfaces) {
@@ -538,6 +544,16 @@ Status SshTransport::run_privileged(const std::string& script, const std::string
 }
 
 Status SshTransport::write_file(const std::string& path, const std::string& content, FileAccess access) {
+    if (is_ring_path(path)) {
+        const auto ring = parse_ring_path(path);
+        if (!ring) return make_error(fmt::format("{}: {}: not a ring path netdiag writes", label_, printable(path)));
+        const auto size = parse_ring_size(content);
+        if (!size) {
+            return make_error(fmt::format("{}: {}: \"{}\" is not a ring size; not written", label_, path,
+                                          printable(trim(content))));
+        }
+        return run_privileged(make_ring_write_script(*ring, *size), path, "");
+    }
     if (const auto why = unusable_remote_path(path); !why.empty()) {
         return make_error(fmt::format("{}: {}: {}; not written", label_, printable(path), why));
     }
@@ -546,6 +562,7 @@ Status SshTransport::write_file(const std::string& path, const std::string& cont
 }
 
 Status SshTransport::remove_file(const std::string& path) {
+    if (is_ring_path(path)) return make_error(fmt::format("{}: {}: a ring size cannot be removed", label_, printable(path)));
     if (const auto why = unusable_remote_path(path); !why.empty()) {
         return make_error(fmt::format("{}: {}: {}; not removed", label_, printable(path), why));
     }
@@ -554,6 +571,25 @@ Status SshTransport::remove_file(const std::string& path) {
 }
 
 Result<std::vector<FileStatus>> SshTransport::inspect(const std::vector<std::string>& paths) {
+    // Ring paths are answered here, the rest by one script; the answers keep the order asked.
+    std::vector<std::string> files;
+    for (const auto& path : paths) {
+        if (is_ring_path(path)) {
+            if (!parse_ring_path(path)) return make_error(fmt::format("{}: {}: not a ring path", label_, printable(path)));
+        } else {
+            files.push_back(path);
+        }
+    }
+    if (files.size() != paths.size()) {
+        auto statuses = inspect(files);
+        if (!statuses) return statuses;
+        std::vector<FileStatus> merged;
+        std::size_t next = 0;
+        for (const auto& path : paths) {
+            merged.push_back(is_ring_path(path) ? ring_path_status(path) : std::move((*statuses)[next++]));
+        }
+        return merged;
+    }
     for (const auto& path : paths) {
         if (const auto why = unusable_remote_path(path); !why.empty()) {
             return make_error(fmt::format("{}: {}: {}", label_, printable(path), why));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -55,11 +56,88 @@ inline bool is_kernel_path(std::string_view path) {
     return path.rfind("/proc/", 0) == 0 || path.rfind("/sys/", 0) == 0;
 }
 
+// NIC ring sizes are not files, yet a fix changes them through the same read / drift check /
+// write / read back / journal / undo as /proc/sys: they get virtual paths, "ethtool-ring:eth0:rx",
+// that no transport can take for a file (no leading slash). Such a path holds the ring's current
+// size ("256\n"); it is written in place like a kernel file and never removed.
+inline constexpr std::string_view kRingPathPrefix = "ethtool-ring:";
+
+// The most descriptors netdiag believes of a ring (drivers have a few thousand; the kernel's u32
+// allows nonsense).
+inline constexpr std::uint64_t kMaxRingSize = std::uint64_t{1} << 20;
+
+enum class Ring { rx, tx };
+
+struct RingPath {
+    std::string interface;
+    Ring ring = Ring::rx;
+};
+
+inline std::string_view ring_name(Ring ring) { return ring == Ring::rx ? "rx" : "tx"; }
+
+// Any path in the ring namespace, well-formed or not: transports route all of them to ring
+// handling (which refuses the malformed), so none can fall through to a relative file path.
+inline bool is_ring_path(std::string_view path) { return path.rfind(kRingPathPrefix, 0) == 0; }
+
+// A name netdiag passes to ethtool: [A-Za-z0-9_.@+-]{1,15} (IFNAMSIZ - 1), not starting with '-'
+// (an option), not "." or ".." (the kernel refuses those too).
+inline bool valid_interface_name(std::string_view name) {
+    if (name.empty() || name.size() > 15 || name.front() == '-' || name == "." || name == "..") return false;
+    for (const char c : name) {
+        const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                           c == '.' || c == '@' || c == '+' || c == '-';
+        if (!plain) return false;
+    }
+    return true;
+}
+
+// "ethtool-ring:IF:rx" / ":tx"; nullopt for anything else, a bad interface name included.
+inline std::optional<RingPath> parse_ring_path(std::string_view path) {
+    if (!is_ring_path(path)) return std::nullopt;
+    const auto rest = path.substr(kRingPathPrefix.size());
+    const auto colon = rest.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    const auto name = rest.substr(0, colon);
+    const auto which = rest.substr(colon + 1);
+    if (!valid_interface_name(name) || (which != "rx" && which != "tx")) return std::nullopt;
+    return RingPath{std::string(name), which == "rx" ? Ring::rx : Ring::tx};
+}
+
+inline std::string ring_path(std::string_view interface, Ring ring) {
+    std::string path(kRingPathPrefix);
+    path += interface;
+    path += ':';
+    path += ring_name(ring);
+    return path;
+}
+
+// A ring size as written to a ring path: decimal digits (surrounding whitespace allowed, as the
+// kernel's files take "4096\n"), 1..kMaxRingSize; nullopt for anything else.
+inline std::optional<std::uint32_t> parse_ring_size(std::string_view content) {
+    const auto first = content.find_first_not_of(" \t\n");
+    if (first == std::string_view::npos) return std::nullopt;
+    const auto last = content.find_last_not_of(" \t\n");
+    const auto digits = content.substr(first, last - first + 1);
+    if (digits.size() > 7) return std::nullopt;
+    std::uint64_t value = 0;
+    for (const char c : digits) {
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (value == 0 || value > kMaxRingSize) return std::nullopt;
+    return static_cast<std::uint32_t>(value);
+}
+
+// What inspect says of a well-formed ring path: a kernel value that exists, root's, 0644.
+inline FileStatus ring_path_status(const std::string& path) { return FileStatus{path, true, 'f', 0644, true}; }
+
 class Transport {
 public:
     virtual ~Transport() = default;
 
-    // Everything the request names, in one round trip.
+    // Everything the request names, in one round trip. A ring path among `files` (literal only)
+    // reads the ring's current size, "256\n"; an interface that does not exist reads as "missing",
+    // one without rings (EOPNOTSUPP) or a host that cannot tell (no kernel, no ethtool) is an error.
     virtual Result<std::vector<FileRead>> read(const ReadRequest& request) = 0;
 
     // Streams the kernel's TCP socket table, IPv4 and IPv6 in one sock_diag netlink dump, to `consume`
@@ -84,15 +162,17 @@ public:
 
     // Replaces a file's content; files are written to a temporary created exclusively beside it,
     // synced and renamed into place, while /proc and /sys entries are written in place, as the
-    // kernel requires. Modes come from `access`, never from the umask; missing directories are
+    // kernel requires, and a ring path (is_ring_path) sets that ring's size, the others the NIC
+    // has left as they are. Modes come from `access`, never from the umask; missing directories are
     // created with directory_mode(access). A symlink or directory at `path` is refused.
     virtual Status write_file(const std::string& path, const std::string& content, FileAccess access) = 0;
 
     // Removes a file (undoing one netdiag created); a file already gone is not an error. /proc and
-    // /sys entries are refused.
+    // /sys entries, and ring paths, are refused.
     virtual Status remove_file(const std::string& path) = 0;
 
-    // lstat of each path (symlinks are not followed), in order.
+    // lstat of each path (symlinks are not followed), in order. A well-formed ring path is reported
+    // without asking the host: a root-owned 0644 'f', as a /proc/sys entry would be.
     virtual Result<std::vector<FileStatus>> inspect(const std::vector<std::string>& paths) = 0;
 };
 

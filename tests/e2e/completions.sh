@@ -169,7 +169,7 @@ cases=(
     "netdiag checks --config sn|has|snap.json"
     "netdiag collect -o sn|has|snap.json"
     "netdiag scan sn|has|snap.json"
-    "netdiag fix --only |equal|conntrack-max irq-affinity listen-backlog neigh-table port-range softnet-backlog softnet-budget tcp-mem"
+    "netdiag fix --only |equal|conntrack-max irq-affinity listen-backlog neigh-table nic-ring port-range softnet-backlog softnet-budget tcp-mem"
     "netdiag fix --only port-range,conn|has|conntrack-max"
     "netdiag fix --only port-range,conn|lacks|conntrack-fill"
     "netdiag fix --ap|equal|--apply"

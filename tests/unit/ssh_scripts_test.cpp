@@ -300,3 +300,128 @@ TEST_CASE("a sticky directory others may write to is written into, as locally", 
     fs::permissions(sticky, fs::perms(01777));
     CHECK(write_file(scratch, (sticky / "60-netdiag-ports.conf").string(), "x\n", FileAccess::shared).status == 0);
 }
+
+namespace {
+
+// Stand-ins for `ethtool` and `sudo` first on PATH, logging their arguments to `log`, so no test
+// reaches a real NIC. Only made-up interface names ("nd-...") are ever used, as a second guard.
+fs::path ring_stand_ins(const Scratch& scratch) {
+    const auto bin = scratch.path / "bin";
+    fs::create_directories(bin);
+    const auto log = (scratch.path / "log").string();
+    std::ofstream(bin / "ethtool") << "#!/bin/sh\n"
+                                      "printf 'ethtool %s\\n' \"$*\" >>" << shell_quote(log) << "\n"
+                                      "case \"$1 $2\" in\n"
+                                      "'-g nd-eth0') printf 'Ring parameters for nd-eth0:\\nPre-set maximums:\\nRX:\\t\\t4096\\n"
+                                      "RX Mini:\\tn/a\\nRX Jumbo:\\tn/a\\nTX:\\t\\t4096\\nCurrent hardware settings:\\nRX:\\t\\t256\\n"
+                                      "RX Mini:\\tn/a\\nRX Jumbo:\\tn/a\\nTX:\\t\\t512\\nRX Buf Len:\\t\\tn/a\\n'; exit 0;;\n"
+                                      "'-g nd-virt0') echo 'netlink error: Operation not supported' >&2; exit 75;;\n"
+                                      "'-g nd-odd0') echo 'something else entirely'; exit 0;;\n"
+                                      "'-g nd-broken0') echo 'Cannot get device ring settings: Permission denied' >&2; exit 1;;\n"
+                                      "-g*) echo 'netlink error: No such device' >&2; exit 71;;\n"
+                                      "'-G nd-same0') echo 'rx unmodified, ignoring' >&2; echo 'no ring parameters changed, aborting' >&2; exit 80;;\n"
+                                      "'-G nd-fail0') echo 'Cannot set device ring parameters: Invalid argument' >&2; exit 81;;\n"
+                                      "esac\n"
+                                      "exit 0\n";
+    std::ofstream(bin / "sudo") << "#!/bin/sh\n"
+                                   "printf 'sudo %s\\n' \"$*\" >>" << shell_quote(log) << "\n"
+                                   "[ \"$1\" = -n ] && shift\n"
+                                   "exec \"$@\"\n";
+    for (const char* name : {"ethtool", "sudo"}) {
+        fs::permissions(bin / name, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+    }
+    return bin;
+}
+
+Ran run_with_stand_ins(const Scratch& scratch, const std::string& command, const std::string& input) {
+    const auto bin = ring_stand_ins(scratch);
+    const auto in = scratch.path / "stdin", out = scratch.path / "stdout", err = scratch.path / "stderr";
+    std::ofstream(in, std::ios::binary) << input;
+    const std::string line = fmt::format("PATH={}:\"$PATH\" /bin/sh -c {} <{} >{} 2>{}", shell_quote(bin.string()),
+                                         shell_quote(command), shell_quote(in.string()), shell_quote(out.string()),
+                                         shell_quote(err.string()));
+    Ran ran;
+    const int status = std::system(line.c_str());
+    ran.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    ran.out = test::slurp(out.string());
+    ran.err = test::slurp(err.string());
+    return ran;
+}
+
+std::string stand_in_log(const Scratch& scratch) {
+    return fs::exists(scratch.path / "log") ? test::slurp((scratch.path / "log").string()) : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("ring paths are read by `ethtool -g` in the same read script", "[remote][ring]") {
+    Scratch scratch;
+    std::ofstream(scratch.path / "plain") << "x\n";
+    ReadRequest request;
+    request.files = {(scratch.path / "plain").string(), "ethtool-ring:nd-eth0:rx", "ethtool-ring:nd-eth0:tx",
+                     "ethtool-ring:nd-gone0:rx", "ethtool-ring:nd-virt0:rx", "ethtool-ring:nd-odd0:rx",
+                     "ethtool-ring:nd-broken0:rx", "ethtool-ring:$(touch INJECTED):rx"};
+    const std::string boundary = "ND5e1f";
+    const auto script = make_read_script(request, boundary);
+    CHECK(script.find("INJECTED") == std::string::npos);  // a malformed ring path never reaches the host
+    const auto ran = run_with_stand_ins(scratch, script_command(std::chrono::seconds(10), false), wrap_stdin_script(script));
+    CHECK(ran.status == 0);
+    auto reads = parse_read_script_output(ran.out, boundary, "web1");
+    REQUIRE(reads.ok());
+    REQUIRE(reads->size() == 7);
+    CHECK(reads->at(0).content == "x\n");
+    CHECK(reads->at(1).path == "ethtool-ring:nd-eth0:rx");
+    CHECK(reads->at(1).content == "256\n");
+    CHECK(reads->at(2).content == "512\n");
+    CHECK(reads->at(3).error == "missing");
+    CHECK_FALSE(reads->at(4).content);
+    CHECK(reads->at(4).error == "nd-virt0: the driver reports no ring sizes");
+    CHECK_FALSE(reads->at(5).content);
+    CHECK(reads->at(5).error.find("ethtool -g nd-odd0") != std::string::npos);
+    CHECK(reads->at(6).error == "ethtool -g nd-broken0: Cannot get device ring settings: Permission denied");
+    CHECK(stand_in_log(scratch) ==
+          "ethtool -g nd-eth0\nethtool -g nd-eth0\nethtool -g nd-gone0\nethtool -g nd-virt0\nethtool -g nd-odd0\n"
+          "ethtool -g nd-broken0\n");
+    CHECK_FALSE(fs::exists(scratch.path / "INJECTED"));
+
+    // No ethtool on the host (what the script's `else` branch prints): an error, not "missing".
+    auto missing = parse_read_script_output(
+        "\nND5e1f R ethtool-ring:nd-eth0:rx\nethtool is not installed\n\nND5e1f S 1\n\nND5e1f E\n", boundary, "web1");
+    REQUIRE(missing.ok());
+    REQUIRE(missing->size() == 1);
+    CHECK(missing->at(0).error == "ethtool -g nd-eth0: ethtool is not installed");
+}
+
+TEST_CASE("a ring is set by `ethtool -G` through sudo, the name checked again on the host", "[remote][ring]") {
+    Scratch scratch;
+    const auto set = [&](const std::string& interface, Ring ring, std::uint32_t size) {
+        return run_with_stand_ins(scratch, line_script_command(std::chrono::seconds(10), true),
+                                  make_ring_write_script(RingPath{interface, ring}, size) + "\n");
+    };
+    auto ran = set("nd-eth0", Ring::rx, 4096);
+    CHECK(ran.status == 0);
+    CHECK(ran.err == "");
+    CHECK(stand_in_log(scratch) == "sudo -n /bin/sh -c IFS= read -r s && eval \"$s\"\nethtool -G nd-eth0 rx 4096\n");
+    CHECK(make_ring_write_script(RingPath{"nd-eth0", Ring::rx}, 4096).find('\n') == std::string::npos);
+
+    fs::remove(scratch.path / "log");
+    CHECK(set("nd-eth0", Ring::tx, 512).status == 0);
+    CHECK(stand_in_log(scratch).ends_with("ethtool -G nd-eth0 tx 512\n"));
+
+    // The ioctl ethtool's "no ring parameters changed" (exit 80) is done: the read back decides.
+    CHECK(set("nd-same0", Ring::rx, 256).status == 0);
+    ran = set("nd-fail0", Ring::rx, 99999);
+    CHECK(ran.status == 81);
+    CHECK(ran.err == "Cannot set device ring parameters: Invalid argument\n");
+
+    // Names that slipped past the C++ checks are refused by the script before ethtool runs.
+    for (const std::string bad : {"-s", "a b", "$(touch INJECTED)", "x;touch INJECTED", "0123456789abcdef", ""}) {
+        INFO(bad);
+        fs::remove(scratch.path / "log");
+        ran = set(bad, Ring::rx, 4096);
+        CHECK(ran.status == 1);
+        CHECK(ran.err == "not an interface name netdiag passes to ethtool\n");
+        CHECK(stand_in_log(scratch).find("ethtool") == std::string::npos);
+    }
+    CHECK_FALSE(fs::exists(scratch.path / "INJECTED"));
+}
