@@ -253,7 +253,10 @@ void fill_interfaces(const Reads& reads, Snapshot& snapshot) {
         if (!starts_with(path, kNetClass)) continue;
         const auto name = interface_of(path);
         if (path.find("/queues/rx-") != std::string::npos) ++by_name[name].rx_queues;
-        if (path.find("/queues/tx-") != std::string::npos && path.ends_with("/tx_timeout") && read->content) {
+        // A device with two ports lists both under device/net/: each port's queues count once, under
+        // its own name ("/sys/class/net/eth1/device/net/eth1/..."), never under its sibling's.
+        const bool own = path.find(std::string(kNetClass) + name + "/device/net/" + name + "/") == 0;
+        if (own && path.find("/queues/tx-") != std::string::npos && path.ends_with("/tx_timeout") && read->content) {
             std::optional<std::int64_t> timeouts;
             parse_optional(reads, path, snapshot, timeouts, parse_single_int);
             auto& info = by_name[name];

@@ -314,6 +314,8 @@ TEST_CASE("links, bonds, neighbour tables and memory limits as sysfs and procfs 
     host.files["/sys/class/net/eth1/bonding_slave/mii_status"] = "down\n";
     host.files["/sys/class/net/eth2/device/net/eth2/queues/tx-0/tx_timeout"] = "3\n";
     host.files["/sys/class/net/eth2/device/net/eth2/queues/tx-1/tx_timeout"] = "1\n";
+    // eth1 and eth2 as two ports of one PCI function: each sees the other under device/net/.
+    host.files["/sys/class/net/eth1/device/net/eth2/queues/tx-0/tx_timeout"] = "3\n";
     host.links["/sys/class/net/eth0/master"] = "../bond0";
     host.links["/sys/class/net/eth1/master"] = "../bond0";
     host.links["/sys/class/net/bond0/lower_eth0"] = "../eth0";
