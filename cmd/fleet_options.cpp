@@ -46,6 +46,11 @@ void add_fleet_flags(CLI::App& command, FleetFlags& flags) {
         ->type_name("SECONDS")
         ->check(CLI::Range(1.0, 3600.0))
         ->capture_default_str();
+    command.add_option("--max-output", flags.max_output_mib,
+                       "MiB one host may send for one sample; a host that sends more ends as error")
+        ->type_name("MIB")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
 }
 
 Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base, int* exit_code_on_error) {
@@ -104,6 +109,7 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
     plan.ssh.known_hosts_file = flags.known_hosts;
     plan.ssh.connect_timeout = std::chrono::seconds(static_cast<long>(flags.connect_timeout + 0.5));
     plan.ssh.command_timeout = std::chrono::seconds(static_cast<long>(flags.command_timeout + 0.5));
+    plan.ssh.max_output = static_cast<std::size_t>(flags.max_output_mib) << 20;
     plan.options.forks = flags.forks;
     return plan;
 }

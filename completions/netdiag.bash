@@ -89,6 +89,7 @@ _netdiag_options=(
     "scan,fix,undo       --ssh-config           file"
     "scan,fix,undo       --no-ssh-config        -"
     "scan,fix,undo       --connect-timeout      text"
+    "scan,fix,undo       --max-output           text"
     "scan,fix,undo       --command-timeout      text"
 )
 

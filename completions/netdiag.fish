@@ -167,4 +167,5 @@ complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l known-host
 complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l ssh-config -r -F -d 'ssh_config file instead of ~/.ssh/config'
 complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l no-ssh-config -d 'Ignore ~/.ssh/config'
 complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l connect-timeout -x -d 'Seconds to connect and authenticate'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l max-output -x -d 'MiB one host may send for one sample'
 complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l command-timeout -x -d 'Seconds one sample may take on a host'

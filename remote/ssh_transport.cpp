@@ -269,8 +269,9 @@ std::string_view failure_status(SshFailure kind) {
 }
 
 SshTransport::SshTransport(std::unique_ptr<Session> session, std::string label, std::chrono::seconds command_timeout,
+                           std::size_t max_output,
                            const std::atomic<bool>* stop)
-    : session_(std::move(session)), label_(std::move(label)), command_timeout_(command_timeout), stop_(stop) {}
+    : session_(std::move(session)), label_(std::move(label)), command_timeout_(command_timeout), max_output_(max_output), stop_(stop) {}
 
 SshTransport::~SshTransport() = default;
 
@@ -341,7 +342,8 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
         return SshError{SshFailure::auth_failed,
                         fmt::format("{}: no key was accepted (agent, IdentityFile, ~/.ssh/id_*)", target.label)};
     }
-    return std::unique_ptr<SshTransport>(new SshTransport(std::move(session), target.label, settings.command_timeout, settings.stop));
+    return std::unique_ptr<SshTransport>(new SshTransport(std::move(session), target.label, settings.command_timeout,
+                                                          settings.max_output, settings.stop));
 }
 
 namespace {
@@ -447,7 +449,9 @@ Result<CommandOutput> SshTransport::execute(const std::string& command, const st
         if (max_output != 0 && output.out.size() + output.err.size() > max_output) {
             close_channel();
             last_failure_ = SshFailure::error;
-            return make_error(fmt::format("{}: the host sent more than the {} bytes expected", label_, max_output));
+            return make_error(fmt::format("{}: the host sent more than {} bytes (--max-output {} MiB); its partial output "
+                                          "was dropped",
+                                          label_, max_output, max_output >> 20));
         }
     }
     output.exit_status = ssh_channel_get_exit_status(channel);
@@ -464,7 +468,7 @@ Result<std::vector<FileRead>> SshTransport::read(const ReadRequest& request) {
     }
     const std::string boundary = random_boundary();
     auto output = execute(script_command(command_timeout_, sudo), wrap_stdin_script(make_read_script(request, boundary)),
-                          command_timeout_);
+                          command_timeout_, max_output_);
     if (!output) return output.error();
     if (output->exit_status == 124) {  // the host's own `timeout` ended a read that hung there
         last_failure_ = SshFailure::timeout;

@@ -32,6 +32,9 @@ struct SshTarget {
     std::optional<std::string> user, identity_file;
 };
 
+// 64 MiB: a sample of a host with 200k sockets is about 35 MB while the socket table is shipped whole.
+inline constexpr std::size_t kDefaultMaxOutput = std::size_t{64} << 20;
+
 struct SshSettings {
     HostKeyChecking host_key_checking = HostKeyChecking::strict;
     bool use_ssh_config = true;                     // ~/.ssh/config: HostName, User, Port, IdentityFile, ProxyJump
@@ -39,6 +42,9 @@ struct SshSettings {
     std::optional<std::string> known_hosts_file;    // instead of ~/.ssh/known_hosts
     std::chrono::seconds connect_timeout{10};       // pdsh's default
     std::chrono::seconds command_timeout{30};
+    // What one host may send for one sample; more ends that host as an error, so that no host can
+    // grow the scanner's memory without bound (a broken profile streaming, a hostile host).
+    std::size_t max_output = kDefaultMaxOutput;
     std::mutex* known_hosts_lock = nullptr;         // serialises accept-new appends across threads
     const std::atomic<bool>* stop = nullptr;        // Ctrl-C: a running command is abandoned
 };
@@ -85,11 +91,13 @@ public:
 private:
     struct Session;
     explicit SshTransport(std::unique_ptr<Session> session, std::string label, std::chrono::seconds command_timeout,
+                          std::size_t max_output,
                           const std::atomic<bool>* stop);
 
     std::unique_ptr<Session> session_;
     std::string label_;
     std::chrono::seconds command_timeout_;
+    std::size_t max_output_;
     const std::atomic<bool>* stop_;
     std::optional<SshFailure> last_failure_;
 

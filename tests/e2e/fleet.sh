@@ -104,6 +104,11 @@ Host lab1stuck
     Port 2200
     User root
     IdentityFile $work/id_test
+Host lab1flood
+    HostName $(address 1)
+    Port 2201
+    User root
+    IdentityFile $work/id_test
 Host $(address 1)
     IdentityFile $work/id_test
 EOF
@@ -112,6 +117,11 @@ sed -e "s|^Port 22|Port 2200|" -e "s|$work/h1/sshd.pid|$work/h1/stuck.pid|" "$wo
 echo "ForceCommand sleep 100" >>"$work/h1/stuck_config"
 ip netns exec "$lab-1" "$sshd" -f "$work/h1/stuck_config" -E "$work/h1/stuck.log"
 echo "[$(address 1)]:2200 $(cut -d' ' -f1-2 "$work/h1/host_key.pub")" >>"$work/known_hosts"
+# And on port 2201, where every command streams without end (a broken profile, a hostile host).
+sed -e "s|^Port 22|Port 2201|" -e "s|$work/h1/sshd.pid|$work/h1/flood.pid|" "$work/h1/sshd_config" >"$work/h1/flood_config"
+echo "ForceCommand timeout 60 cat /dev/zero" >>"$work/h1/flood_config"
+ip netns exec "$lab-1" "$sshd" -f "$work/h1/flood_config" -E "$work/h1/flood.log"
+echo "[$(address 1)]:2201 $(cut -d' ' -f1-2 "$work/h1/host_key.pub")" >>"$work/known_hosts"
 # Behind the bastion too: a port that accepts connections and never says a word.
 ip netns exec "$lab-7" timeout 120 "$python" -c '
 import socket, time
@@ -283,6 +293,19 @@ expect_equal "$(json_get "$work/stuck.json" 'd["hosts"][0]["error"]')" "interrup
 expect_exit 3 "a host whose command hangs past --command-timeout" -- "$netdiag" scan -H lab1stuck \
     --ssh-config "$work/ssh_config" --known-hosts "$work/known_hosts" --command-timeout 2 --interval 0 --json
 expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "timeout" "is reported as timeout"
+
+# A host that streams without end: it ends as error once it passes --max-output, its partial data
+# dropped, while the clean host in the same scan is scanned as ever.
+started=$SECONDS
+expect_exit 3 "a host streaming without end" -- "$netdiag" scan -H lab1flood,"$(address 1)" \
+    --ssh-config "$work/ssh_config" --known-hosts "$work/known_hosts" --max-output 4 --interval 0 --json
+expect_equal "$(json_get /dev/stdin '[h["status"] for h in d["hosts"] if h["host"]=="lab1flood"][0]' <<<"$out")" "error" \
+    "is reported as error"
+expect_contains "$(json_get /dev/stdin '[h["error"] for h in d["hosts"] if h["host"]=="lab1flood"][0]' <<<"$out")" \
+    "sent more than 4194304 bytes (--max-output 4 MiB); its partial output was dropped" "saying why"
+expect_equal "$(json_get /dev/stdin '[h["status"] for h in d["hosts"] if h["host"]!="lab1flood"][0]' <<<"$out")" "ok" \
+    "and the other host is scanned"
+expect_equal "$(( SECONDS - started < 20 ))" "1" "without waiting for the command timeout"
 
 # accept-new adds an unknown host once; strict refuses it.
 grep -v "^$(address 1) " "$work/known_hosts" >"$work/known_hosts.new"
