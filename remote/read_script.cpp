@@ -71,7 +71,12 @@ std::string make_read_script(const ReadRequest& request, std::string_view bounda
         }
         // Not /proc/sys: the shell's `read` takes one byte per read(2), and most sysctl handlers
         // answer a read at a non-zero offset with end of file, so "262144" would come back as "2".
-        const bool one_value = pattern.rfind("/sys/", 0) == 0 || pattern.rfind("/proc/irq/", 0) == 0;
+        // rp_filter is the exception: one per interface (a thousand on a Kubernetes node, a fork of cat
+        // each) and always a single digit, which that one-byte read returns whole.
+        const bool one_digit_sysctl =
+            pattern.rfind("/proc/sys/net/ipv4/conf/", 0) == 0 && std::string_view(pattern).ends_with("/rp_filter");
+        const bool one_value =
+            pattern.rfind("/sys/", 0) == 0 || pattern.rfind("/proc/irq/", 0) == 0 || one_digit_sysctl;
         (one_value ? values : tables).push_back(pattern);
     }
     emit(tables, "f");

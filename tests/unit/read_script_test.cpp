@@ -107,3 +107,23 @@ TEST_CASE("shell quoting", "[remote]") {
     CHECK(shell_quote("it's") == "'it'\\''s'");
     CHECK(shell_quote("*") == "'*'");
 }
+
+TEST_CASE("every interface's rp_filter is read by the shell itself, whole, as the kernel has it", "[remote]") {
+    // Read-only, on this host's /proc/sys: what the script returns equals what the files hold.
+    ReadRequest request;
+    request.files = {"/proc/sys/net/ipv4/conf/*/rp_filter"};
+    const std::string boundary = "NETDIAG-rp";
+    const auto script = make_read_script(request, boundary);
+    CHECK(script.find("v \"$p\"") != std::string::npos);  // the shell's read, not a cat for each
+    auto reads = parse_read_script_output(run_sh(script), boundary, "localhost");
+    REQUIRE(reads.ok());
+    REQUIRE_FALSE(reads->empty());
+    for (const auto& read : *reads) {
+        INFO(read.path);
+        std::ifstream file(read.path);
+        std::string value;
+        std::getline(file, value);
+        REQUIRE(read.content.has_value());
+        CHECK(*read.content == value + "\n");
+    }
+}
