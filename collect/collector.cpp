@@ -31,8 +31,7 @@ constexpr std::string_view kSysctls[] = {
     "/proc/sys/net/ipv4/neigh/default/gc_thresh1", "/proc/sys/net/ipv4/neigh/default/gc_thresh2",
     "/proc/sys/net/ipv4/neigh/default/gc_thresh3", "/proc/sys/net/ipv6/neigh/default/gc_thresh1",
     "/proc/sys/net/ipv6/neigh/default/gc_thresh2", "/proc/sys/net/ipv6/neigh/default/gc_thresh3",
-    "/proc/sys/net/ipv6/ip6frag_high_thresh",  "/proc/sys/net/ipv4/conf/all/rp_filter",
-    "/proc/sys/net/ipv4/conf/default/rp_filter",
+    "/proc/sys/net/ipv6/ip6frag_high_thresh",
 };
 
 // Sysctls holding several integers (pages: low, pressure, high).
@@ -41,7 +40,10 @@ constexpr std::string_view kListSysctls[] = {
     "/proc/sys/net/ipv4/udp_mem",
 };
 
+// Every interface's rp_filter, and with them conf/all and conf/default (kept as sysctls).
 constexpr std::string_view kInterfaceRpFilter = "/proc/sys/net/ipv4/conf/*/rp_filter";
+constexpr std::string_view kRpFilterSysctls[] = {"/proc/sys/net/ipv4/conf/all/rp_filter",
+                                                 "/proc/sys/net/ipv4/conf/default/rp_filter"};
 
 // Per-interface files under /sys/class/net/IF/, relative to that directory.
 constexpr std::string_view kInterfaceFiles[] = {
@@ -406,6 +408,11 @@ Snapshot build_snapshot(std::string host, const std::vector<FileRead>& file_read
     for (const auto sysctl : kSysctls) {
         std::optional<std::int64_t> value;
         parse_into(reads, std::string(sysctl), snapshot, value, parse_single_int);
+        if (value) snapshot.sysctls[sysctl_name(sysctl)] = *value;
+    }
+    for (const auto sysctl : kRpFilterSysctls) {
+        std::optional<std::int64_t> value;
+        parse_optional(reads, std::string(sysctl), snapshot, value, parse_single_int);
         if (value) snapshot.sysctls[sysctl_name(sysctl)] = *value;
     }
     for (const auto sysctl : kListSysctls) {
