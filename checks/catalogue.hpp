@@ -32,6 +32,11 @@ struct Check {
     std::span<const std::string_view> needs;
     std::string_view counters;      // what it reads, as the README's table says it
     std::string_view default_from;  // where its default thresholds come from (an anchor, DESIGN, netdiag)
+    // Why a finding matters and what to do, as static text for places without a sample (alerting
+    // rules): the findings' own why/action say the same with the host's values filled in. "IF"
+    // stands for the interface, "BOND" for the bond.
+    std::string_view why;
+    std::string_view action;
 };
 
 // Sorted by id.

@@ -17,6 +17,7 @@ std::unique_ptr<Cli> make_cli() {
     add_checks_command(*cli);
     add_fix_command(*cli);
     add_undo_command(*cli);
+    add_rules_command(*cli);
     return cli;
 }
 
@@ -36,6 +37,7 @@ int run_cli(int argc, const char* const* argv) {
         if (cli->checks_command->parsed()) return run_checks(cli->checks);
         if (cli->fix_command->parsed()) return run_fix(cli->fix);
         if (cli->undo_command->parsed()) return run_undo(cli->undo);
+        if (cli->rules_command->parsed()) return run_rules(cli->rules);
     } catch (const std::exception& error) {
         fmt::print(stderr, "netdiag: internal error: {}\n", error.what());
         return exit_code::kInternal;

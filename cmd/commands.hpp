@@ -9,7 +9,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/result.hpp"
+
 namespace netdiag {
+
+struct Settings;
 
 struct SettingsOptions {
     std::optional<std::string> config_file;
@@ -79,6 +83,12 @@ struct FixOptions {
     FleetFlags fleet;
 };
 
+struct RulesOptions {
+    std::string window = "5m";  // the range of rate() and increase()
+    std::optional<std::string> output;
+    SettingsOptions settings;
+};
+
 struct UndoOptions {
     std::optional<std::string> root;
     std::optional<std::string> journal;  // a journal id; default: each host's latest applied one
@@ -95,11 +105,13 @@ struct Cli {
     ChecksOptions checks;
     FixOptions fix;
     UndoOptions undo;
+    RulesOptions rules;
     CLI::App* scan_command = nullptr;
     CLI::App* fix_command = nullptr;
     CLI::App* undo_command = nullptr;
     CLI::App* collect_command = nullptr;
     CLI::App* checks_command = nullptr;
+    CLI::App* rules_command = nullptr;
 };
 
 std::unique_ptr<Cli> make_cli();
@@ -109,12 +121,21 @@ void add_collect_command(Cli& cli);
 void add_checks_command(Cli& cli);
 void add_fix_command(Cli& cli);
 void add_undo_command(Cli& cli);
+void add_rules_command(Cli& cli);
 
 int run_scan(const ScanOptions& options);
 int run_collect(const CollectOptions& options);
 int run_checks(const ChecksOptions& options);
 int run_fix(const FixOptions& options);
 int run_undo(const UndoOptions& options);
+int run_rules(const RulesOptions& options);
+
+// netdiag rules' file (cmd/rules.cpp): alerting rules over node_exporter's default metrics for
+// these settings, rates over `window` (a Prometheus duration); an error for a bad window.
+Result<std::string> prometheus_rules(const Settings& settings, const std::string& window);
+// virtual_interfaces' wildcards as one regex for a label matcher ("veth*" -> "veth.*", the rest
+// escaped, alternatives joined by "|"), unanchored as Prometheus anchors matchers itself.
+std::string prometheus_device_regex(const std::vector<std::string>& patterns);
 
 // Parses and runs; returns the process exit code.
 int run_cli(int argc, const char* const* argv);

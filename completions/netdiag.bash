@@ -16,7 +16,7 @@
 #     a|b|c      one of a fixed set
 # A new subcommand is one word in _netdiag_subcommands (plus its option lines).
 
-_netdiag_subcommands="scan collect checks fix undo"
+_netdiag_subcommands="scan collect checks fix undo rules"
 
 _netdiag_checks="bond-degraded carrier-flaps checksum-errors close-wait conntrack-drops conntrack-fill frag-memory icmp-errors
 ip-reassembly link-degraded link-down listen-overflows mtu-mismatch neigh-table nic-errors nic-saturation
@@ -40,7 +40,7 @@ time-wait.warning time-wait.critical time-wait-overflow.warning tx-drops.warning
 udp-buffer-errors.warning udp-memory.critical"
 
 _netdiag_options=(
-    "scan,collect,checks,fix,undo -h,--help     -"
+    "scan,collect,checks,fix,undo,rules -h,--help -"
     # sampling
     "scan,collect,fix,undo --root               dir"
     "scan,collect,fix    --interval             text"
@@ -58,6 +58,9 @@ _netdiag_options=(
     "collect             -n,--count             text"
     # checks
     "checks              --json                 -"
+    # rules
+    "rules               --window               text"
+    "rules               -o,--output            file"
     # fix
     "fix                 --dry-run              -"
     "fix                 --list                 -"
@@ -73,11 +76,11 @@ _netdiag_options=(
     "undo                --journal              text"
     "undo                --dry-run              -"
     # settings (scan, checks and fix)
-    "scan,checks,fix     --config               file"
-    "scan,checks,fix     --threshold            threshold"
-    "scan,checks,fix     --speed                text"
-    "scan,checks,fix     --virtual-interfaces   text"
-    "scan,checks         --only                 checks"
+    "scan,checks,fix,rules --config             file"
+    "scan,checks,fix,rules --threshold          threshold"
+    "scan,checks,fix,rules --speed              text"
+    "scan,checks,fix,rules --virtual-interfaces text"
+    "scan,checks,rules   --only                 checks"
     # fleet (over SSH)
     "scan,fix,undo       -H,--hosts             text"
     "scan,fix,undo       --limit                text"

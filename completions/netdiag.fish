@@ -107,9 +107,10 @@ complete -c netdiag -n __fish_use_subcommand -a collect -d "Print the host's cou
 complete -c netdiag -n __fish_use_subcommand -a checks -d 'List the checks and their thresholds'
 complete -c netdiag -n __fish_use_subcommand -a fix -d 'Plan the changes that cure the findings; apply with --apply'
 complete -c netdiag -n __fish_use_subcommand -a undo -d 'Restore what netdiag fix --apply changed'
+complete -c netdiag -n __fish_use_subcommand -a rules -d 'Print Prometheus alerting rules equivalent to the checks'
 
 # Every subcommand
-complete -c netdiag -n '__fish_seen_subcommand_from scan collect checks fix undo' -s h -l help -d 'Print help and exit'
+complete -c netdiag -n '__fish_seen_subcommand_from scan collect checks fix undo rules' -s h -l help -d 'Print help and exit'
 
 # sampling
 complete -c netdiag -n '__fish_seen_subcommand_from scan collect fix undo' -l root -x -a '(__fish_complete_directories (commandline -ct))' -d 'Read a captured tree (DIR/proc, DIR/sys)'
@@ -132,6 +133,9 @@ complete -c netdiag -n '__fish_seen_subcommand_from collect' -s n -l count -x -d
 
 # checks
 complete -c netdiag -n '__fish_seen_subcommand_from checks' -l json -d 'Print the catalogue as JSON'
+# rules
+complete -c netdiag -n '__fish_seen_subcommand_from rules' -l window -x -d 'Range of rate() and increase() in the rules'
+complete -c netdiag -n '__fish_seen_subcommand_from rules' -s o -l output -r -F -d 'Write the rules to FILE'
 
 # fix
 complete -c netdiag -n '__fish_seen_subcommand_from fix' -l dry-run -d 'Show the plan as diffs, change nothing (the default)'
@@ -150,11 +154,11 @@ complete -c netdiag -n '__fish_seen_subcommand_from undo' -l journal -x -d 'The 
 complete -c netdiag -n '__fish_seen_subcommand_from undo' -l dry-run -d 'Show what would be restored, change nothing'
 
 # settings: scan, checks and fix
-complete -c netdiag -n '__fish_seen_subcommand_from scan checks fix' -l config -r -F -d 'YAML file with thresholds, virtual_interfaces, speeds'
-complete -c netdiag -n '__fish_seen_subcommand_from scan checks fix' -l threshold -x -a '(__fish_netdiag_thresholds)' -d 'Override a threshold: CHECK.LEVEL=VALUE'
-complete -c netdiag -n '__fish_seen_subcommand_from scan checks fix' -l speed -x -d 'Link speed: IF=MBPS'
-complete -c netdiag -n '__fish_seen_subcommand_from scan checks fix' -l virtual-interfaces -x -d 'Patterns left out of NIC checks'
-complete -c netdiag -n '__fish_seen_subcommand_from scan checks' -l only -x -a '(__fish_netdiag_check_ids)' -d 'Comma-separated check ids to run'
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks fix rules' -l config -r -F -d 'YAML file with thresholds, virtual_interfaces, speeds'
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks fix rules' -l threshold -x -a '(__fish_netdiag_thresholds)' -d 'Override a threshold: CHECK.LEVEL=VALUE'
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks fix rules' -l speed -x -d 'Link speed: IF=MBPS'
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks fix rules' -l virtual-interfaces -x -d 'Patterns left out of NIC checks'
+complete -c netdiag -n '__fish_seen_subcommand_from scan checks rules' -l only -x -a '(__fish_netdiag_check_ids)' -d 'Comma-separated check ids to run'
 
 # fleet: over SSH
 complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -s H -l hosts -x -a '(__fish_print_hostnames)' -d 'Hosts to scan over SSH: web1,node[01-20]'

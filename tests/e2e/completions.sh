@@ -37,7 +37,7 @@ fi
 listed_flags() { grep -oE -- '^ +(-[a-zA-Z0-9],)?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u; }
 top_flags=($(listed_flags <<<"$help"))
 subcommands=($(awk '/^Subcommands:/ {on = 1; next} on && NF == 0 {on = 0} on {print $1}' <<<"$help"))
-expect_equal "${subcommands[*]:-}" "scan collect checks fix undo" "--help lists the subcommands"
+expect_equal "${subcommands[*]:-}" "scan collect checks fix undo rules" "--help lists the subcommands"
 for sub in "${subcommands[@]}"; do
     text=$(timeout 20 "$netdiag" "$sub" --help 2>&1)
     help_flags[$sub]=$(listed_flags <<<"$text" | tr '\n' ' ')
@@ -142,7 +142,7 @@ offered() {
 # "LINE|lacks|TEXT" (no word contains TEXT). Paths complete in a directory with tree/ and snap.json.
 ids="bond-degraded carrier-flaps checksum-errors close-wait conntrack-drops conntrack-fill frag-memory icmp-errors ip-reassembly link-degraded link-down listen-overflows mtu-mismatch neigh-table nic-errors nic-saturation no-route packet-storm qdisc-drops rp-filter rx-drops softnet-backlog syn-queue tcp-aborts tcp-memory tcp-receive-drops tcp-resets tcp-retransmits time-wait time-wait-overflow tx-drops tx-timeouts udp-buffer-errors udp-memory"
 cases=(
-    "netdiag |equal|checks collect fix scan undo"
+    "netdiag |equal|checks collect fix rules scan undo"
     "netdiag co|equal|collect"
     "netdiag scan --fo|equal|--forks --format"
     "netdiag scan --form|equal|--format"
