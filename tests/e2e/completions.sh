@@ -222,7 +222,7 @@ for shell in "${shells[@]}"; do
             # Without the bash-completion library: the fallback (no _init_completion, no _filedir).
             output=$(run_bash without "netdiag " "netdiag scan --format " "netdiag scan --format=j" \
                 "netdiag scan --only rx-drops,conn" "netdiag scan --root " "netdiag scan --fr")
-            expect_equal "$(offered "$output" "netdiag ")" "checks collect fix scan undo" "bash (no bash-completion): subcommands"
+            expect_equal "$(offered "$output" "netdiag ")" "checks collect fix rules scan undo" "bash (no bash-completion): subcommands"
             expect_equal "$(offered "$output" "netdiag scan --format ")" "json nagios prometheus table" "bash (no bash-completion): --format values"
             expect_equal "$(offered "$output" "netdiag scan --format=j")" "json" "bash (no bash-completion): --format=j"
             expect_contains "$(offered "$output" "netdiag scan --only rx-drops,conn")" "rx-drops,conntrack-fill" "bash (no bash-completion): --only list"
