@@ -195,6 +195,13 @@ Result<Rates> compute_rates(const Snapshot& before, const Snapshot& after) {
         rates.conntrack_stat = std::move(stat);
     }
     qdisc_rates(before, after, rates);
+    for (const auto* sample : {&before, &after}) {
+        if (!sample->tcp) continue;
+        for (const auto& [port, count] : sample->tcp->syn_recv_by_local_port) {
+            auto& most = rates.syn_recv_by_local_port[port];
+            most = std::max(most, count);
+        }
+    }
     if (before.arp_cache && after.arp_cache && before.arp_cache->table_fulls && after.arp_cache->table_fulls) {
         rates.arp_table_fulls = per_second(*before.arp_cache->table_fulls, *after.arp_cache->table_fulls, rates.seconds);
     }

@@ -46,6 +46,9 @@ struct Rates {
     std::map<int, std::map<std::string, double>> irq_per_cpu;  // IRQ -> "CPU0" -> interrupts/s
     // Neighbour-table overflows per second (table_fulls), where both samples have the column.
     std::optional<double> arp_table_fulls, ndisc_table_fulls;
+    // Half-open (SYN_RECV) sockets by local port, the larger count of the two samples: under a flood
+    // a full SYN queue's requests expire together, so one instant can catch it empty.
+    std::map<int, std::uint64_t> syn_recv_by_local_port;
 
     double snmp_value(const std::string& section, const std::string& field) const;
     double netstat_value(const std::string& section, const std::string& field) const;

@@ -197,19 +197,18 @@ void check_syn_queue(const CheckInput& in, std::vector<Finding>& out) {
                             "{:.1f}/s dropped",
                             value, cookies, dropped);
     // The port under attack is the one holding the half-open (SYN_RECV) connections.
-    if (in.now.tcp && !in.now.tcp->syn_recv_by_local_port.empty()) {
-        const auto ports = busiest_ports(in.now.tcp->syn_recv_by_local_port, 5);
+    if (!in.rates->syn_recv_by_local_port.empty()) {
+        const auto ports = busiest_ports(in.rates->syn_recv_by_local_port, 5);
         const int port = ports.front().first;
         f.subject = fmt::format("port {}", port);
         f.details["port"] = std::to_string(port);
         std::string listed;
         for (const auto& [p, count] : ports) listed += fmt::format("{}port {} ({})", listed.empty() ? "" : ", ", p, count);
         f.message += fmt::format("; half-open connections by port: {}", listed);
-        if (const auto listener = in.now.tcp->listeners.find(port); listener != in.now.tcp->listeners.end()) {
-            if (listener->second.backlog) {
-                f.message += fmt::format("; port {} listens with a backlog of {}", port, *listener->second.backlog);
-                f.details["backlog"] = std::to_string(*listener->second.backlog);
-            }
+        const auto listener = in.now.tcp ? in.now.tcp->listeners.find(port) : std::map<int, Listener>::const_iterator();
+        if (in.now.tcp && listener != in.now.tcp->listeners.end() && listener->second.backlog) {
+            f.message += fmt::format("; port {} listens with a backlog of {}", port, *listener->second.backlog);
+            f.details["backlog"] = std::to_string(*listener->second.backlog);
         }
     }
     f.why = "A SYN flood, or a listener whose backlog is too small for its connection rate. With cookies the "

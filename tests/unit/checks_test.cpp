@@ -568,6 +568,13 @@ TEST_CASE("a SYN flood names the port under attack; a full accept queue names it
     CHECK(listen[0].subject == "port 9000");  // full beats merely long
     CHECK_THAT(listen[0].message, Catch::Contains("port 9000 has 129 connections waiting for accept() of a backlog of 128"));
 
+    // The flood's half-open sockets expire together: a sample that catches none still names the
+    // port from the other sample.
+    a.tcp = tcp;
+    b.tcp->syn_recv_by_local_port.clear();
+    CHECK(only(findings_of(a, b, default_settings()), "syn-queue")[0].subject == "port 8080");
+
+    a.tcp = std::nullopt;
     b.tcp = TcpSockets{};  // no socket table: the finding stays, without a port
     const auto unnamed = findings_of(a, b, default_settings());
     CHECK(only(unnamed, "syn-queue")[0].subject == "tcp syn queues");
