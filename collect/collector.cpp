@@ -48,9 +48,6 @@ constexpr std::string_view kRpFilterSysctls[] = {"/proc/sys/net/ipv4/conf/all/rp
 // Per-interface files under /sys/class/net/IF/, relative to that directory.
 constexpr std::string_view kInterfaceFiles[] = {
     "speed",
-    "operstate",
-    "statistics/rx_missed_errors",
-    "statistics/rx_fifo_errors",
     "device/numa_node",
     "device/../numa_node",  // virtio: the PCI function is the parent of the virtio device
     "device/local_cpulist",
@@ -58,12 +55,13 @@ constexpr std::string_view kInterfaceFiles[] = {
     "device/msi_irqs/*",
     "device/../msi_irqs/*",
     "queues/rx-*/rps_cpus",
-    "flags",
-    "carrier",
-    "carrier_changes",
-    "mtu",
     "bonding_slave/mii_status",
 };
+
+// Per-interface files an rtnetlink link dump answers for all interfaces at once, where the
+// transport can make one (LinkState); read as files elsewhere.
+constexpr std::string_view kLinkStateFiles[] = {"operstate", "flags", "carrier", "carrier_changes", "mtu",
+                                                "statistics/rx_missed_errors", "statistics/rx_fifo_errors"};
 
 // Files only a NIC has, read through its device ("IF/device/net/IF/..."), so that a host with a
 // thousand veths does not open a thousand more files for them.
@@ -73,7 +71,9 @@ constexpr std::string_view kDeviceFiles[] = {
 };
 
 // Links under /sys/class/net/IF/ whose targets name other interfaces.
-constexpr std::string_view kInterfaceLinks[] = {"device", "master", "lower_*", "upper_*"};
+// The wildcards go first: listing each interface's directory lets the local transport skip the
+// links an interface does not have.
+constexpr std::string_view kInterfaceLinks[] = {"lower_*", "upper_*", "device", "master"};
 
 class Reads {
 public:
@@ -282,6 +282,26 @@ void fill_interfaces(const Reads& reads, Snapshot& snapshot) {
     for (auto& [name, info] : by_name) snapshot.interfaces.push_back(std::move(info));
 }
 
+// What the link dump says of the interfaces the files found; one it lists that they do not (made
+// in between) waits for the next sample.
+void fill_link_states(const std::vector<LinkState>& links, Snapshot& snapshot) {
+    std::unordered_map<std::string_view, const LinkState*> by_name;
+    for (const auto& link : links) by_name.emplace(link.name, &link);
+    for (auto& info : snapshot.interfaces) {
+        const auto found = by_name.find(info.name);
+        if (found == by_name.end()) continue;
+        const LinkState& link = *found->second;
+        info.flags = link.flags;
+        info.mtu = link.mtu;
+        info.operstate = link.operstate;
+        info.carrier = link.carrier;
+        info.carrier_changes = link.carrier_changes;
+        info.rp_filter = link.rp_filter;
+        info.rx_missed_errors = link.rx_missed_errors;
+        info.rx_fifo_errors = link.rx_fifo_errors;
+    }
+}
+
 void fill_irq_affinity(const Reads& reads, Snapshot& snapshot) {
     for (const auto& [path, read] : reads.files()) {
         if (!starts_with(path, kIrqRoot) || !read->content) continue;
@@ -300,7 +320,7 @@ void fill_irq_affinity(const Reads& reads, Snapshot& snapshot) {
 
 }  // namespace
 
-ReadRequest sample_request(bool with_tcp_tables) {
+ReadRequest sample_request(bool with_tcp_tables, bool with_link_files) {
     ReadRequest request;
     request.files = {
         "/proc/uptime",
@@ -329,8 +349,13 @@ ReadRequest sample_request(bool with_tcp_tables) {
         "/proc/net/sockstat6",
         "/proc/net/stat/arp_cache",
         "/proc/net/stat/ndisc_cache",
-        std::string(kInterfaceRpFilter),
     };
+    if (with_link_files) {
+        request.files.emplace_back(kInterfaceRpFilter);  // conf/all and conf/default among them
+        for (const auto file : kLinkStateFiles) request.files.push_back(std::string(kNetClass) + "*/" + std::string(file));
+    } else {
+        for (const auto sysctl : kRpFilterSysctls) request.files.emplace_back(sysctl);
+    }
     if (with_tcp_tables) request.files.insert(request.files.end(), {"/proc/net/tcp", "/proc/net/tcp6"});
     for (const auto sysctl : kSysctls) request.files.emplace_back(sysctl);
     for (const auto sysctl : kListSysctls) request.files.emplace_back(sysctl);
@@ -343,7 +368,7 @@ ReadRequest sample_request(bool with_tcp_tables) {
 }
 
 Snapshot build_snapshot(std::string host, const std::vector<FileRead>& file_reads, std::int64_t taken_at_unix_ms,
-                        std::optional<TcpSockets> dumped_tcp) {
+                        std::optional<TcpSockets> dumped_tcp, const std::vector<LinkState>* link_states) {
     const Reads reads(file_reads);
     Snapshot snapshot;
     snapshot.host = std::move(host);
@@ -426,6 +451,7 @@ Snapshot build_snapshot(std::string host, const std::vector<FileRead>& file_read
     parse_into(reads, "/proc/net/stat/arp_cache", snapshot, snapshot.arp_cache, parse_neighbour_stat);
     parse_into(reads, "/proc/net/stat/ndisc_cache", snapshot, snapshot.ndisc_cache, parse_neighbour_stat);
     fill_interfaces(reads, snapshot);
+    if (link_states) fill_link_states(*link_states, snapshot);
     fill_irq_affinity(reads, snapshot);
     return snapshot;
 }
@@ -438,9 +464,15 @@ Result<Snapshot> collect_sample(Transport& transport, const std::string& host) {
     const auto dump = transport.stream_tcp_sockets(
         [&](std::string_view datagram) { return add_sock_diag_datagram(datagram, dumped, "sock_diag"); });
     const bool have_dump = dump && dump->ok();
-    auto reads = transport.read(sample_request(!have_dump));
+    // Likewise the interfaces' link state: one rtnetlink dump, or seven files an interface.
+    auto links = transport.read_link_states();
+    const bool have_links = links && links->ok();
+    auto request = sample_request(!have_dump, !have_links);
+    request.link_stats_follow = true;  // collect_link_stats below
+    auto reads = transport.read(request);
     if (!reads) return reads.error();
-    auto snapshot = build_snapshot(host, *reads, taken_at, have_dump ? std::optional(std::move(dumped)) : std::nullopt);
+    auto snapshot = build_snapshot(host, *reads, taken_at, have_dump ? std::optional(std::move(dumped)) : std::nullopt,
+                                   have_links ? &links->value() : nullptr);
     // Qdisc statistics and ring sizes are not files: rtnetlink and ethtool locally, tc and ethtool remotely.
     collect_link_stats(transport, snapshot);
     return snapshot;

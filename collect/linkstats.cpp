@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -53,12 +54,45 @@ Result<std::map<int, std::string>> interface_names() {
     return names;
 }
 
+// Sends one rtnetlink dump request and hands each answering datagram to `consume` until it says
+// the dump is complete. A dump always ends, but a stalled one must not hold a sample: bounded in
+// time here, and in size by the parsers' limits.
+template <class Request>
+Status rtnetlink_dump(const Request& request, std::string_view source,
+                      const std::function<Result<bool>(std::string_view datagram)>& consume) {
+    const Socket socket(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE));
+    if (!socket) return make_error(errno_text(fmt::format("{}: socket", source)));
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    if (::sendto(socket.get(), &request, sizeof request, 0, reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel) < 0) {
+        return make_error(errno_text(source));
+    }
+    const timeval receive_timeout{2, 0};
+    ::setsockopt(socket.get(), SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof receive_timeout);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    // Dump datagrams are at most 32 KiB (netlink's max_recvmsg_len cap); twice that for one message
+    // whose attributes alone pass it.
+    std::vector<char> buffer(64 * 1024);
+    while (std::chrono::steady_clock::now() < deadline) {
+        iovec vector{buffer.data(), buffer.size()};
+        msghdr message{};
+        message.msg_iov = &vector;
+        message.msg_iovlen = 1;
+        const ssize_t n = ::recvmsg(socket.get(), &message, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return make_error(errno_text(source));
+        if ((message.msg_flags & MSG_TRUNC) != 0) return make_error(fmt::format("{}: datagram truncated", source));
+        auto done = consume(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+        if (!done) return done.error();
+        if (*done) return Ok{};
+    }
+    return make_error(fmt::format("{}: the dump did not finish in 10 s", source));
+}
+
 Result<std::vector<QdiscStats>> dump_qdiscs() {
     // Names first: a qdisc of an interface created after this read is skipped until the next sample.
     auto names = interface_names();
     if (!names) return names.error();
-    const Socket socket(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE));
-    if (!socket) return make_error(errno_text("rtnetlink socket"));
     struct {
         nlmsghdr header;
         tcmsg body;
@@ -67,35 +101,12 @@ Result<std::vector<QdiscStats>> dump_qdiscs() {
     request.header.nlmsg_type = RTM_GETQDISC;
     request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     request.body.tcm_family = AF_UNSPEC;  // every interface
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    if (::sendto(socket.get(), &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
-        return make_error(errno_text("rtnetlink RTM_GETQDISC"));
-    }
-    // A dump always ends, but a stalled one must not hold a sample: bounded in time, and in size by
-    // kMaxQdiscs in the parser.
-    const timeval receive_timeout{2, 0};
-    ::setsockopt(socket.get(), SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof receive_timeout);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    // Dump datagrams are at most 32 KiB (netlink's max_recvmsg_len cap); twice that for one qdisc
-    // whose options alone pass it.
-    std::vector<char> buffer(64 * 1024);
     std::vector<QdiscStats> qdiscs;
-    while (std::chrono::steady_clock::now() < deadline) {
-        iovec vector{buffer.data(), buffer.size()};
-        msghdr message{};
-        message.msg_iov = &vector;
-        message.msg_iovlen = 1;
-        const ssize_t n = ::recvmsg(socket.get(), &message, 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return make_error(errno_text(kDumpSource));
-        if ((message.msg_flags & MSG_TRUNC) != 0) return make_error(fmt::format("{}: datagram truncated", kDumpSource));
-        auto done = add_qdisc_dump_datagram(std::string_view(buffer.data(), static_cast<std::size_t>(n)), *names, qdiscs,
-                                            kDumpSource);
-        if (!done) return done.error();
-        if (*done) return qdiscs;
-    }
-    return make_error(fmt::format("{}: the dump did not finish in 10 s", kDumpSource));
+    auto status = rtnetlink_dump(request, kDumpSource, [&](std::string_view datagram) {
+        return add_qdisc_dump_datagram(datagram, *names, qdiscs, kDumpSource);
+    });
+    if (!status) return status.error();
+    return qdiscs;
 }
 
 // ETHTOOL_GRINGPARAM needs no privilege; any socket reaches dev_ioctl. AF_INET as ethtool does,
@@ -142,6 +153,24 @@ bool ring_ioctl(int socket, const std::string& name, ethtool_ringparam& ring) {
 }
 
 }  // namespace
+
+Result<std::vector<LinkState>> read_local_link_states() {
+    constexpr std::string_view source = "rtnetlink link dump";
+    struct {
+        nlmsghdr header;
+        ifinfomsg body;
+    } request{};
+    request.header.nlmsg_len = sizeof request;
+    request.header.nlmsg_type = RTM_GETLINK;
+    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    request.body.ifi_family = AF_UNSPEC;
+    std::vector<LinkState> links;
+    auto status = rtnetlink_dump(request, source, [&](std::string_view datagram) {
+        return add_link_dump_datagram(datagram, links, source);
+    });
+    if (!status) return status.error();
+    return links;
+}
 
 Result<std::optional<RingSizes>> read_local_ring(const std::string& interface) {
     if (!valid_interface_name(interface)) return make_error(fmt::format("\"{}\" is not an interface name", interface));

@@ -5,6 +5,9 @@
 #include <cstddef>
 #include <cstring>
 
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/netlink.h>
 #include <linux/gen_stats.h>
 #include <linux/pkt_sched.h>
@@ -348,7 +351,81 @@ std::optional<std::string> read_qdisc_message(std::string_view body, const std::
     return std::nullopt;
 }
 
+// sysfs's operstate names, by IF_OPER_* (RFC 2863).
+std::string operstate_name(std::uint8_t state) {
+    constexpr std::string_view kNames[] = {"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"};
+    return std::string(state < std::size(kNames) ? kNames[state] : kNames[0]);
+}
+
+// One RTM_NEWLINK message body (struct ifinfomsg and attributes).
+std::optional<std::string> read_link_message(std::string_view body, std::vector<LinkState>& into) {
+    ifinfomsg message{};
+    if (!copy_payload(body, message)) return std::string("truncated ifinfomsg");
+    LinkState link;
+    // ifi_flags adds what the kernel computes (RUNNING, LOWER_UP, DORMANT) to the device's flags;
+    // sysfs `flags` shows the device's own.
+    link.flags = static_cast<std::int64_t>(message.ifi_flags & ~static_cast<unsigned>(IFF_RUNNING | IFF_LOWER_UP | IFF_DORMANT));
+    std::optional<std::uint8_t> carrier, operstate;
+    std::optional<std::string> nested_problem;
+    auto problem = for_each_attribute(body.substr(std::min<std::size_t>(NLMSG_ALIGN(sizeof message), body.size())),
+                                      [&](unsigned type, std::string_view payload) {
+        std::uint32_t u32 = 0;
+        std::uint8_t u8 = 0;
+        if (type == IFLA_IFNAME) {
+            link.name = std::string(payload.substr(0, payload.find('\0')));
+        } else if (type == IFLA_MTU && copy_payload(payload, u32)) {
+            link.mtu = u32;
+        } else if (type == IFLA_CARRIER && copy_payload(payload, u8)) {
+            carrier = u8;
+        } else if (type == IFLA_CARRIER_CHANGES && copy_payload(payload, u32)) {
+            link.carrier_changes = u32;
+        } else if (type == IFLA_STATS64 && payload.size() >= offsetof(rtnl_link_stats64, rx_missed_errors) + sizeof(__u64)) {
+            rtnl_link_stats64 stats{};  // longer in newer kernels; the fields read here are in every version
+            std::memcpy(&stats, payload.data(), std::min(payload.size(), sizeof stats));
+            link.rx_missed_errors = stats.rx_missed_errors;
+            link.rx_fifo_errors = stats.rx_fifo_errors;
+        } else if (type == IFLA_OPERSTATE && copy_payload(payload, u8)) {
+            operstate = u8;
+        } else if (type == IFLA_AF_SPEC) {
+            // AF_INET's IFLA_INET_CONF: the interface's devconf, u32 values indexed from IPV4_DEVCONF_FORWARDING (1).
+            nested_problem = for_each_attribute(payload, [&](unsigned family, std::string_view spec) {
+                if (family != AF_INET) return;
+                auto inner = for_each_attribute(spec, [&](unsigned inet, std::string_view conf) {
+                    const std::size_t offset = (IPV4_DEVCONF_RP_FILTER - 1) * sizeof(std::uint32_t);
+                    std::uint32_t value = 0;
+                    if (inet == IFLA_INET_CONF && conf.size() >= offset + sizeof value) {
+                        std::memcpy(&value, conf.data() + offset, sizeof value);
+                        link.rp_filter = static_cast<std::int32_t>(value);
+                    }
+                });
+                if (inner) nested_problem = inner;
+            });
+        }
+    });
+    if (problem) return problem;
+    if (nested_problem) return nested_problem;
+    if (link.name.empty() || link.name.size() >= IFNAMSIZ || has_control_characters(link.name) ||
+        link.name.find('/') != std::string::npos) {
+        return fmt::format("link {} without a usable name", message.ifi_index);
+    }
+    const bool up = (message.ifi_flags & IFF_UP) != 0;
+    if (carrier && up) link.carrier = *carrier != 0;
+    // sysfs says "down" for an interface that is not up, whatever its last operstate.
+    if (operstate) link.operstate = operstate_name(up ? *operstate : static_cast<std::uint8_t>(IF_OPER_DOWN));
+    into.push_back(std::move(link));
+    return std::nullopt;
+}
+
 }  // namespace
+
+Result<bool> add_link_dump_datagram(std::string_view datagram, std::vector<LinkState>& into, std::string_view source) {
+    return for_each_netlink_message(datagram, source, [&](std::uint16_t type, std::string_view payload) -> std::optional<std::string> {
+        if (type != RTM_NEWLINK) return fmt::format("unexpected netlink message type {}", type);
+        if (auto problem = read_link_message(payload, into)) return problem;
+        if (into.size() > kMaxLinks) return fmt::format("more than {} links", kMaxLinks);
+        return std::nullopt;
+    });
+}
 
 Result<bool> add_qdisc_dump_datagram(std::string_view datagram, const std::map<int, std::string>& interface_names,
                                      std::vector<QdiscStats>& into, std::string_view source) {

@@ -70,4 +70,27 @@ Result<RingSizes> parse_ethtool_rings(std::string_view text, std::string_view so
 Result<bool> add_qdisc_dump_datagram(std::string_view datagram, const std::map<int, std::string>& interface_names,
                                      std::vector<QdiscStats>& into, std::string_view source);
 
+// One interface as an rtnetlink link dump (RTM_GETLINK) tells it: the values a sample otherwise
+// reads from /sys/class/net/IF/{flags,mtu,operstate,carrier,carrier_changes,statistics/rx_missed_errors,
+// statistics/rx_fifo_errors} and
+// /proc/sys/net/ipv4/conf/IF/rp_filter, each as those files would show it.
+struct LinkState {
+    std::string name;
+    std::int64_t flags = 0;                         // IFF_*, without the computed RUNNING/LOWER_UP/DORMANT
+    std::optional<std::int64_t> mtu;
+    std::optional<std::string> operstate;           // "up", "down", "lowerlayerdown", ...
+    std::optional<bool> carrier;                    // only while the interface is up, as sysfs says it
+    std::optional<std::uint64_t> carrier_changes;   // Linux 3.15+
+    std::optional<std::int64_t> rp_filter;          // IPv4 devconf; absent without IPv4 on the interface
+    std::optional<std::uint64_t> rx_missed_errors, rx_fifo_errors;  // IFLA_STATS64, as statistics/ shows them
+};
+
+// More interfaces than this in one dump is refused as garbage (a big Kubernetes node has a few
+// thousand veths).
+inline constexpr std::size_t kMaxLinks = 100'000;
+
+// One datagram of an RTM_GETLINK dump (RTM_NEWLINK messages), added to `into`. Returns whether the
+// dump is complete (NLMSG_DONE); a kernel error, a truncated message or a nameless link is an error.
+Result<bool> add_link_dump_datagram(std::string_view datagram, std::vector<LinkState>& into, std::string_view source);
+
 }  // namespace netdiag

@@ -247,10 +247,13 @@ public:
             std::vector<std::string> next;
             for (const auto& path : paths) {
                 if (!has_wildcard(component)) {
-                    next.push_back(path + "/" + component);
+                    // A name its directory's listing (already made for another pattern) lacks is no
+                    // match: no open to find it missing. Sysfs is full of these: device/ on a veth,
+                    // bonding_slave/ off a bond, master on an interface without one.
+                    if (!listed_without(path, component)) next.push_back(path + "/" + component);
                     continue;
                 }
-                for (const auto& name : listing(path)) {
+                for (const auto& name : listing(path).names) {
                     if (::fnmatch(component.c_str(), name.c_str(), FNM_PERIOD) == 0) next.push_back(path + "/" + name);
                 }
             }
@@ -261,25 +264,39 @@ public:
     }
 
 private:
-    // The names in a directory, sorted; none when it cannot be listed.
-    const std::vector<std::string>& listing(const std::string& host_directory) {
+    struct Listing {
+        bool listed = false;             // false: the directory could not be listed
+        std::vector<std::string> names;  // sorted, without "." and ".."
+    };
+
+    // The names in a directory; none when it cannot be listed.
+    const Listing& listing(const std::string& host_directory) {
         auto [entry, inserted] = listings_.try_emplace(host_directory);
         if (!inserted) return entry->second;
         UniqueFd fd = tree_.open(host_directory.empty() ? "/" : host_directory, O_RDONLY | O_DIRECTORY);
         if (DIR* directory = fd ? ::fdopendir(fd.get()) : nullptr) {
             fd.release();  // closedir closes it
+            entry->second.listed = true;
             while (const dirent* item = ::readdir(directory)) {
                 const std::string_view name = item->d_name;
-                if (name != "." && name != "..") entry->second.emplace_back(name);
+                if (name != "." && name != "..") entry->second.names.emplace_back(name);
             }
             ::closedir(directory);
         }
-        std::sort(entry->second.begin(), entry->second.end());
+        std::sort(entry->second.names.begin(), entry->second.names.end());
         return entry->second;
     }
 
+    // Whether `directory` was listed before and `name` was not in it. Never lists anything itself.
+    bool listed_without(const std::string& directory, const std::string& name) const {
+        if (name == "." || name == "..") return false;
+        const auto found = listings_.find(directory);
+        if (found == listings_.end() || !found->second.listed) return false;
+        return !std::binary_search(found->second.names.begin(), found->second.names.end(), name);
+    }
+
     const Tree& tree_;
-    std::map<std::string, std::vector<std::string>> listings_;
+    std::map<std::string, Listing> listings_;
 };
 
 // A wildcard's match that turned out not to exist is no match, as glob(3) would not have listed it.
@@ -381,6 +398,9 @@ Result<std::vector<FileRead>> LocalTransport::read(const ReadRequest& request) {
     if (!tree) return tree.error();
     std::vector<FileRead> reads;
     Expander expander(*tree);
+    // Links first: their wildcards list the interface directories, which then spare the files'
+    // patterns an open for every file an interface does not have.
+    expand(expander, request.links, reads, [&](const std::string& path) { return read_link(*tree, path); });
     for (const auto& pattern : request.files) {
         // A ring path is never expanded as a pattern: "ethtool-ring:*:rx" names no file.
         if (is_ring_path(pattern)) {
@@ -389,7 +409,6 @@ Result<std::vector<FileRead>> LocalTransport::read(const ReadRequest& request) {
             expand(expander, {pattern}, reads, [&](const std::string& path) { return read_in_tree(*tree, path); });
         }
     }
-    expand(expander, request.links, reads, [&](const std::string& path) { return read_link(*tree, path); });
     return reads;
 }
 
@@ -444,6 +463,11 @@ std::optional<Status> LocalTransport::stream_tcp_sockets(
 std::optional<Result<LinkStats>> LocalTransport::read_link_stats(const std::vector<std::string>& interfaces) {
     if (!root_.empty()) return std::nullopt;
     return Result<LinkStats>(read_local_link_stats(interfaces));
+}
+
+std::optional<Result<std::vector<LinkState>>> LocalTransport::read_link_states() {
+    if (!root_.empty()) return std::nullopt;
+    return read_local_link_states();
 }
 
 Result<CommandOutput> LocalTransport::run(const std::string& command, std::chrono::milliseconds timeout) {

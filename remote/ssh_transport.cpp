@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -466,9 +467,13 @@ Result<std::vector<FileRead>> SshTransport::read(const ReadRequest& request) {
         if (!privilege) return privilege.error();
         sudo = privilege->sudo;  // without sudo, what the login may see is all there is
     }
+    pending_link_stats_.reset();
     const std::string boundary = random_boundary();
-    auto output = execute(script_command(command_timeout_, sudo), wrap_stdin_script(make_read_script(request, boundary)),
-                          command_timeout_, max_output_);
+    std::string script = make_read_script(request, boundary);
+    // The link statistics script runs after the read's end frame, with a boundary of its own.
+    const std::string link_boundary = request.link_stats_follow ? random_boundary() : std::string();
+    if (request.link_stats_follow) script += make_link_stats_script(link_boundary, true);
+    auto output = execute(script_command(command_timeout_, sudo), wrap_stdin_script(script), command_timeout_, max_output_);
     if (!output) return output.error();
     if (output->exit_status == 124) {  // the host's own `timeout` ended a read that hung there
         last_failure_ = SshFailure::timeout;
@@ -476,6 +481,12 @@ Result<std::vector<FileRead>> SshTransport::read(const ReadRequest& request) {
     }
     auto reads = parse_read_script_output(output->out, boundary, label_);
     if (!reads) return reads;
+    if (request.link_stats_follow) {
+        // Only the link script's part is kept; a read without its frames is parsed as cut short later.
+        const auto first_frame = output->out.find("\n" + link_boundary + " ");
+        pending_link_stats_ = PendingLinkStats{
+            first_frame == std::string::npos ? std::string() : output->out.substr(first_frame), link_boundary};
+    }
     // Malformed ring paths never reach the host; they come back as errors, as locally.
     for (const auto& path : request.files) {
         if (is_ring_path(path) && !parse_ring_path(path)) reads->push_back({path, std::nullopt, "not a ring path netdiag reads"});
@@ -488,6 +499,16 @@ std::optional<Result<LinkStats>> SshTransport::read_link_stats(const std::vector
     // for each of the 1024 interfaces the script asks at most.
     constexpr std::size_t kMaxLinkStatsOutput = std::size_t{32} << 20;
     const bool with_rings = !interfaces.empty();
+    if (auto pending = std::exchange(pending_link_stats_, std::nullopt)) {
+        auto stats = parse_link_stats_output(pending->output, pending->boundary, label_, with_rings, interfaces);
+        // The script asked every NIC's rings; with none wanted, what it found about them is moot.
+        if (stats && !with_rings) {
+            std::erase_if(stats->problems, [](const LinkStats::Problem& problem) {
+                return problem.subject.rfind(kRingsSubject, 0) == 0;
+            });
+        }
+        return stats;
+    }
     const std::string boundary = random_boundary();
     auto output = execute(script_command(command_timeout_, false),
                           wrap_stdin_script(make_link_stats_script(boundary, with_rings)), command_timeout_,

@@ -109,6 +109,13 @@ private:
     };
     std::optional<Privilege> privilege_;
 
+    // What the link statistics script printed in the last sample's read (ReadRequest::
+    // link_stats_follow), for the read_link_stats that follows it.
+    struct PendingLinkStats {
+        std::string output, boundary;
+    };
+    std::optional<PendingLinkStats> pending_link_stats_;
+
     Result<Privilege> privilege();
     // A one-line script (line_script_command) with `data` after it on stdin, as root.
     Status run_privileged(const std::string& script, const std::string& path, const std::string& data);

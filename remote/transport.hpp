@@ -28,6 +28,10 @@ struct FileRead {
 struct ReadRequest {
     std::vector<std::string> files;  // contents wanted
     std::vector<std::string> links;  // symlink targets wanted ("/sys/class/net/*/device")
+    // A sample's read, to be followed by read_link_stats: a remote transport asks for qdiscs and
+    // rings in the same round trip (one remote shell a sample, not two) and keeps the answer for
+    // that call. Others ignore it.
+    bool link_stats_follow = false;
 };
 
 struct CommandOutput {
@@ -148,6 +152,11 @@ public:
         const std::function<Result<bool>(std::string_view datagram)>& /*consume*/) {
         return std::nullopt;
     }
+
+    // Every interface's flags, MTU, operstate, carrier, carrier changes, missed and FIFO errors and
+    // IPv4 rp_filter in one rtnetlink dump, instead of eight files each. Only the live local host can be asked this
+    // way: elsewhere nullopt, and callers read the files.
+    virtual std::optional<Result<std::vector<LinkState>>> read_link_states() { return std::nullopt; }
 
     // Egress qdisc statistics of every interface, and the ring sizes of `interfaces` (names as the
     // host has them; those whose driver reports no rings are left out), in one round trip. Parts the

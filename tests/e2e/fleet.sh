@@ -240,6 +240,12 @@ expect_exit 0 "--limit to a clean group" -- "$netdiag" scan "$work/inventory.yam
     --interval 0 --limit clean
 expect_exit 0 "-H with a literal address" -- "$netdiag" scan -H "$(address 1)" -l root -i "$work/id_test" "${ssh_flags[@]}" \
     --interval 0 --only conntrack-fill
+# Qdiscs and rings come back in the sample's own round trip: read, not "not available".
+expect_exit 0 "a scan over SSH with the link statistics" -- "$netdiag" scan -H "$(address 1)" -l root -i "$work/id_test" \
+    "${ssh_flags[@]}" --interval 1 --json
+echo "$out" >"$work/link.json"
+expect_equal "$(json_get "$work/link.json" 'sorted(k for k in d["hosts"][0]["unavailable"] if k.startswith(("qdiscs", "rings")))')" \
+    "[]" "over SSH the qdiscs and rings are read in the sample's round trip"
 expect_exit 64 "--limit that matches nothing is misuse" -- "$netdiag" scan "$work/inventory.yaml" \
     "${ssh_flags[@]}" --limit nosuchgroup
 

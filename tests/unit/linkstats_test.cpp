@@ -26,6 +26,7 @@
 
 #include <fmt/format.h>
 
+#include "collect/collector.hpp"
 #include "collect/linkstats.hpp"
 #include "collect/parsers_linkstats.hpp"
 #include "remote/local_transport.hpp"
@@ -697,4 +698,53 @@ TEST_CASE("collect_link_stats fills qdiscs and the rings of NICs the snapshot li
     CHECK(failed.unavailable.at("qdiscs") == "h: connection lost");
     CHECK(failed.unavailable.at("rings") == "h: connection lost");
     CHECK(failed.unparsable.empty());
+}
+
+TEST_CASE("the rtnetlink link dump says what the interfaces' files say", "[linkstats]") {
+    auto dumped = read_local_link_states();
+    INFO(error_of(dumped));
+    REQUIRE(dumped.ok());
+    LocalTransport live("");
+    auto files = live.read(sample_request(false, true));
+    REQUIRE(files.ok());
+    const auto from_files = build_snapshot("localhost", *files, 0);
+    auto from_dump_reads = live.read(sample_request(false, false));
+    REQUIRE(from_dump_reads.ok());
+    const auto from_dump = build_snapshot("localhost", *from_dump_reads, 0, std::nullopt, &*dumped);
+    REQUIRE(!from_files.interfaces.empty());
+    REQUIRE(from_files.interfaces.size() == from_dump.interfaces.size());
+    for (std::size_t i = 0; i < from_files.interfaces.size(); ++i) {
+        const auto& file = from_files.interfaces[i];
+        const auto& dump = from_dump.interfaces[i];
+        INFO(file.name);
+        CHECK(dump.name == file.name);
+        CHECK(dump.flags == file.flags);
+        CHECK(dump.mtu == file.mtu);
+        CHECK(dump.operstate == file.operstate);
+        CHECK(dump.carrier == file.carrier);
+        CHECK(dump.carrier_changes == file.carrier_changes);
+        CHECK(dump.rp_filter == file.rp_filter);
+        CHECK(dump.rx_missed_errors == file.rx_missed_errors);
+        CHECK(dump.rx_fifo_errors == file.rx_fifo_errors);
+    }
+    // conf/all and conf/default stay sysctls either way.
+    CHECK(from_dump.sysctls.count("net.ipv4.conf.all.rp_filter") == from_files.sysctls.count("net.ipv4.conf.all.rp_filter"));
+    CHECK(from_dump.sysctls == from_files.sysctls);
+
+    // A link dump cut anywhere is an error or an incomplete dump, never a crash; a nameless link is refused.
+    std::vector<LinkState> none;
+    CHECK(error_of(add_link_dump_datagram(done_message(-EPERM), none, "dump")) ==
+          "dump:1: the kernel refused the dump: Operation not permitted");
+    std::string nameless(sizeof(nlmsghdr) + NLMSG_ALIGN(sizeof(ifinfomsg)), '\0');
+    nlmsghdr header{};
+    header.nlmsg_len = static_cast<std::uint32_t>(nameless.size());
+    header.nlmsg_type = RTM_NEWLINK;
+    std::memcpy(nameless.data(), &header, sizeof header);
+    CHECK(error_of(add_link_dump_datagram(nameless, none, "dump")) == "dump:1: link 0 without a usable name");
+}
+
+TEST_CASE("a captured tree cannot be asked for link states", "[linkstats]") {
+    test::Scratch scratch;
+    LocalTransport tree(scratch.path.string());
+    CHECK_FALSE(tree.read_link_states().has_value());
 }
