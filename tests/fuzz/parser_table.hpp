@@ -58,6 +58,11 @@ inline const std::vector<ParserEntry>& parser_table() {
              TcpSockets sockets;
              return message_of(add_sock_diag_datagram(t, sockets, "F"));
          }},
+        {"rtnl_link", "netlink/rtnl_link",
+         [](std::string_view t) {
+             std::vector<LinkState> links;
+             return message_of(add_link_dump_datagram(t, links, "F"));
+         }},
         {"sockstat", "proc/net/sockstat", [](std::string_view t) { return message_of(parse_sockstat(t, "F")); }},
         {"softirqs", "proc/softirqs", [](std::string_view t) { return message_of(parse_softirqs(t, "F")); }},
         {"softnet_stat", "proc/net/softnet_stat", [](std::string_view t) { return message_of(parse_softnet_stat(t, "F")); }},

@@ -748,3 +748,38 @@ TEST_CASE("a captured tree cannot be asked for link states", "[linkstats]") {
     LocalTransport tree(scratch.path.string());
     CHECK_FALSE(tree.read_link_states().has_value());
 }
+
+// The dump tests/fixtures/capture-rtnl-link.sh took in a namespace of its own; its .txt holds what
+// sysfs and /proc/sys/net/ipv4/conf showed of the same interfaces.
+TEST_CASE("a captured link dump says what sysfs said of the same interfaces", "[linkstats]") {
+    const std::string path = std::string(NETDIAG_FIXTURES) + "/linux-6.18-firecracker-virtio-2cpu/netlink/rtnl_link";
+    const std::string dump = test::slurp(path);
+    // The datagrams back to back read as one: their messages follow each other, NLMSG_DONE last.
+    std::vector<LinkState> links;
+    const auto done = add_link_dump_datagram(dump, links, "rtnl_link");
+    INFO(error_of(done));
+    REQUIRE(done.ok());
+    CHECK(*done);
+    std::map<std::string, std::string> seen;
+    for (const auto& link : links) {
+        seen[link.name] = fmt::format(
+            "flags={:#x} mtu={} operstate={} carrier={} carrier_changes={} statistics/rx_missed_errors={} "
+            "statistics/rx_fifo_errors={} rp_filter={}",
+            link.flags, link.mtu.value_or(-1), link.operstate.value_or("?"),
+            link.carrier ? std::to_string(*link.carrier ? 1 : 0) : "(Invalid argument)",
+            link.carrier_changes.value_or(0), link.rx_missed_errors.value_or(0), link.rx_fifo_errors.value_or(0),
+            link.rp_filter.value_or(-1));
+    }
+    std::map<std::string, std::string> listed;
+    const std::string text = test::slurp(path + ".txt");
+    std::size_t line_start = text.find('\n') + 1;
+    while (line_start < text.size()) {
+        const auto line_end = text.find('\n', line_start);
+        const auto line = text.substr(line_start, line_end - line_start);
+        const auto space = line.find(' ');
+        listed[line.substr(0, space)] = line.substr(space + 1);
+        line_start = line_end + 1;
+    }
+    CHECK(seen.size() == 5);
+    CHECK(seen == listed);
+}
