@@ -214,11 +214,11 @@ Result<Rates> compute_rates(const Snapshot& before, const Snapshot& after) {
         for (const auto& now : *after.interrupts) {
             if (const auto found = earlier.find(now.irq); found != earlier.end()) {
                 const auto& then = *found->second;
+                // Counts are kept only where non-zero: a CPU the first sample lacks had taken none.
                 for (const auto& [cpu, count] : now.per_cpu) {
                     const auto old = then.per_cpu.find(cpu);
-                    if (old != then.per_cpu.end()) {
-                        rates.irq_per_cpu[now.irq][cpu] = per_second(old->second, count, rates.seconds);
-                    }
+                    rates.irq_per_cpu[now.irq][cpu] =
+                        per_second(old == then.per_cpu.end() ? 0 : old->second, count, rates.seconds);
                 }
             }
         }

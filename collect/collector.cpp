@@ -356,7 +356,10 @@ ReadRequest sample_request(bool with_tcp_tables, bool with_link_files) {
     } else {
         for (const auto sysctl : kRpFilterSysctls) request.files.emplace_back(sysctl);
     }
-    if (with_tcp_tables) request.files.insert(request.files.end(), {"/proc/net/tcp", "/proc/net/tcp6"});
+    if (with_tcp_tables) {
+        request.files.insert(request.files.end(), {"/proc/net/tcp", "/proc/net/tcp6"});
+        request.tcp_summary = true;  // a remote host summarises them; build_snapshot takes either
+    }
     for (const auto sysctl : kSysctls) request.files.emplace_back(sysctl);
     for (const auto sysctl : kListSysctls) request.files.emplace_back(sysctl);
     for (const auto file : kInterfaceFiles) request.files.push_back(std::string(kNetClass) + "*/" + std::string(file));
@@ -419,6 +422,8 @@ Snapshot build_snapshot(std::string host, const std::vector<FileRead>& file_read
     std::optional<TcpSockets> tcp4, tcp6;
     if (dumped_tcp) {
         snapshot.tcp = std::move(dumped_tcp);
+    } else if (reads.file(std::string(kTcpSummaryPath)) != nullptr) {
+        parse_into(reads, std::string(kTcpSummaryPath), snapshot, snapshot.tcp, parse_tcp_summary);
     } else {
         parse_into(reads, "/proc/net/tcp", snapshot, tcp4, parse_proc_net_tcp);
         parse_into(reads, "/proc/net/tcp6", snapshot, tcp6, parse_proc_net_tcp);

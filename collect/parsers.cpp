@@ -339,6 +339,7 @@ Result<std::vector<InterruptLine>> parse_interrupts(std::string_view text, std::
     auto cpus = cpu_header(first_non_blank_line(text), file);
     if (!cpus) return cpus.error();
     std::vector<InterruptLine> interrupts;
+    std::size_t counts_kept = 0;
     bool header = true;
     auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
         if (std::exchange(header, false)) return std::nullopt;
@@ -357,6 +358,10 @@ Result<std::vector<InterruptLine>> parse_interrupts(std::string_view text, std::
         for (std::size_t i = 0; i < cpus->size(); ++i) {
             auto count = parse_u64(fields[i]);
             if (!count) return at(file, number, fmt::format("IRQ {}: {}", label, not_a_counter(fields[i])));
+            if (*count == 0) continue;  // most of a big host's table: an IRQ runs on one CPU or a few
+            if (++counts_kept > kMaxInterruptCounts) {
+                return at(file, number, fmt::format("more than {} non-zero per-CPU interrupt counts", kMaxInterruptCounts));
+            }
             entry.per_cpu[(*cpus)[i]] = *count;
         }
         // "PCI-MSI 32768-edge eth1-rxtx-0": chip, hardware IRQ, then the action (device) name.
@@ -497,6 +502,41 @@ Result<TcpSockets> parse_proc_net_tcp(std::string_view text, std::string_view fi
         }
         count_tcp_socket(sockets, static_cast<unsigned>(*state), static_cast<int>(*local_port),
                          static_cast<int>(*remote_port), queued, std::nullopt);
+        return std::nullopt;
+    });
+    if (error) return *error;
+    return sockets;
+}
+
+Result<TcpSockets> parse_tcp_summary(std::string_view text, std::string_view file) {
+    // One line per state, and at most one per port in each of four tables.
+    constexpr std::size_t kMaxLines = 16 + 4 * 65536;
+    TcpSockets sockets;
+    std::size_t lines = 0;
+    auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
+        if (trim(line).empty()) return std::nullopt;
+        if (++lines > kMaxLines) return at(file, number, fmt::format("more than {} lines", kMaxLines));
+        if (line.substr(0, 2) == "E ") return at(file, number, fmt::format("the host could not read {}", printable(line.substr(2, 300))));
+        const auto fields = split_ws(line);
+        if (fields.size() != 3 || fields[0].size() != 1) return at(file, number, fmt::format("expected \"KIND KEY VALUE\", found {}", quoted(line)));
+        const char kind = fields[0][0];
+        const auto key = parse_u64(fields[1], 16);
+        const auto value = parse_u64(fields[2], kind == 'L' ? 16 : 10);
+        if (!key || !value) return at(file, number, fmt::format("expected hex and a number in {}", quoted(line)));
+        if (kind == 'S') {
+            if (*key == 0 || *key > 12) return at(file, number, fmt::format("bad state {}", quoted(fields[1])));
+            sockets.states[std::string(tcp_state_name(static_cast<unsigned>(*key)))] += *value;
+            return std::nullopt;
+        }
+        if (*key > 65535) return at(file, number, fmt::format("port {} is out of range", quoted(fields[1])));
+        const int port = static_cast<int>(*key);
+        switch (kind) {
+            case 'C': sockets.close_wait_by_local_port[port] += *value; break;
+            case 'T': sockets.time_wait_by_remote_port[port] += *value; break;
+            case 'R': sockets.syn_recv_by_local_port[port] += *value; break;
+            case 'L': merge_listener(sockets.listeners[port], Listener{*value, std::nullopt}); break;
+            default: return at(file, number, fmt::format("unknown line kind {}", quoted(fields[0])));
+        }
         return std::nullopt;
     });
     if (error) return *error;

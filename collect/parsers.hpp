@@ -27,7 +27,10 @@ Result<std::vector<SoftnetCpu>> parse_softnet_stat(std::string_view text, std::s
 // The "cpu" and "cpuN" lines of /proc/stat.
 Result<std::vector<CpuTimes>> parse_proc_stat(std::string_view text, std::string_view file);
 Result<Softirqs> parse_softirqs(std::string_view text, std::string_view file);
-// Numbered IRQ lines of /proc/interrupts (NMI, LOC, ... are skipped).
+// Numbered IRQ lines of /proc/interrupts (NMI, LOC, ... are skipped), each with its non-zero
+// per-CPU counts only: on a host of thousands of CPUs nearly all are zero, and keeping them would
+// cost gigabytes. More than kMaxInterruptCounts non-zero counts is refused as garbage.
+inline constexpr std::size_t kMaxInterruptCounts = 1'000'000;
 Result<std::vector<InterruptLine>> parse_interrupts(std::string_view text, std::string_view file);
 // /proc/net/stat/nf_conntrack: hex columns named by the header, summed over the CPU lines.
 Result<std::map<std::string, std::uint64_t>> parse_nf_conntrack_stat(std::string_view text,
@@ -36,6 +39,13 @@ Result<PortRange> parse_port_range(std::string_view text, std::string_view file)
 // /proc/net/tcp or /proc/net/tcp6; add the results of both with merge_tcp.
 Result<TcpSockets> parse_proc_net_tcp(std::string_view text, std::string_view file);
 void merge_tcp(TcpSockets& into, const TcpSockets& from);
+// What a host's awk made of /proc/net/tcp and tcp6 together (make_tcp_summary_script), so that a
+// busy host never ships its socket table: "S STATE COUNT" by state, "C PORT COUNT" CLOSE_WAIT by
+// local port, "T PORT COUNT" TIME_WAIT by remote port, "R PORT COUNT" half-open by local port,
+// "L PORT QUEUE" the fullest accept queue of the listeners on a port; states, ports and queues in
+// the files' hex, counts in decimal. "E WHERE: WHAT" is the line the host could not read; it
+// becomes this parse's error. The same counts as parse_proc_net_tcp on the same files.
+Result<TcpSockets> parse_tcp_summary(std::string_view text, std::string_view file);
 // One datagram of a sock_diag dump of TCP sockets (netlink messages holding struct inet_diag_msg),
 // added to `into`. Returns whether the dump is complete (NLMSG_DONE). A kernel error or a truncated
 // message is an error naming `source` and the message's position in the datagram.

@@ -47,7 +47,7 @@ using Softirqs = std::map<std::string, std::map<std::string, std::uint64_t>>;
 // One line of /proc/interrupts whose first column is numeric.
 struct InterruptLine {
     int irq = 0;
-    std::map<std::string, std::uint64_t> per_cpu;  // "CPU0" -> count
+    std::map<std::string, std::uint64_t> per_cpu;  // "CPU0" -> count; a CPU not listed has taken none
     std::string description;                       // chip, hwirq and action names, as printed
     std::string action;                            // last field: "eth1-rxtx-0", "virtio0-input.0"
 };

@@ -33,6 +33,29 @@ std::string shell_quote(std::string_view text) {
     return quoted + "'";
 }
 
+std::string make_tcp_summary_script(const std::vector<std::string>& tables) {
+    // Hex stays hex (POSIX awk cannot read it): the kernel prints states as two digits and ports
+    // and queues at fixed width, so equal numbers are equal strings and a longer queue is a larger
+    // one. A line that is not a socket ends the summary with "E FILE:LINE: what".
+    std::string script =
+        "awk 'function bad(what) { print \"E \" FILENAME \":\" FNR \": \" what; failed = 1; exit }\n"
+        "FNR == 1 { if ($1 != \"sl\") bad(\"missing the header\"); next }\n"
+        "{ if (NF < 4 || $4 !~ /^[0-9A-Fa-f][0-9A-Fa-f]$/) bad(\"truncated socket line\")\n"
+        "  n = split($2, l, \":\"); m = split($3, r, \":\")\n"
+        "  if (n < 2 || m < 2 || l[n] !~ /^[0-9A-Fa-f]+$/ || r[m] !~ /^[0-9A-Fa-f]+$/) bad(\"bad address\")\n"
+        "  p = l[n]; st = toupper($4); s[st]++\n"
+        "  if (st == \"08\") c[p]++\n"
+        "  else if (st == \"06\") t[r[m]]++\n"
+        "  else if (st == \"03\" || st == \"0C\") h[p]++\n"
+        "  else if (st == \"0A\") { q = $5; if (NF < 5 || sub(/^[0-9A-Fa-f]+:/, \"\", q) != 1 || q !~ /^[0-9A-Fa-f]+$/) bad(\"bad queue column\")\n"
+        "    if (!(p in w) || length(q) > length(w[p]) || (length(q) == length(w[p]) && q > w[p])) w[p] = q } }\n"
+        "END { if (failed) exit 0\n"
+        "  for (k in s) print \"S\", k, s[k]; for (k in c) print \"C\", k, c[k]; for (k in t) print \"T\", k, t[k]\n"
+        "  for (k in h) print \"R\", k, h[k]; for (k in w) print \"L\", k, w[k] }'";
+    for (const auto& table : tables) script += " " + shell_quote(table);
+    return script;
+}
+
 std::string make_read_script(const ReadRequest& request, std::string_view boundary) {
     // Frames: "\n<B> F <path>\n<content>\n<B> S <status>\n" for a file, "... L <path>\n<target>..." for a link,
     // "\n<B> M <path>\n" for a literal path that does not exist. Every frame starts with a newline so content
@@ -61,7 +84,12 @@ std::string make_read_script(const ReadRequest& request, std::string_view bounda
     std::vector<std::string> tables, values;
     std::vector<RingPath> rings;
     std::vector<std::string> ring_paths;
+    std::vector<std::string> tcp_tables;
     for (const auto& pattern : request.files) {
+        if (request.tcp_summary && (pattern == "/proc/net/tcp" || pattern == "/proc/net/tcp6")) {
+            tcp_tables.push_back(pattern);
+            continue;
+        }
         if (is_ring_path(pattern)) {
             if (auto ring = parse_ring_path(pattern)) {
                 ring_paths.push_back(ring_path(ring->interface, ring->ring));
@@ -80,6 +108,17 @@ std::string make_read_script(const ReadRequest& request, std::string_view bounda
         (one_value ? values : tables).push_back(pattern);
     }
     emit(tables, "f");
+    if (!tcp_tables.empty()) {
+        // The tables that exist, summarised by awk; without awk (or without any table) the files.
+        script += "set --; for t in";
+        for (const auto& table : tcp_tables) script += " " + shell_quote(table);
+        script += fmt::format("; do [ -e \"$t\" ] && set -- \"$@\" \"$t\"; done\n"
+                              "if [ $# -gt 0 ] && command -v awk >/dev/null 2>&1; then printf '\\n%s F %s\\n' \"$B\" {}; "
+                              "{} \"$@\" 2>/dev/null; printf '\\n%s S %s\\n' \"$B\" $?; else\n",
+                              shell_quote(kTcpSummaryPath), make_tcp_summary_script({}));
+        for (const auto& table : tcp_tables) script += fmt::format("  f {} literal\n", shell_quote(table));
+        script += "fi\n";
+    }
     emit(values, "v");
     emit(request.links, "l");
     if (!rings.empty()) {

@@ -20,7 +20,14 @@ namespace netdiag {
 // ring path among the files ("ethtool-ring:eth0:rx") runs `ethtool -g IF` (LC_ALL=C, /usr/sbin and
 // /sbin added to PATH, as make_link_stats_script); a malformed one is left out of the script
 // (SshTransport::read answers it with an error).
+// With request.tcp_summary, /proc/net/tcp and tcp6 are summarised on the host by awk
+// (make_tcp_summary_script) into one read of kTcpSummaryPath; a host without awk sends the files.
 std::string make_read_script(const ReadRequest& request, std::string_view boundary);
+
+// A POSIX awk program over `tables` (files in /proc/net/tcp's format) that prints what
+// parse_tcp_summary reads: the socket table reduced to counts by state and port on the host.
+// `tables` must be plain paths (no quotes needed: the collector's own).
+std::string make_tcp_summary_script(const std::vector<std::string>& tables);
 
 // Errors name `host` when the output is cut short or not framed as expected. A ring path's read
 // comes back as its size ("256\n"): an interface that does not exist is "missing"; one without

@@ -32,7 +32,14 @@ struct ReadRequest {
     // rings in the same round trip (one remote shell a sample, not two) and keeps the answer for
     // that call. Others ignore it.
     bool link_stats_follow = false;
+    // The TCP tables (/proc/net/tcp, tcp6) among `files` may be answered by a summary the host
+    // makes of them (kTcpSummaryPath: parse_tcp_summary), so a busy host never ships its whole
+    // socket table. A transport that reads the files where they are ignores it.
+    bool tcp_summary = false;
 };
+
+// The read that answers /proc/net/tcp and tcp6 together when ReadRequest::tcp_summary was honoured.
+inline constexpr std::string_view kTcpSummaryPath = "netdiag:tcp-summary";
 
 struct CommandOutput {
     int exit_status = 0;

@@ -5,7 +5,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
+#include "collect/parsers.hpp"
 #include "remote/read_script.hpp"
+#include "test_files.hpp"
 
 using namespace netdiag;
 
@@ -126,4 +130,113 @@ TEST_CASE("every interface's rp_filter is read by the shell itself, whole, as th
         REQUIRE(read.content.has_value());
         CHECK(*read.content == value + "\n");
     }
+}
+
+namespace {
+
+template <class T>
+std::string error_of(const Result<T>& result) {
+    return result.ok() ? std::string() : result.error().message;
+}
+
+std::string sh_output(const std::string& command) {
+    std::string output;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char buffer[4096];
+    std::size_t got = 0;
+    while ((got = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, got);
+    ::pclose(pipe);
+    return output;
+}
+
+void check_same_sockets(const TcpSockets& summary, const TcpSockets& files) {
+    CHECK(summary.states == files.states);
+    CHECK(summary.close_wait_by_local_port == files.close_wait_by_local_port);
+    CHECK(summary.time_wait_by_remote_port == files.time_wait_by_remote_port);
+    CHECK(summary.syn_recv_by_local_port == files.syn_recv_by_local_port);
+    REQUIRE(summary.listeners.size() == files.listeners.size());
+    for (const auto& [port, listener] : files.listeners) {
+        INFO("port " << port);
+        REQUIRE(summary.listeners.count(port) == 1);
+        CHECK(summary.listeners.at(port).queued == listener.queued);
+        CHECK(summary.listeners.at(port).backlog == listener.backlog);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("the host's awk summary of the TCP tables counts what the files hold", "[remote]") {
+    const auto dir = std::filesystem::temp_directory_path() / "netdiag-tcp-summary";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    // A captured table, and a busy host's: 30,000 sockets in every state, IPv4 and IPv6, listeners
+    // on one port in both families with different queues, queues past 16 bits.
+    const std::string captured = std::string(NETDIAG_FIXTURES) + "/linux-6.18-firecracker-virtio-2cpu/proc/net/tcp";
+    std::string tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+    std::string tcp6 = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+    for (int i = 0; i < 30'000; ++i) {
+        const unsigned state = 1 + static_cast<unsigned>(i % 12);
+        const int local = state == 10 ? 8000 + i % 7 : 1024 + (i * 7919) % 60000;
+        const int remote = state == 10 ? 0 : 443 + i % 50;
+        const unsigned queue = state == 10 ? static_cast<unsigned>((i * 37) % 200000) : 0;
+        const auto line = [&](std::string_view local_address, std::string_view remote_address) {
+            return fmt::format("{:4}: {}:{:04X} {}:{:04X} {:02X} 00000000:{:08X} 00:00000000 00000000     0        0 {} 1 0\n",
+                               i, local_address, local, remote_address, remote, state, queue, 100000 + i);
+        };
+        if (i % 3 == 0) {
+            tcp6 += line("00000000000000000000000001000000", "0000000000000000FFFF00000100007F");
+        } else {
+            tcp += line("0100007F", "0200007F");
+        }
+    }
+    std::ofstream(dir / "tcp") << tcp;
+    std::ofstream(dir / "tcp6") << tcp6;
+    const std::vector<std::string> tables = {captured, (dir / "tcp").string(), (dir / "tcp6").string()};
+
+    const auto summary_text = sh_output(make_tcp_summary_script(tables));
+    CHECK(summary_text.size() < tcp.size() / 10);
+    auto summary = parse_tcp_summary(summary_text, "tcp-summary");
+    INFO(error_of(summary));
+    REQUIRE(summary.ok());
+    TcpSockets files;
+    for (const auto& table : tables) {
+        std::ifstream in(table);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto parsed = parse_proc_net_tcp(text, table);
+        REQUIRE(parsed.ok());
+        merge_tcp(files, *parsed);
+    }
+    REQUIRE(files.states.size() == 12);
+    check_same_sockets(*summary, files);
+
+    // A line that is not a socket: the host says where, and the summary is an error there.
+    std::ofstream(dir / "tcp", std::ios::app) << "   9: garbage\n";
+    const auto broken = parse_tcp_summary(sh_output(make_tcp_summary_script({(dir / "tcp").string()})), "tcp-summary");
+    CHECK_THAT(error_of(broken), Catch::Contains("the host could not read") && Catch::Contains("/tcp:" + std::to_string(1 + 20'000 + 1) + ": truncated socket line"));
+    std::filesystem::remove_all(dir);
+
+    // Garbage from a hostile host is refused line by line.
+    CHECK(error_of(parse_tcp_summary("S 0D 1\n", "s")) == "s:1: bad state \"0D\"");
+    CHECK(error_of(parse_tcp_summary("C 10000 1\n", "s")) == "s:1: port \"10000\" is out of range");
+    CHECK(error_of(parse_tcp_summary("Q 1 1\n", "s")) == "s:1: unknown line kind \"Q\"");
+    CHECK(error_of(parse_tcp_summary("S 0A\n", "s")) == "s:1: expected \"KIND KEY VALUE\", found \"S 0A\"");
+}
+
+TEST_CASE("over SSH the TCP tables come back as the host's summary, never whole", "[remote]") {
+    ReadRequest request;
+    request.files = {"/proc/net/tcp", "/proc/net/tcp6", "/proc/net/sockstat"};
+    request.tcp_summary = true;
+    const std::string boundary = "ND5e1b0d";
+    auto reads = parse_read_script_output(run_sh(make_read_script(request, boundary)), boundary, "web1");
+    REQUIRE(reads.ok());
+    CHECK_FALSE(find(*reads, "/proc/net/tcp"));
+    CHECK_FALSE(find(*reads, "/proc/net/tcp6"));
+    const auto* summary = find(*reads, std::string(kTcpSummaryPath));
+    REQUIRE(summary);
+    REQUIRE(summary->content);
+    auto parsed = parse_tcp_summary(*summary->content, "tcp-summary");
+    INFO(error_of(parsed));
+    CHECK(parsed.ok());
+    CHECK(find(*reads, "/proc/net/sockstat"));
 }
