@@ -89,18 +89,27 @@ Status rtnetlink_dump(const Request& request, std::string_view source,
     return make_error(fmt::format("{}: the dump did not finish in 10 s", source));
 }
 
+// A dump request of `type` for every object of that kind; the body's family field left AF_UNSPEC (0).
+template <class Body>
+struct DumpRequest {
+    nlmsghdr header;
+    Body body;
+};
+
+template <class Body>
+DumpRequest<Body> dump_request(std::uint16_t type) {
+    DumpRequest<Body> request{};
+    request.header.nlmsg_len = sizeof request;
+    request.header.nlmsg_type = type;
+    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    return request;
+}
+
 Result<std::vector<QdiscStats>> dump_qdiscs() {
     // Names first: a qdisc of an interface created after this read is skipped until the next sample.
     auto names = interface_names();
     if (!names) return names.error();
-    struct {
-        nlmsghdr header;
-        tcmsg body;
-    } request{};
-    request.header.nlmsg_len = sizeof request;
-    request.header.nlmsg_type = RTM_GETQDISC;
-    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    request.body.tcm_family = AF_UNSPEC;  // every interface
+    const auto request = dump_request<tcmsg>(RTM_GETQDISC);  // tcm_family AF_UNSPEC: every interface
     std::vector<QdiscStats> qdiscs;
     auto status = rtnetlink_dump(request, kDumpSource, [&](std::string_view datagram) {
         return add_qdisc_dump_datagram(datagram, *names, qdiscs, kDumpSource);
@@ -156,14 +165,7 @@ bool ring_ioctl(int socket, const std::string& name, ethtool_ringparam& ring) {
 
 Result<std::vector<LinkState>> read_local_link_states() {
     constexpr std::string_view source = "rtnetlink link dump";
-    struct {
-        nlmsghdr header;
-        ifinfomsg body;
-    } request{};
-    request.header.nlmsg_len = sizeof request;
-    request.header.nlmsg_type = RTM_GETLINK;
-    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    request.body.ifi_family = AF_UNSPEC;
+    const auto request = dump_request<ifinfomsg>(RTM_GETLINK);  // ifi_family AF_UNSPEC: every interface
     std::vector<LinkState> links;
     auto status = rtnetlink_dump(request, source, [&](std::string_view datagram) {
         return add_link_dump_datagram(datagram, links, source);
