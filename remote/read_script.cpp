@@ -25,6 +25,26 @@ bool safe_for_glob(std::string_view pattern) {
     return pattern.find_first_of(" \t\n'\"\\$`;&|<>(){}") == std::string_view::npos;
 }
 
+// A one-value pattern "PREFIX*/REST" (an absolute PREFIX without wildcards) is read directory by
+// directory: one frame per directory and a short line per file, since a Kubernetes node's thousand
+// interfaces times ten files would otherwise cost a frame and a full path each.
+struct DirectoryGroup {
+    std::string prefix;              // "/sys/class/net/"
+    std::vector<std::string> rests;  // "operstate", "queues/rx-*/rps_cpus", ...
+};
+
+std::optional<std::pair<std::string, std::string>> split_directory_pattern(std::string_view pattern) {
+    const auto wildcard = pattern.find_first_of("*?[");
+    if (wildcard == std::string_view::npos || wildcard == 0 || pattern.front() != '/' || !safe_for_glob(pattern)) {
+        return std::nullopt;
+    }
+    if (pattern[wildcard] != '*' || pattern[wildcard - 1] != '/' || wildcard + 2 >= pattern.size() ||
+        pattern[wildcard + 1] != '/') {
+        return std::nullopt;
+    }
+    return std::pair{std::string(pattern.substr(0, wildcard)), std::string(pattern.substr(wildcard + 2))};
+}
+
 }  // namespace
 
 std::string shell_quote(std::string_view text) {
@@ -64,8 +84,9 @@ std::string make_tcp_summary_script(const std::vector<std::string>& tables) {
 
 std::string make_read_script(const ReadRequest& request, std::string_view boundary) {
     // Frames: "\n<B> F <path>\n<content>\n<B> S <status>\n" for a file, "... L <path>\n<target>..." for a link,
-    // "\n<B> M <path>\n" for a literal path that does not exist. Every frame starts with a newline so content
-    // need not end in one; the parser strips exactly that newline.
+    // "\n<B> M <path>\n" for a literal path that does not exist, "\n<B> D <dir>/\n<name> <status> <line>..."
+    // for one-value files under many directories. Every frame starts with a newline so content need not
+    // end in one; the parser strips exactly that newline.
     //
     // Hundreds of one-value files (/proc/irq, /sys) are read with the shell's own `read`:
     // a fork of cat for each would cost more than everything else. Tables and binary files use cat.
@@ -125,7 +146,41 @@ std::string make_read_script(const ReadRequest& request, std::string_view bounda
         for (const auto& table : tcp_tables) script += fmt::format("  f {} literal\n", shell_quote(table));
         script += "fi\n";
     }
-    emit(values, "v");
+    std::vector<DirectoryGroup> groups;
+    std::vector<std::string> single_values;
+    for (const auto& pattern : values) {
+        auto split = split_directory_pattern(pattern);
+        if (!split) {
+            single_values.push_back(pattern);
+            continue;
+        }
+        auto group = std::find_if(groups.begin(), groups.end(),
+                                  [&](const DirectoryGroup& g) { return g.prefix == split->first; });
+        if (group == groups.end()) group = groups.insert(groups.end(), DirectoryGroup{split->first, {}});
+        group->rests.push_back(std::move(split->second));
+    }
+    emit(single_values, "v");
+    if (!groups.empty()) {
+        // Per directory "\n<B> D <dir>/\n" and, for each file there, "<name> 0 <line>" for each of
+        // its lines or "<name> 1" when nothing could be read. cd keeps the directory out of the globs.
+        script +=
+            "unset CDPATH\n"
+            "w() { if [ -e \"$1\" ]; then s=1; { while IFS= read -r x || [ -n \"$x\" ]; do "
+            "printf '%s 0 %s\\n' \"$1\" \"$x\"; s=0; x=; done < \"$1\"; } 2>/dev/null; "
+            "[ $s = 0 ] || printf '%s 1\\n' \"$1\"; fi; }\n";
+        for (const auto& group : groups) {
+            script += fmt::format("for d in {}*/; do cd \"$d\" 2>/dev/null || continue; printf '\\n%s D %s\\n' \"$B\" \"$d\"\n",
+                                  group.prefix);
+            for (const auto& rest : group.rests) {
+                if (rest.find_first_of("*?[") == std::string::npos) {
+                    script += fmt::format("  w {}\n", shell_quote(rest));
+                } else {
+                    script += fmt::format("  for p in {}; do w \"$p\"; done\n", rest);
+                }
+            }
+            script += "done; cd /\n";
+        }
+    }
     emit(request.links, "l");
     if (!rings.empty()) {
         // ethtool's messages in English ("No such device" tells a vanished interface), and where a
@@ -178,6 +233,42 @@ FileRead ring_read(const std::string& path, std::string_view status, std::string
     return read;
 }
 
+// The body of a "D <dir>/" frame: "<name> 0 <line>" per line of a file read, "<name> 1" for one that
+// could not be read. A file's lines come together; each becomes "<line>\n" of its content.
+std::optional<std::string> parse_directory_frame(const std::string& directory, std::string_view body,
+                                                 std::string_view host, std::vector<FileRead>& reads) {
+    const auto bad = [&](std::string_view why) {
+        return fmt::format("{}: {} in the remote output for {}", host, why, printable(directory.substr(0, 200)));
+    };
+    if (directory.empty() || directory.front() != '/' || directory.back() != '/') return bad("a directory frame");
+    std::string previous;
+    for (const auto line : lines_of(body)) {
+        const auto space = line.find(' ');
+        if (space == 0 || space == std::string_view::npos || space + 1 >= line.size()) return bad("a bad line");
+        const auto name = line.substr(0, space);
+        const char status = line[space + 1];
+        const bool has_value = space + 2 < line.size();
+        if (name.front() == '/' || (status != '0' && status != '1') || (has_value && line[space + 2] != ' ') ||
+            (status == '1' && has_value)) {
+            return bad("a bad line");
+        }
+        std::string path = directory + std::string(name);
+        if (status == '0' && path == previous && !reads.empty() && reads.back().content) {
+            *reads.back().content += std::string(line.substr(std::min(line.size(), space + 3))) + "\n";
+            continue;
+        }
+        FileRead read{path, std::nullopt, {}, false};
+        if (status == '0') {
+            read.content = std::string(line.substr(std::min(line.size(), space + 3))) + "\n";
+        } else {
+            read.error = "unreadable";
+        }
+        previous = std::move(path);
+        reads.push_back(std::move(read));
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::vector<FileRead>> parse_read_script_output(std::string_view output, std::string_view boundary,
@@ -199,6 +290,16 @@ Result<std::vector<FileRead>> parse_read_script_output(std::string_view output, 
         if (kind == 'M') {
             reads.push_back({path, std::nullopt, "missing", false});
             pos = output.find(marker, line_end);
+            continue;
+        }
+        if (kind == 'D') {
+            // A directory's files, a line each, up to the next frame.
+            const std::size_t next = output.find(marker, line_end);
+            if (next == std::string_view::npos) break;
+            if (auto error = parse_directory_frame(path, output.substr(line_end + 1, next - line_end - 1), host, reads)) {
+                return make_error(std::move(*error));
+            }
+            pos = next;
             continue;
         }
         if (kind != 'F' && kind != 'L' && kind != 'R') {
@@ -350,6 +451,15 @@ std::string wrap_stdin_script(std::string_view script) {
     // sh parses a braced group whole before running it, so with its stdin taken from /dev/null no
     // command inside can read the rest of the script as its input.
     return fmt::format("{{\n{}\n}} </dev/null\n", script);
+}
+
+std::string wrap_buffered_stdin_script(std::string_view script) {
+    // printf and read write a few bytes at a time, and sshd sends each write as a packet of its own
+    // (about 100 bytes of framing, MAC and TCP each): dd gathers them into 64 KiB writes. A host
+    // without dd gets the plain output.
+    return fmt::format("netdiag_sample() {{\n{}\n}}\nif command -v dd >/dev/null 2>&1; then "
+                       "netdiag_sample </dev/null | dd ibs=8192 obs=65536 2>/dev/null; else netdiag_sample </dev/null; fi\n",
+                       script);
 }
 
 std::string line_script_command(std::chrono::seconds timeout, bool sudo) {

@@ -55,6 +55,9 @@ std::string shell_quote(std::string_view text);
 // when `sudo`. Send it wrap_stdin_script(script): what the script runs cannot eat its own text.
 std::string script_command(std::chrono::seconds timeout, bool sudo);
 std::string wrap_stdin_script(std::string_view script);
+// The same for a script whose output alone matters (its exit status is dd's): the output reaches
+// the channel in 64 KiB writes, not in the many small ones printf makes.
+std::string wrap_buffered_stdin_script(std::string_view script);
 
 // The command that runs a one-line script sent first on stdin, followed by data for the script to
 // read: sh's `read` builtin takes the line a byte at a time, so nothing after it is consumed.

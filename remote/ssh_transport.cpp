@@ -473,7 +473,8 @@ Result<std::vector<FileRead>> SshTransport::read(const ReadRequest& request) {
     // The link statistics script runs after the read's end frame, with a boundary of its own.
     const std::string link_boundary = request.link_stats_follow ? random_boundary() : std::string();
     if (request.link_stats_follow) script += make_link_stats_script(link_boundary, true);
-    auto output = execute(script_command(command_timeout_, sudo), wrap_stdin_script(script), command_timeout_, max_output_);
+    auto output = execute(script_command(command_timeout_, sudo), wrap_buffered_stdin_script(script), command_timeout_,
+                          max_output_);
     if (!output) return output.error();
     if (output->exit_status == 124) {  // the host's own `timeout` ended a read that hung there
         last_failure_ = SshFailure::timeout;
@@ -511,7 +512,7 @@ std::optional<Result<LinkStats>> SshTransport::read_link_stats(const std::vector
     }
     const std::string boundary = random_boundary();
     auto output = execute(script_command(command_timeout_, false),
-                          wrap_stdin_script(make_link_stats_script(boundary, with_rings)), command_timeout_,
+                          wrap_buffered_stdin_script(make_link_stats_script(boundary, with_rings)), command_timeout_,
                           kMaxLinkStatsOutput);
     if (!output) return Result<LinkStats>(output.error());
     if (output->exit_status == 124) {

@@ -15,12 +15,13 @@ using namespace netdiag;
 
 namespace {
 
-// As over SSH: the fixed command line, the script on its stdin.
-std::string run_sh(const std::string& script) {
+// As over SSH: the fixed command line, the script on its stdin (after `environment`, if any).
+std::string run_sh(const std::string& script, bool buffered = false, const std::string& environment = "") {
     const auto path = std::filesystem::temp_directory_path() / "netdiag-read-script-test.sh";
-    std::ofstream(path) << wrap_stdin_script(script);
+    std::ofstream(path) << (buffered ? wrap_buffered_stdin_script(script) : wrap_stdin_script(script));
     std::string output;
-    FILE* pipe = ::popen((script_command(std::chrono::seconds(10), false) + " <" + path.string()).c_str(), "r");
+    FILE* pipe =
+        ::popen((environment + script_command(std::chrono::seconds(10), false) + " <" + path.string()).c_str(), "r");
     REQUIRE(pipe != nullptr);
     char buffer[4096];
     std::size_t got = 0;
@@ -106,6 +107,79 @@ TEST_CASE("read script output cut short or unframed is an error naming the host"
     CHECK(fake->at(0).content == "\nND9 E\n");
 }
 
+TEST_CASE("one-value files under many directories come back a short line each, per directory", "[remote]") {
+    // Read-only, on this host's /sys and /proc/irq: what the script returns equals what the files hold.
+    ReadRequest request;
+    request.files = {"/sys/class/net/*/mtu", "/sys/class/net/*/queues/rx-*/rps_cpus", "/sys/class/net/*/none",
+                     "/proc/irq/*/smp_affinity"};
+    const std::string boundary = "ND4";
+    const auto script = make_read_script(request, boundary);
+    CHECK(script.find("/sys/class/net/*/mtu") == std::string::npos);  // grouped per directory, not a glob per file
+    const auto output = run_sh(script);
+    auto reads = parse_read_script_output(output, boundary, "web1");
+    REQUIRE(reads.ok());
+    CHECK(find(*reads, "/sys/class/net/lo/mtu"));
+    CHECK_FALSE(find(*reads, "/sys/class/net/lo/none"));
+    std::size_t lines = 0;
+    for (const auto& read : *reads) {
+        INFO(read.path);
+        std::ifstream file(read.path);
+        std::string value;
+        std::getline(file, value);
+        REQUIRE(read.content.has_value());
+        CHECK(*read.content == value + "\n");
+        lines += 1;
+    }
+    CHECK(lines == reads->size());
+    // A frame per directory and a line per file: far less than a frame per file.
+    CHECK(output.size() < reads->size() * 48 + 2000);
+
+    // What a host sends that no directory frame can hold is an error naming the host.
+    const auto error = [](std::string_view text) {
+        auto parsed = parse_read_script_output(text, "ND4", "web1");
+        return parsed.ok() ? std::string() : parsed.error().message;
+    };
+    auto parsed = parse_read_script_output("\nND4 D /d/\ntwo 0 first\ntwo 0 \ntwo 0 ND4 E\nempty 1\nx 0 \n\nND4 E\n", "ND4", "h");
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed->size() == 3);
+    CHECK(parsed->at(0).path == "/d/two");
+    CHECK(parsed->at(0).content == "first\n\nND4 E\n");
+    CHECK(parsed->at(1).error == "unreadable");
+    CHECK(parsed->at(2).content == "\n");
+    CHECK(error("\nND4 D /d/\nmtu 0 1500\nmtu 1\n\nND4 E\n").empty());
+    CHECK(error("\nND4 D /d/\nmtu 2 1500\n\nND4 E\n") == "web1: a bad line in the remote output for /d/");
+    CHECK(error("\nND4 D /d/\n/etc/x 0 1\n\nND4 E\n") == "web1: a bad line in the remote output for /d/");
+    CHECK(error("\nND4 D /d/\nmtu 1 x\n\nND4 E\n") == "web1: a bad line in the remote output for /d/");
+    CHECK(error("\nND4 D /d\nmtu 0 1\n\nND4 E\n") == "web1: a directory frame in the remote output for /d");
+    CHECK(error("\nND4 D /d/\nmtu 0 1\n") == "web1: the remote output was cut short after 0 file(s)");
+}
+
+TEST_CASE("a sample's output is gathered into large writes by dd, or sent plain without it", "[remote]") {
+    ReadRequest request;
+    request.files = {"/proc/net/dev", "/sys/class/net/*/mtu", "/proc/irq/*/smp_affinity", "/proc/nothing"};
+    const std::string boundary = "ND6";
+    const auto script = make_read_script(request, boundary);
+    const auto plain = parse_read_script_output(run_sh(script), boundary, "h");
+    const auto buffered = parse_read_script_output(run_sh(script, true), boundary, "h");
+    REQUIRE(plain.ok());
+    REQUIRE(buffered.ok());
+    CHECK(buffered->size() == plain->size());
+    CHECK(find(*buffered, "/sys/class/net/lo/mtu")->content == find(*plain, "/sys/class/net/lo/mtu")->content);
+    CHECK(find(*buffered, "/proc/nothing")->error == "missing");
+
+    // A PATH with the tools the script needs but no dd.
+    test::Scratch bin;
+    for (const std::string tool : {"timeout", "cat", "readlink"}) {
+        const auto found = std::filesystem::exists("/usr/bin/" + tool) ? "/usr/bin/" + tool : "/bin/" + tool;
+        std::filesystem::create_symlink(found, bin.path / tool);
+    }
+    const auto without_dd =
+        parse_read_script_output(run_sh(script, true, "PATH=" + bin.path.string() + " "), boundary, "h");
+    REQUIRE(without_dd.ok());
+    CHECK(without_dd->size() == plain->size());
+    CHECK(find(*without_dd, "/proc/net/dev")->content.has_value());
+}
+
 TEST_CASE("shell quoting", "[remote]") {
     CHECK(shell_quote("plain") == "'plain'");
     CHECK(shell_quote("it's") == "'it'\\''s'");
@@ -118,7 +192,7 @@ TEST_CASE("every interface's rp_filter is read by the shell itself, whole, as th
     request.files = {"/proc/sys/net/ipv4/conf/*/rp_filter"};
     const std::string boundary = "NETDIAG-rp";
     const auto script = make_read_script(request, boundary);
-    CHECK(script.find("v \"$p\"") != std::string::npos);  // the shell's read, not a cat for each
+    CHECK(script.find("w 'rp_filter'") != std::string::npos);  // the shell's read, not a cat for each
     auto reads = parse_read_script_output(run_sh(script), boundary, "localhost");
     REQUIRE(reads.ok());
     REQUIRE_FALSE(reads->empty());
