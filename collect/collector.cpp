@@ -200,6 +200,12 @@ void fill_interfaces(const Reads& reads, Snapshot& snapshot) {
         }
     }
 
+    // By IRQ number once: a host's thousands of IRQs would make a search per IRQ quadratic.
+    std::unordered_map<int, const InterruptLine*> interrupt_by_irq;
+    if (snapshot.interrupts) {
+        for (const auto& line : *snapshot.interrupts) interrupt_by_irq.emplace(line.irq, &line);
+    }
+
     for (auto& [name, info] : by_name) {
         const std::string dir = std::string(kNetClass) + name + "/";
         parse_optional(reads, dir + "speed", snapshot, info.speed_mbps, parse_single_int);
@@ -243,10 +249,8 @@ void fill_interfaces(const Reads& reads, Snapshot& snapshot) {
         std::sort(irqs.begin(), irqs.end());
         if (snapshot.interrupts) {
             std::erase_if(irqs, [&](int irq) {
-                const auto& lines = *snapshot.interrupts;
-                const auto line = std::find_if(lines.begin(), lines.end(),
-                                               [&](const InterruptLine& l) { return l.irq == irq; });
-                return line == lines.end() || !irq_serves(*line, info);
+                const auto line = interrupt_by_irq.find(irq);
+                return line == interrupt_by_irq.end() || !irq_serves(*line->second, info);
             });
         }
         info.irqs = std::move(irqs);
