@@ -37,7 +37,7 @@ struct FleetFlags {
     bool no_ssh_config = false;
     double connect_timeout = 10;           // pdsh's default
     double command_timeout = 30;
-    int max_output_mib = 64;  // --max-output: what one host may send for one sample
+    int max_output_mib = 16;               // --max-output (kDefaultMaxOutput): one host, one sample
 };
 
 struct ScanOptions {

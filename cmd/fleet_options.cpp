@@ -109,6 +109,7 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
     plan.ssh.known_hosts_file = flags.known_hosts;
     plan.ssh.connect_timeout = std::chrono::seconds(static_cast<long>(flags.connect_timeout + 0.5));
     plan.ssh.command_timeout = std::chrono::seconds(static_cast<long>(flags.command_timeout + 0.5));
+    static_assert(FleetFlags{}.max_output_mib == static_cast<int>(kDefaultMaxOutput >> 20));
     plan.ssh.max_output = static_cast<std::size_t>(flags.max_output_mib) << 20;
     plan.options.forks = flags.forks;
     return plan;

@@ -227,6 +227,20 @@ private:
     std::string path_;
 };
 
+// Appends `data` unless `text` would pass `limit` bytes (0: no limit). The buffer grows by doubling
+// but never past the limit, so a host that floods costs at most the limit, not twice it.
+bool append_within(std::string& text, std::string_view data, std::size_t limit) {
+    if (limit != 0 && data.size() > limit - std::min(limit, text.size())) return false;
+    const std::size_t needed = text.size() + data.size();
+    if (needed > text.capacity()) {
+        std::size_t grown = std::max(needed, text.capacity() * 2);
+        if (limit != 0) grown = std::min(grown, limit);
+        text.reserve(grown);
+    }
+    text.append(data);
+    return true;
+}
+
 std::string random_boundary() {
     std::random_device device;
     return fmt::format("==netdiag-{:08x}{:08x}{:08x}==", device(), device(), device());
@@ -442,12 +456,14 @@ Result<CommandOutput> SshTransport::execute(const std::string& command, const st
             last_failure_ = SshFailure::error;
             return make_error(fmt::format("{}: connection lost: {}", label_, message));
         }
-        if (n > 0) output.out.append(buffer.data(), static_cast<std::size_t>(n));
+        bool over = n > 0 && !append_within(output.out, {buffer.data(), static_cast<std::size_t>(n)},
+                                             max_output == 0 ? 0 : max_output - std::min(max_output, output.err.size()));
         int e = 0;
-        while ((e = ssh_channel_read_nonblocking(channel, buffer.data(), buffer.size(), 1)) > 0) {
-            output.err.append(buffer.data(), static_cast<std::size_t>(e));
+        while (!over && (e = ssh_channel_read_nonblocking(channel, buffer.data(), buffer.size(), 1)) > 0) {
+            over = !append_within(output.err, {buffer.data(), static_cast<std::size_t>(e)},
+                                  max_output == 0 ? 0 : max_output - std::min(max_output, output.out.size()));
         }
-        if (max_output != 0 && output.out.size() + output.err.size() > max_output) {
+        if (over) {
             close_channel();
             last_failure_ = SshFailure::error;
             return make_error(fmt::format("{}: the host sent more than {} bytes (--max-output {} MiB); its partial output "
