@@ -60,16 +60,61 @@ bool refused_as_managed_irq(const std::string& path, const std::string& error) {
             error.find("Operation not permitted") != std::string::npos);
 }
 
+// The directories above `path`, below the top level, that do not exist yet, outermost first:
+// what writing `path` will make, and undo should remove again.
+Result<std::vector<std::string>> missing_directories(Transport& host, const std::string& path) {
+    std::vector<std::string> above;
+    for (auto slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+        if (path.find('/', 1) != slash) above.push_back(path.substr(0, slash));  // not /etc itself
+    }
+    std::vector<std::string> missing;
+    if (above.empty()) return missing;
+    auto statuses = host.inspect(above);
+    if (!statuses) return statuses.error();
+    for (const auto& status : *statuses) {
+        if (!status.exists) missing.push_back(status.path);
+    }
+    return missing;
+}
+
+// Removes, innermost first, the directories writing `change`'s new file made, where they are empty
+// now; returns what could not be removed.
+std::vector<std::string> remove_created_directories(Transport& host, const PlannedChange& change,
+                                                    std::vector<std::string>& messages) {
+    std::vector<std::string> problems;
+    for (auto it = change.created_directories.rbegin(); it != change.created_directories.rend(); ++it) {
+        auto status = host.remove_directory(*it);
+        if (!status) {
+            problems.push_back(fmt::format("could not remove the directory {}: {}", *it, status.error().message));
+            break;
+        }
+        auto gone = host.inspect({*it});
+        if (!gone) {
+            problems.push_back(gone.error().message);
+            break;
+        }
+        if (gone->front().exists) break;  // something else lives there now: kept, and the ones above it
+        messages.push_back(fmt::format("{}: removed the directory netdiag made", *it));
+    }
+    return problems;
+}
+
 Status restore(Transport& host, const PlannedChange& change) {
     return change.before ? host.write_file(change.path, *change.before, FileAccess::shared) : host.remove_file(change.path);
 }
 
-// Puts back the first `count` changes in reverse order; returns what could not be restored.
-std::vector<std::string> roll_back(Transport& host, const std::vector<PlannedChange>& changes, std::size_t count) {
+// Puts back the first `count` changes in reverse order, and removes the directories their new
+// files needed; returns what could not be restored.
+std::vector<std::string> roll_back(Transport& host, const std::vector<PlannedChange>& changes, std::size_t count,
+                                   std::vector<std::string>& messages) {
     std::vector<std::string> problems;
     for (std::size_t i = count; i-- > 0;) {
         auto status = restore(host, changes[i]);
-        if (!status) problems.push_back(fmt::format("could not restore {}: {}", changes[i].path, status.error().message));
+        if (!status) {
+            problems.push_back(fmt::format("could not restore {}: {}", changes[i].path, status.error().message));
+            continue;
+        }
+        for (auto& problem : remove_created_directories(host, changes[i], messages)) problems.push_back(std::move(problem));
     }
     return problems;
 }
@@ -286,11 +331,35 @@ HostOutcome apply_plan(Transport& host, const HostPlan& plan, const std::string&
         (void)write_journal(host, journal, "aborted");
         return outcome;
     }
+    // New files: the directories they need are journaled with them (before any write), for undo
+    // and rollback to remove again.
+    bool makes_directories = false;
+    for (auto& change : journal.changes) {
+        if (change.before || change.remove || is_kernel_path(change.path) || is_ring_path(change.path)) continue;
+        auto missing = missing_directories(host, change.path);
+        if (!missing) {
+            outcome.status = "error";
+            outcome.messages.push_back(missing.error().message);
+            (void)write_journal(host, journal, "aborted");
+            return outcome;
+        }
+        change.created_directories = std::move(*missing);
+        makes_directories = makes_directories || !change.created_directories.empty();
+    }
+    if (makes_directories) {
+        if (auto status = write_journal(host, journal, "started"); !status) {
+            outcome.status = "error";
+            outcome.messages.push_back("cannot write the journal: " + status.error().message);
+            (void)write_journal(host, journal, "aborted");
+            return outcome;
+        }
+    }
 
     // 3. Write and read back, one change at a time. `written` is what really changed, in order: the
     // only changes a rollback restores and the final journal keeps.
     std::vector<PlannedChange> written;
-    for (const auto& change : plan.changes) {
+    const std::vector<PlannedChange> changes = journal.changes;  // journal.changes becomes what was written
+    for (const auto& change : changes) {
         const std::optional<std::string> expected = change.remove ? std::nullopt : std::optional(change.after);
         auto status = change.remove ? host.remove_file(change.path) : host.write_file(change.path, change.after, FileAccess::shared);
         if (!status && refused_as_managed_irq(change.path, status.error().message)) {
@@ -315,7 +384,7 @@ HostOutcome apply_plan(Transport& host, const HostPlan& plan, const std::string&
         if (failure) {
             outcome.status = "rolled_back";
             outcome.messages.push_back(*failure);
-            const auto problems = roll_back(host, written, written.size());
+            const auto problems = roll_back(host, written, written.size(), outcome.messages);
             for (const auto& problem : problems) outcome.messages.push_back(problem);
             // Whatever could not be restored stays in a journal undo still picks up.
             journal.changes = written;
@@ -428,6 +497,17 @@ HostOutcome undo_journal(Transport& host, const Journal& journal) {
             return outcome;  // the journal stays as it was: undo can be run again
         }
         outcome.messages.push_back(fmt::format("{}: restored {}", change.path, shown(expected)));
+    }
+    // Everything is back: the directories netdiag made for its files go too, where nothing else
+    // has moved in (also on a second undo of a run whose files are already gone).
+    for (auto it = journal.changes.rbegin(); it != journal.changes.rend(); ++it) {
+        if (it->before) continue;
+        const auto problems = remove_created_directories(host, *it, outcome.messages);
+        if (!problems.empty()) {
+            outcome.status = "error";
+            outcome.messages.insert(outcome.messages.end(), problems.begin(), problems.end());
+            return outcome;  // the journal stays as it was: undo can be run again
+        }
     }
     Journal done = journal;
     if (auto status = write_journal(host, done, "undone"); !status) {

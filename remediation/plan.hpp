@@ -16,6 +16,9 @@ struct PlannedChange {
     std::string reason;                 // one line: the finding it cures
     std::string fix;                    // fix id: "conntrack-max", "irq-affinity", ...
     bool remove = false;                // undo of a file netdiag created: delete it (`after` unused)
+    // Journal only: the directories writing a new file made ("/etc/netdiag"), outermost first;
+    // undo removes them again, innermost first, where they are empty.
+    std::vector<std::string> created_directories{};
 };
 
 struct HostPlan {

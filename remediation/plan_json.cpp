@@ -11,13 +11,31 @@
 
 namespace netdiag {
 
+namespace {
+
+// Whether `directory` can be one netdiag made to write `path`: a directory above it, below the
+// top level (never /etc itself), named plainly.
+bool is_created_directory_of(const std::string& directory, const std::string& path) {
+    if (directory.size() < 2 || directory.front() != '/' || has_control_characters(directory) ||
+        directory.find('/', 1) == std::string::npos || !starts_with(path, directory + "/")) {
+        return false;
+    }
+    const auto parts = split(std::string_view(directory).substr(1), '/');
+    return std::none_of(parts.begin(), parts.end(),
+                        [](std::string_view part) { return part.empty() || part == "." || part == ".."; });
+}
+
+}  // namespace
+
 nlohmann::json change_to_json(const PlannedChange& change) {
-    return {{"path", change.path},
-            {"before", change.before ? nlohmann::json(*change.before) : nlohmann::json()},
-            {"after", change.after},
-            {"reason", change.reason},
-            {"fix", change.fix},
-            {"remove", change.remove}};
+    nlohmann::json json = {{"path", change.path},
+                           {"before", change.before ? nlohmann::json(*change.before) : nlohmann::json()},
+                           {"after", change.after},
+                           {"reason", change.reason},
+                           {"fix", change.fix},
+                           {"remove", change.remove}};
+    if (!change.created_directories.empty()) json["created_directories"] = change.created_directories;
+    return json;
 }
 
 PlannedChange change_from_json(const nlohmann::json& json, ChangeSource source) {
@@ -28,6 +46,13 @@ PlannedChange change_from_json(const nlohmann::json& json, ChangeSource source) 
     change.reason = json.value("reason", "");
     change.fix = json.value("fix", "");
     change.remove = json.value("remove", false);
+    if (const auto directories = json.find("created_directories"); directories != json.end()) {
+        if (!directories->is_array() || directories->size() > kMaxCreatedDirectories) {
+            throw std::invalid_argument(fmt::format("{}: created_directories is not a list of at most {} directories",
+                                                    printable(change.path), kMaxCreatedDirectories));
+        }
+        for (const auto& directory : *directories) change.created_directories.push_back(directory.get<std::string>());
+    }
     if (auto problem = change_problem(change, source)) throw std::invalid_argument(*problem);
     return change;
 }
@@ -47,6 +72,21 @@ std::optional<std::string> change_problem(const PlannedChange& change, ChangeSou
     if (!change.remove) {
         if (auto problem = content_problem(change.path, change.after)) return problem;
         if (auto problem = planned_value_problem(change.path, change.after)) return problem;
+    }
+    if (!change.created_directories.empty()) {
+        if (source != ChangeSource::journal || change.before || change.remove) {
+            return fmt::format("{}: only a journal's new file can have created directories", change.path);
+        }
+        // Undo removes them: each must be one of the directories above this file, below the top level.
+        std::string_view outer;
+        for (const auto& directory : change.created_directories) {
+            if (!is_created_directory_of(directory, change.path) ||
+                (!outer.empty() && !starts_with(directory, std::string(outer) + "/"))) {
+                return fmt::format("{}: \"{}\" is not a directory above it that netdiag could have made",
+                                   change.path, printable(directory));
+            }
+            outer = directory;
+        }
     }
     if (source == ChangeSource::journal) {
         // Undo writes `before` back, or removes the file when there was none.

@@ -26,8 +26,11 @@ struct PlannedHost {
 // One change as both plans and journals store it; change_from_json throws nlohmann's exceptions,
 // or std::invalid_argument for a change netdiag would never make: a path it does not plan, content
 // it would not write there (content_problem), a removal of anything but its own persistent files.
-// A journal's `before` is checked like `after`, since undo writes it.
+// A journal's `before` is checked like `after`, since undo writes it; its created_directories
+// (at most kMaxCreatedDirectories, outermost first) must be directories above the change's new
+// file, below the top level, since undo removes them when empty.
 enum class ChangeSource { plan, journal };
+inline constexpr std::size_t kMaxCreatedDirectories = 8;
 nlohmann::json change_to_json(const PlannedChange& change);
 PlannedChange change_from_json(const nlohmann::json& json, ChangeSource source);
 // Why netdiag would never make `change` (nullopt when it would): the rules change_from_json applies.

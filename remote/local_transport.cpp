@@ -630,6 +630,27 @@ Status LocalTransport::remove_file(const std::string& path) {
     return Ok{};
 }
 
+Status LocalTransport::remove_directory(const std::string& path) {
+    if (is_kernel_path(path)) return make_error(fmt::format("{}: kernel directories cannot be removed", path));
+    auto tree = Tree::open_root(root_);
+    if (!tree) return tree.error();
+    auto place = open_parent(*tree, path, /*create=*/false, FileAccess::shared);
+    if (!place) {
+        return place.error().message.ends_with(kMissingDirectory) ? Status(Ok{}) : Status(place.error());
+    }
+    struct stat existing {};
+    if (::fstatat(place->directory.get(), place->leaf.c_str(), &existing, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return Ok{};
+        return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
+    }
+    if (!S_ISDIR(existing.st_mode)) return make_error(fmt::format("{}: {}; not removed", path, kind_of(existing.st_mode)));
+    if (::unlinkat(place->directory.get(), place->leaf.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT &&
+        errno != ENOTEMPTY && errno != EEXIST) {
+        return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
+    }
+    return Ok{};
+}
+
 Result<std::vector<FileStatus>> LocalTransport::inspect(const std::vector<std::string>& paths) {
     auto tree = Tree::open_root(root_);
     if (!tree) return tree.error();

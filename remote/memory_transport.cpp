@@ -88,6 +88,13 @@ Status MemoryTransport::remove_file(const std::string& path) {
     return Ok{};
 }
 
+Status MemoryTransport::remove_directory(const std::string& path) {
+    // Directories here are the prefixes of files: an empty one is already gone.
+    if (files.count(path) != 0) return make_error(path + ": is not a directory; not removed");
+    writes.push_back(path + "/");
+    return Ok{};
+}
+
 Result<std::vector<FileStatus>> MemoryTransport::inspect(const std::vector<std::string>& paths) {
     std::vector<FileStatus> result;
     for (const auto& path : paths) {

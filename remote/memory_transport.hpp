@@ -43,6 +43,7 @@ public:
     Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
     Status write_file(const std::string& path, const std::string& content, FileAccess access) override;
     Status remove_file(const std::string& path) override;
+    Status remove_directory(const std::string& path) override;
     Result<std::vector<FileStatus>> inspect(const std::vector<std::string>& paths) override;
 };
 

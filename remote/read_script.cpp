@@ -47,6 +47,12 @@ std::optional<std::pair<std::string, std::string>> split_directory_pattern(std::
 
 }  // namespace
 
+bool read_needs_root(std::string_view path) {
+    // netdiag's own state (journals, 0600 in a 0700 directory), and debugfs (0700 root), where the
+    // kernel says which IRQs it manages: a login that writes through sudo reads them through sudo.
+    return path.starts_with("/var/lib/netdiag/") || path.starts_with("/sys/kernel/debug/");
+}
+
 std::string shell_quote(std::string_view text) {
     std::string quoted = "'";
     for (const char c : text) {
@@ -569,6 +575,15 @@ std::string make_ring_write_script(const RingPath& ring, std::uint32_t size) {
 std::string make_remove_script(std::string_view path) {
     return fmt::format("p={}; {}{}rm -f \"$p\" || exit 1; sync {} 2>/dev/null; exit 0", shell_quote(path),
                        kLinePrelude, refuse_non_files(false), shell_quote(parent_of(path)));
+}
+
+std::string make_remove_directory_script(std::string_view path) {
+    // rmdir removes only an empty directory; one that holds anything is kept, and so not an error.
+    return fmt::format("p={}; {}if [ -L \"$p\" ]; then fail 'is a symbolic link; not removed'; fi; "
+                       "[ -e \"$p\" ] || exit 0; [ -d \"$p\" ] || fail 'is not a directory; not removed'; "
+                       "rmdir \"$p\" 2>/dev/null || [ -n \"$(ls -A \"$p\" 2>/dev/null)\" ] || fail 'cannot be removed'; "
+                       "sync {} 2>/dev/null; exit 0",
+                       shell_quote(path), kLinePrelude, shell_quote(parent_of(path)));
 }
 
 std::string make_privilege_script() {

@@ -48,6 +48,10 @@ std::string make_link_stats_script(std::string_view boundary, bool with_rings);
 Result<LinkStats> parse_link_stats_output(std::string_view output, std::string_view boundary, std::string_view host,
                                           bool with_rings, const std::vector<std::string>& wanted);
 
+// Paths only root may read: a login that is not root reads them through `sudo -n` where it may
+// (netdiag's journals, debugfs's IRQ flags).
+bool read_needs_root(std::string_view path);
+
 // Quotes a string for a POSIX shell, glob characters included: 'it'\''s'.
 std::string shell_quote(std::string_view text);
 
@@ -82,6 +86,9 @@ std::string make_kernel_write_script(std::string_view path, std::string_view con
 std::string make_ring_write_script(const RingPath& ring, std::uint32_t size);
 // Removes a regular file; a symlink or directory at `path` is refused, a missing file is fine.
 std::string make_remove_script(std::string_view path);
+// Removes a directory if it is empty (a non-empty or missing one is kept, exit 0); a symlink or a
+// non-directory at `path` is refused.
+std::string make_remove_directory_script(std::string_view path);
 
 // Probe of who the login is and whether it may write as root: prints "UID root", "UID sudo",
 // "UID denied" (sudo -n refuses) or "UID nosudo" (no sudo command). No message is parsed.

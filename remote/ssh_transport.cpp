@@ -363,12 +363,8 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
 
 namespace {
 
-// Where netdiag keeps its own state (journals, 0600 in a 0700 directory): only root can read it,
-// so a login that writes through sudo reads it through sudo too.
-constexpr std::string_view kPrivateState = "/var/lib/netdiag/";
-
-bool touches_private_state(const ReadRequest& request) {
-    const auto inside = [](const std::string& path) { return path.rfind(kPrivateState, 0) == 0; };
+bool needs_root_to_read(const ReadRequest& request) {
+    const auto inside = [](const std::string& path) { return read_needs_root(path); };
     return std::any_of(request.files.begin(), request.files.end(), inside) ||
            std::any_of(request.links.begin(), request.links.end(), inside);
 }
@@ -478,7 +474,7 @@ Result<CommandOutput> SshTransport::execute(const std::string& command, const st
 
 Result<std::vector<FileRead>> SshTransport::read(const ReadRequest& request) {
     bool sudo = false;
-    if (touches_private_state(request)) {
+    if (needs_root_to_read(request)) {
         auto privilege = this->privilege();
         if (!privilege) return privilege.error();
         sudo = privilege->sudo;  // without sudo, what the login may see is all there is
@@ -610,6 +606,14 @@ Status SshTransport::remove_file(const std::string& path) {
     }
     if (is_kernel_path(path)) return make_error(fmt::format("{}: {}: kernel files cannot be removed", label_, path));
     return run_privileged(make_remove_script(path), path, "");
+}
+
+Status SshTransport::remove_directory(const std::string& path) {
+    if (const auto why = unusable_remote_path(path); !why.empty()) {
+        return make_error(fmt::format("{}: {}: {}; not removed", label_, printable(path), why));
+    }
+    if (is_kernel_path(path)) return make_error(fmt::format("{}: {}: kernel directories cannot be removed", label_, path));
+    return run_privileged(make_remove_directory_script(path), path, "");
 }
 
 Result<std::vector<FileStatus>> SshTransport::inspect(const std::vector<std::string>& paths) {

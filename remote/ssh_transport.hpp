@@ -83,6 +83,7 @@ public:
     // `sudo -n /bin/sh -c :`; without it every write fails, saying so).
     Status write_file(const std::string& path, const std::string& content, FileAccess access) override;
     Status remove_file(const std::string& path) override;
+    Status remove_directory(const std::string& path) override;
     // With the writes' privilege when there is one (netdiag's private state is root's alone);
     // trusted_owner is root or the login user.
     Result<std::vector<FileStatus>> inspect(const std::vector<std::string>& paths) override;

@@ -187,6 +187,10 @@ public:
     // /sys entries, and ring paths, are refused.
     virtual Status remove_file(const std::string& path) = 0;
 
+    // Removes a directory netdiag created (undo), if it is empty: one that holds anything, or is
+    // already gone, is left as it is. A symlink or non-directory at `path` is refused.
+    virtual Status remove_directory(const std::string& path) = 0;
+
     // lstat of each path (symlinks are not followed), in order. A well-formed ring path is reported
     // without asking the host: a root-owned 0644 'f', as a /proc/sys entry would be.
     virtual Result<std::vector<FileStatus>> inspect(const std::vector<std::string>& paths) = 0;

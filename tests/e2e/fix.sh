@@ -337,6 +337,20 @@ fi
 # A file larger than one command-line argument may be (128 KiB) goes over SSH whole, and its
 # journal too: content travels on stdin.
 in_sshd() { nsenter -t "$(cat "$work/sshd.pid")" -m "$@"; }
+# A directory netdiag makes for its file goes with the file on undo; /etc stays.
+nodir=$work/nodir
+cp -a "$work/original" "$nodir"
+rm -rf "$nodir/etc/sysctl.d"
+expect_exit 0 "apply where /etc/sysctl.d does not exist yet" -- \
+    "$netdiag" fix --root "$nodir" --interval 0 --only conntrack-max --apply --yes
+expect_equal "$(ls "$nodir/etc/sysctl.d")" "60-netdiag-conntrack.conf" "it made the directory for its file"
+expect_exit 0 "undo there" -- "$netdiag" undo --root "$nodir"
+expect_contains "$out$err" "/etc/sysctl.d: removed the directory netdiag made" "undo says it removed the directory"
+rm -rf "$nodir/var"
+cp -a "$work/original" "$work/original-nodir"
+rm -rf "$work/original-nodir/etc/sysctl.d"
+same_tree "$work/original-nodir" "$nodir" "after undo the tree is as before, without the directory"
+
 # listen-backlog in the namespace: somaxconn, tcp_max_syn_backlog and tcp_syncookies are its own.
 queues() {
     ip netns exec "$lab" cat /proc/sys/net/core/somaxconn /proc/sys/net/ipv4/tcp_max_syn_backlog \

@@ -107,6 +107,67 @@ TEST_CASE("undo restores the originals and removes created files", "[apply]") {
     CHECK(plan_undo(host, journal_on(host, "20261125T030000.001Z-j1"))->changes.empty());
 }
 
+TEST_CASE("undo removes the directories netdiag made for its files, where nothing else moved in", "[apply]") {
+    auto host = host_with_conntrack();  // no /etc/sysctl.d yet
+    REQUIRE(apply_plan(host, conntrack_plan(), "20261125T030000.001Z-d1", 1).status == "applied");
+    auto journal = journal_on(host, "20261125T030000.001Z-d1");
+    REQUIRE(journal.changes.size() == 3);
+    CHECK(journal.changes[2].created_directories == std::vector<std::string>{"/etc/sysctl.d"});
+    CHECK(journal.changes[0].created_directories.empty());  // a kernel file makes no directory
+    auto undone = undo_journal(host, journal);
+    CHECK(undone.status == "undone");
+    CHECK(std::count(undone.messages.begin(), undone.messages.end(),
+                     "/etc/sysctl.d: removed the directory netdiag made") == 1);
+    CHECK(std::count(host.writes.begin(), host.writes.end(), "/etc/sysctl.d/") == 1);
+
+    // Where the directory was there before, it is not netdiag's to remove.
+    auto other = host_with_conntrack();
+    other.files["/etc/sysctl.d/99-local.conf"] = "vm.swappiness = 10\n";
+    REQUIRE(apply_plan(other, conntrack_plan(), "20261125T030000.001Z-d2", 1).status == "applied");
+    CHECK(journal_on(other, "20261125T030000.001Z-d2").changes[2].created_directories.empty());
+
+    // A directory netdiag made that someone has since put a file in stays, and the undo succeeds.
+    auto shared = host_with_conntrack();
+    REQUIRE(apply_plan(shared, conntrack_plan(), "20261125T030000.001Z-d3", 1).status == "applied");
+    shared.files["/etc/sysctl.d/99-added-later.conf"] = "vm.swappiness = 10\n";
+    auto kept = undo_journal(shared, journal_on(shared, "20261125T030000.001Z-d3"));
+    CHECK(kept.status == "undone");
+    CHECK(std::count(shared.writes.begin(), shared.writes.end(), "/etc/sysctl.d/") == 1);  // tried, and it stays
+    CHECK(std::none_of(kept.messages.begin(), kept.messages.end(),
+                       [](const std::string& m) { return m.find("removed the directory") != std::string::npos; }));
+    CHECK(shared.files.count("/etc/sysctl.d/99-added-later.conf") == 1);
+}
+
+TEST_CASE("a journal's created directories must be ones netdiag could have made for that file", "[apply]") {
+    const auto change_json = [](const nlohmann::json& directories, const nlohmann::json& before = nullptr) {
+        return nlohmann::json{{"path", kPersist}, {"before", before}, {"after", "net.netfilter.nf_conntrack_max = 524288\n"},
+                              {"reason", "r"}, {"fix", "conntrack-max"}, {"remove", false},
+                              {"created_directories", directories}};
+    };
+    const auto refused = [&](const nlohmann::json& json, ChangeSource source = ChangeSource::journal) {
+        try {
+            (void)change_from_json(json, source);
+            return false;
+        } catch (const std::invalid_argument&) {
+            return true;
+        }
+    };
+    CHECK_FALSE(refused(change_json({"/etc/sysctl.d"})));
+    CHECK(change_to_json(change_from_json(change_json({"/etc/sysctl.d"}), ChangeSource::journal))["created_directories"] ==
+          nlohmann::json{"/etc/sysctl.d"});
+    CHECK(refused(change_json({"/etc"})));                 // the top level is never netdiag's
+    CHECK(refused(change_json({"/var/lib/netdiag"})));     // not above the file
+    CHECK(refused(change_json({"/etc/sysctl.d/.."})));     // not a plain name
+    CHECK(refused(change_json({"/etc/sysctl"})));          // a prefix, not a directory above it
+    CHECK(refused(change_json({"/etc/sysctl.d"}, "x\n"))); // the file existed: no directory was made
+    CHECK(refused(change_json({"/etc/sysctl.d"}), ChangeSource::plan));
+    CHECK(refused(change_json(nlohmann::json::array({"/etc/sysctl.d", "/etc/sysctl.d", "/etc/sysctl.d", "/etc/sysctl.d",
+                                                     "/etc/sysctl.d", "/etc/sysctl.d", "/etc/sysctl.d", "/etc/sysctl.d",
+                                                     "/etc/sysctl.d"}))));
+    CHECK(refused(change_json("/etc/sysctl.d")));          // not a list
+    CHECK_FALSE(change_to_json(conntrack_plan().changes[2]).contains("created_directories"));  // plans stay as they were
+}
+
 TEST_CASE("a run killed half-way leaves a journal that undo completes", "[apply]") {
     auto host = host_with_conntrack();
     Journal journal{"20261125T030000.001Z-j1", "", "web1", "started", 1, conntrack_plan().changes};

@@ -36,6 +36,7 @@ public:
     }
     Result<std::vector<FileStatus>> inspect(const std::vector<std::string>& paths) override { return host_.inspect(paths); }
     Status remove_file(const std::string& path) override { return host_.remove_file(path); }
+    Status remove_directory(const std::string& path) override { return host_.remove_directory(path); }
 
 private:
     std::string name_;

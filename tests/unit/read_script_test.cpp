@@ -180,6 +180,13 @@ TEST_CASE("a sample's output is gathered into large writes by dd, or sent plain 
     CHECK(find(*without_dd, "/proc/net/dev")->content.has_value());
 }
 
+TEST_CASE("journals and debugfs are read through sudo by a login that is not root", "[remote]") {
+    CHECK(read_needs_root("/var/lib/netdiag/journal/20261203T070000Z-1.json"));
+    CHECK(read_needs_root("/sys/kernel/debug/irq/irqs/30"));  // which IRQs the kernel manages
+    CHECK_FALSE(read_needs_root("/proc/irq/30/smp_affinity"));
+    CHECK_FALSE(read_needs_root("/sys/kernel/debugfs-lookalike"));
+}
+
 TEST_CASE("shell quoting", "[remote]") {
     CHECK(shell_quote("plain") == "'plain'");
     CHECK(shell_quote("it's") == "'it'\\''s'");

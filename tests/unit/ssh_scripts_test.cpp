@@ -216,6 +216,28 @@ TEST_CASE("remove refuses symlinks and directories; a missing file is fine", "[r
     CHECK(test::slurp((scratch.path / "victim").string()) == "precious\n");
 }
 
+TEST_CASE("the remote rmdir removes an empty directory only, never through a symlink", "[remote]") {
+    Scratch scratch;
+    const auto remove = [&](const fs::path& path) {
+        return run_as_login(scratch, "/bin/sh", line_script_command(std::chrono::seconds(5), false),
+                            make_remove_directory_script(path.string()) + "\n");
+    };
+    fs::create_directory(scratch.path / "empty");
+    CHECK(remove(scratch.path / "empty").status == 0);
+    CHECK_FALSE(fs::exists(scratch.path / "empty"));
+    CHECK(remove(scratch.path / "empty").status == 0);  // already gone
+    fs::create_directory(scratch.path / "used");
+    std::ofstream(scratch.path / "used/99-local.conf") << "x\n";
+    CHECK(remove(scratch.path / "used").status == 0);  // kept, not an error
+    CHECK(fs::exists(scratch.path / "used/99-local.conf"));
+    fs::create_directory(scratch.path / "target");
+    fs::create_directory_symlink(scratch.path / "target", scratch.path / "link");
+    CHECK(remove(scratch.path / "link").err == "is a symbolic link; not removed\n");
+    CHECK(fs::is_directory(scratch.path / "target"));
+    std::ofstream(scratch.path / "file") << "x\n";
+    CHECK(remove(scratch.path / "file").err == "is not a directory; not removed\n");
+}
+
 TEST_CASE("a script on stdin cannot be eaten by a command it runs", "[remote]") {
     Scratch scratch;
     const std::string shell = ::access("/usr/bin/fish", X_OK) == 0 ? "/usr/bin/fish" : "/bin/sh";
