@@ -248,15 +248,77 @@ std::string random_boundary() {
 
 }  // namespace
 
+namespace {
+
+// One ProxyJump hop, "[user@]host[:port]" (host may be a bracketed IPv6 address).
+struct JumpHop {
+    std::string user, host, port;
+};
+
+std::optional<JumpHop> parse_jump_hop(std::string_view text) {
+    JumpHop hop;
+    if (const auto at = text.rfind('@'); at != std::string_view::npos) {
+        hop.user = std::string(text.substr(0, at));
+        text.remove_prefix(at + 1);
+    }
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        hop.host = std::string(text.substr(1, close - 1));
+        text.remove_prefix(close + 1);
+        if (!text.empty() && text.front() != ':') return std::nullopt;
+    } else {
+        const auto colon = text.find(':');
+        hop.host = std::string(text.substr(0, colon));
+        text.remove_prefix(colon == std::string_view::npos ? text.size() : colon);
+    }
+    if (!text.empty()) hop.port = std::string(text.substr(1));
+    if (hop.host.empty() || (!text.empty() && hop.port.empty())) return std::nullopt;
+    return hop;
+}
+
+std::string escape_percent(std::string_view text) {
+    std::string escaped;
+    for (const char c : text) escaped += c == '%' ? std::string("%%") : std::string(1, c);
+    return escaped;
+}
+
+}  // namespace
+
 std::string jump_proxy_command(const std::string& proxy_command, const SshSettings& settings) {
-    // libssh 0.10 turns `ProxyJump [user@]host[:port]` into exactly this OpenSSH command line.
-    constexpr std::string_view kGenerated = "ssh ";
-    constexpr std::string_view kForward = " -W '[%h]:%p' ";
-    if (proxy_command.rfind(kGenerated, 0) != 0 || proxy_command.find(kForward) == std::string::npos) {
+    // libssh 0.10 turns `ProxyJump a,b,c` into exactly "ssh [-l USER] [-p PORT] [-J b,c] -W '[%h]:%p' a":
+    // a reached through b and c, the reverse of OpenSSH's order (a first, then b, then c), and the
+    // hops after the first, run by OpenSSH's own -J, would get none of netdiag's options.
+    constexpr std::string_view kForward = "'[%h]:%p'";
+    const auto words = split(proxy_command, ' ');
+    if (words.size() < 4 || words[0] != "ssh" || words[words.size() - 2] != kForward ||
+        words[words.size() - 3] != "-W") {
         return proxy_command;
     }
-    // The hop is an OpenSSH client: give it netdiag's ssh_config, known_hosts, host key policy and
-    // timeout, and never let it prompt.
+    JumpHop first{"", std::string(words.back()), ""};
+    std::vector<JumpHop> chain;
+    std::string_view rest;
+    for (std::size_t i = 1; i + 3 < words.size(); i += 2) {
+        if (words[i] == "-l") {
+            first.user = std::string(words[i + 1]);
+        } else if (words[i] == "-p") {
+            first.port = std::string(words[i + 1]);
+        } else if (words[i] == "-J") {
+            rest = words[i + 1];
+        } else {
+            return proxy_command;  // not the command libssh makes
+        }
+    }
+    chain.push_back(first);
+    for (const auto hop : rest.empty() ? std::vector<std::string_view>{} : split(rest, ',')) {
+        auto parsed = parse_jump_hop(hop);
+        if (!parsed) return proxy_command;
+        chain.push_back(std::move(*parsed));
+    }
+    // Every hop is an OpenSSH client: each gets netdiag's ssh_config, known_hosts, host key policy
+    // and timeout, and never prompts. Hop k reaches hop k+1 (or the host) with -W; hop k itself is
+    // reached by a ProxyCommand of the same form through hop k-1. Each consumer expands %-escapes
+    // once (libssh for the outermost, OpenSSH for the ones inside), so an inner command's % are doubled.
     std::string options = "-o BatchMode=yes";
     if (settings.ssh_config_file) options += " -F " + shell_quote(*settings.ssh_config_file);
     if (settings.known_hosts_file) options += " -o UserKnownHostsFile=" + shell_quote(*settings.known_hosts_file);
@@ -265,7 +327,16 @@ std::string jump_proxy_command(const std::string& proxy_command, const SshSettin
                            : settings.host_key_checking == HostKeyChecking::accept_new ? "accept-new"
                                                                                         : "no");
     options += fmt::format(" -o ConnectTimeout={}", settings.connect_timeout.count());
-    return fmt::format("ssh {} {}", options, proxy_command.substr(kGenerated.size()));
+    std::string command;
+    for (const auto& hop : chain) {
+        std::string next = "ssh " + options;
+        if (!hop.user.empty()) next += " -l " + shell_quote(hop.user);
+        if (!hop.port.empty()) next += " -p " + shell_quote(hop.port);
+        if (!command.empty()) next += " -o " + shell_quote("ProxyCommand=" + escape_percent(command));
+        next += fmt::format(" -W {} {}", kForward, shell_quote(hop.host));
+        command = std::move(next);
+    }
+    return command;
 }
 
 SshLibrary::SshLibrary() { ssh_init(); }

@@ -109,7 +109,12 @@ Host lab1flood
     Port 2201
     User root
     IdentityFile $work/id_test
-Host $(address 1)
+Host lab7chain
+    HostName 10.232.7.2
+    User root
+    IdentityFile $work/id_test
+    ProxyJump root@$(address 1),root@10.232.7.2
+Host $(address 1) 10.232.7.2
     IdentityFile $work/id_test
 EOF
 # Host 1 again on port 2200, where every command hangs (ForceCommand).
@@ -270,6 +275,12 @@ expect_not_contains "$(cat "$work/terminal.txt")" "pass phrase" "no passphrase p
 expect_exit 0 "a host behind a bastion, by ProxyJump" -- "$netdiag" scan -H lab7 --ssh-config "$work/ssh_config" \
     --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --only conntrack-fill --json
 expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "ok" "the host behind the bastion was scanned"
+
+# A chain of two hops, in OpenSSH's order (host 1, then host 7, which reaches itself): every hop
+# checks its key against netdiag's known_hosts, not ~/.ssh's.
+expect_exit 0 "a host behind two ProxyJump hops" -- "$netdiag" scan -H lab7chain --ssh-config "$work/ssh_config" \
+    --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --only conntrack-fill --json
+expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "ok" "the chain was followed in its order"
 
 expect_exit 3 "a bastion that refuses the key" -- "$netdiag" scan -H lab7viafive --ssh-config "$work/ssh_config" \
     --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --json
