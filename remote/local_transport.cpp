@@ -609,10 +609,12 @@ Status LocalTransport::write_file(const std::string& path, const std::string& co
     return Ok{};
 }
 
-Status LocalTransport::remove_file(const std::string& path) {
-    if (is_ring_path(path)) return make_error(fmt::format("{}: a ring size cannot be removed", printable(path)));
-    if (is_kernel_path(path)) return make_error(fmt::format("{}: kernel files cannot be removed", path));
-    auto tree = Tree::open_root(root_);
+namespace {
+
+// Unlinks `path` inside the tree if what stands there is `type` (S_IFREG or S_IFDIR, the latter
+// by rmdir): gone already, or (for a directory) not empty, is not an error.
+Status remove_entry(const std::string& root, const std::string& path, mode_t type) {
+    auto tree = Tree::open_root(root);
     if (!tree) return tree.error();
     auto place = open_parent(*tree, path, /*create=*/false, FileAccess::shared);
     if (!place) {
@@ -623,32 +625,28 @@ Status LocalTransport::remove_file(const std::string& path) {
         if (errno == ENOENT) return Ok{};
         return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
     }
-    if (!S_ISREG(existing.st_mode)) return make_error(fmt::format("{}: {}; not removed", path, kind_of(existing.st_mode)));
-    if (::unlinkat(place->directory.get(), place->leaf.c_str(), 0) != 0 && errno != ENOENT) {
+    if ((existing.st_mode & S_IFMT) != type) {
+        return make_error(fmt::format("{}: {}; not removed", path, kind_of(existing.st_mode)));
+    }
+    const bool directory = type == S_IFDIR;
+    if (::unlinkat(place->directory.get(), place->leaf.c_str(), directory ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT &&
+        !(directory && (errno == ENOTEMPTY || errno == EEXIST))) {
         return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
     }
     return Ok{};
 }
 
+}  // namespace
+
+Status LocalTransport::remove_file(const std::string& path) {
+    if (is_ring_path(path)) return make_error(fmt::format("{}: a ring size cannot be removed", printable(path)));
+    if (is_kernel_path(path)) return make_error(fmt::format("{}: kernel files cannot be removed", path));
+    return remove_entry(root_, path, S_IFREG);
+}
+
 Status LocalTransport::remove_directory(const std::string& path) {
     if (is_kernel_path(path)) return make_error(fmt::format("{}: kernel directories cannot be removed", path));
-    auto tree = Tree::open_root(root_);
-    if (!tree) return tree.error();
-    auto place = open_parent(*tree, path, /*create=*/false, FileAccess::shared);
-    if (!place) {
-        return place.error().message.ends_with(kMissingDirectory) ? Status(Ok{}) : Status(place.error());
-    }
-    struct stat existing {};
-    if (::fstatat(place->directory.get(), place->leaf.c_str(), &existing, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) return Ok{};
-        return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
-    }
-    if (!S_ISDIR(existing.st_mode)) return make_error(fmt::format("{}: {}; not removed", path, kind_of(existing.st_mode)));
-    if (::unlinkat(place->directory.get(), place->leaf.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT &&
-        errno != ENOTEMPTY && errno != EEXIST) {
-        return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
-    }
-    return Ok{};
+    return remove_entry(root_, path, S_IFDIR);
 }
 
 Result<std::vector<FileStatus>> LocalTransport::inspect(const std::vector<std::string>& paths) {
