@@ -1,7 +1,9 @@
 #include "remote/ssh_transport.hpp"
 
 #include <fcntl.h>
+#include <glob.h>
 #include <libssh/callbacks.h>
+#include <sys/mman.h>
 #include <libssh/libssh.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 
 #include "common/text.hpp"
 #include "remote/read_script.hpp"
+#include "remote/ssh_config.hpp"
 
 namespace netdiag {
 
@@ -241,6 +244,36 @@ bool append_within(std::string& text, std::string_view data, std::size_t limit) 
     return true;
 }
 
+// The files libssh would read: --ssh-config's, or ~/.ssh/config then /etc/ssh/ssh_config.
+std::vector<SshConfigSource> ssh_config_sources(const SshSettings& settings) {
+    const char* home = std::getenv("HOME");
+    const std::string user_dir = std::string(home != nullptr ? home : "") + "/.ssh";
+    if (settings.ssh_config_file) return {{*settings.ssh_config_file, user_dir}};
+    return {{user_dir + "/config", user_dir}, {"/etc/ssh/ssh_config", "/etc/ssh"}};
+}
+
+Result<std::optional<std::string>> read_ssh_config_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>();
+        return make_error(fmt::format("{}: {}", path, std::strerror(errno)));
+    }
+    std::string text(kMaxSshConfigBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    return std::optional<std::string>(std::move(text));
+}
+
+std::vector<std::string> glob_ssh_config(const std::string& pattern) {
+    std::vector<std::string> paths;
+    glob_t found{};
+    if (::glob(pattern.c_str(), 0, nullptr, &found) == 0) {
+        for (std::size_t i = 0; i < found.gl_pathc; ++i) paths.emplace_back(found.gl_pathv[i]);
+    }
+    ::globfree(&found);
+    return paths;
+}
+
 std::string random_boundary() {
     std::random_device device;
     return fmt::format("==netdiag-{:08x}{:08x}{:08x}==", device(), device(), device());
@@ -380,8 +413,27 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     ssh_options_set(s, SSH_OPTIONS_HOST, target.address.c_str());
     if (target.user) ssh_options_set(s, SSH_OPTIONS_USER, target.user->c_str());
     if (settings.use_ssh_config) {
-        const char* file = settings.ssh_config_file ? settings.ssh_config_file->c_str() : nullptr;
-        if (ssh_options_parse_config(s, file) != SSH_OK) return fail(SshFailure::error, "cannot use ssh_config");
+        // The blocks OpenSSH would apply to this name, for libssh to parse (see ssh_config.hpp).
+        auto resolved = resolve_ssh_config(target.address, ssh_config_sources(settings), read_ssh_config_file,
+                                           glob_ssh_config);
+        if (!resolved) {
+            return SshError{SshFailure::error, fmt::format("{}: cannot use ssh_config: {}", target.label,
+                                                           resolved.error().message)};
+        }
+        struct Memfd {
+            int fd;
+            ~Memfd() {
+                if (fd >= 0) ::close(fd);
+            }
+        } text{::memfd_create("netdiag-ssh-config", MFD_CLOEXEC)};
+        const std::string& content = resolved->text;
+        if (text.fd < 0 || ::write(text.fd, content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
+            return SshError{SshFailure::error,
+                            fmt::format("{}: cannot use ssh_config: {}", target.label, std::strerror(errno))};
+        }
+        const std::string path = fmt::format("/proc/self/fd/{}", text.fd);
+        if (ssh_options_parse_config(s, path.c_str()) != SSH_OK) return fail(SshFailure::error, "cannot use ssh_config");
+        if (resolved->hostname) ssh_options_set(s, SSH_OPTIONS_HOST, resolved->hostname->c_str());
     } else {
         const bool process_config = false;
         ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &process_config);

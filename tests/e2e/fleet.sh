@@ -282,6 +282,23 @@ expect_exit 0 "a host behind two ProxyJump hops" -- "$netdiag" scan -H lab7chain
     --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --only conntrack-fill --json
 expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "ok" "the chain was followed in its order"
 
+# ssh_config's blocks apply as OpenSSH applies them: by the name given, not by a HostName an
+# earlier block set (libssh 0.10 alone would skip lab1by* and take the address's block, whose
+# port hangs).
+cat >"$work/ssh_config_order" <<EOF
+Host lab1byname
+    HostName $(address 1)
+Host lab1by*
+    User root
+    IdentityFile $work/id_test
+Host $(address 1)
+    Port 2200
+EOF
+expect_exit 0 "a pattern block after a host's own HostName still applies" -- "$netdiag" scan -H lab1byname \
+    --ssh-config "$work/ssh_config_order" --known-hosts "$work/known_hosts" --connect-timeout 5 \
+    --command-timeout 5 --interval 0 --only conntrack-fill --json
+expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "ok" "and a block for the address does not"
+
 expect_exit 3 "a bastion that refuses the key" -- "$netdiag" scan -H lab7viafive --ssh-config "$work/ssh_config" \
     --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --json
 hop_error=$(json_get /dev/stdin 'd["hosts"][0]["status"] + ": " + d["hosts"][0]["error"]' <<<"$out")
