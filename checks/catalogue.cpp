@@ -32,7 +32,8 @@ constexpr std::string_view kNeedsLinkSpeed[] = {"/proc/net/dev", "/sys/class/net
                                                 "/sys/class/net/*/operstate"};
 // The drops themselves, and what diagnoses their cause.
 constexpr std::string_view kNeedsRxDrops[] = {"/proc/net/dev",  "/proc/net/softnet_stat", "/proc/stat", "rings:*",
-                                              "/proc/softirqs", "/sys/class/net/*/statistics/rx_missed_errors"};
+                                              "/proc/softirqs", "/proc/interrupts",
+                                              "/sys/class/net/*/statistics/rx_missed_errors"};
 constexpr std::string_view kNeedsSoftnet[] = {"/proc/net/softnet_stat"};
 constexpr std::string_view kNeedsSnmp[] = {"/proc/net/snmp"};
 constexpr std::string_view kNeedsSockstat[] = {"/proc/net/sockstat", "/proc/sys/net/ipv4/ip_local_port_range"};

@@ -148,7 +148,7 @@ int run_scan(const ScanOptions& options) {
             interrupted = watch.interrupted();
             (*hosts)->stop_on(nullptr);
         }
-        if (options.root && report.hosts.back().status != "ok") {
+        if (options.root && report.hosts.back().status != "ok" && !interrupted) {
             fmt::print(stderr, "netdiag: {}: not a captured host tree: {}\n", printable(*options.root),
                        printable(report.hosts.back().error));
             return exit_code::kDataError;

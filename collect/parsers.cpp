@@ -278,9 +278,21 @@ Result<std::vector<CpuTimes>> parse_proc_stat(std::string_view text, std::string
     if (is_blank(text)) return empty_file(file);
     std::vector<CpuTimes> cpus;
     std::vector<std::uint64_t> values;
+    std::vector<bool> seen(kMaxStatCpus + 1);  // [kMaxStatCpus]: the "cpu" total line
     auto error = for_each_line(text, [&](std::string_view line, std::size_t number) -> std::optional<Error> {
         if (!starts_with(line, "cpu")) return std::nullopt;
         const auto fields = split_ws(line);
+        // "cpu" or "cpuN" with N below the kernel's NR_CPUS ceiling, once each: so a file of
+        // millions of lines is refused instead of costing gigabytes in the rates.
+        const auto id = fields[0] == "cpu" ? std::optional<std::uint64_t>(kMaxStatCpus)
+                                           : parse_u64(fields[0].substr(3), 10);
+        if (!id || *id > kMaxStatCpus || (fields[0] != "cpu" && *id == kMaxStatCpus) ||
+            (fields[0].size() > 4 && fields[0][3] == '0')) {
+            return at(file, number, fmt::format("\"{}\" is not a CPU (ids run from 0 to {})", printable(fields[0].substr(0, 40)),
+                                                kMaxStatCpus - 1));
+        }
+        if (seen[*id]) return at(file, number, fmt::format("{} appears twice", fields[0]));
+        seen[*id] = true;
         // user nice system idle since 2.4; iowait irq softirq 2.6; steal 2.6.11; guest... later.
         if (fields.size() < 5) {
             return at(file, number, fmt::format("{} has {} times, expected at least 4", fields[0], fields.size() - 1));

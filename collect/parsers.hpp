@@ -25,6 +25,9 @@ Result<ProtoCounters> parse_snmp6(std::string_view text, std::string_view file);
 Result<SockStat> parse_sockstat(std::string_view text, std::string_view file);
 Result<std::vector<SoftnetCpu>> parse_softnet_stat(std::string_view text, std::string_view file);
 // The "cpu" and "cpuN" lines of /proc/stat.
+// CPU ids run below 8192, the kernel's NR_CPUS ceiling; a line for any other, or a CPU twice, is
+// an error.
+inline constexpr std::uint64_t kMaxStatCpus = 8192;
 Result<std::vector<CpuTimes>> parse_proc_stat(std::string_view text, std::string_view file);
 Result<Softirqs> parse_softirqs(std::string_view text, std::string_view file);
 // Numbered IRQ lines of /proc/interrupts (NMI, LOC, ... are skipped), each with its non-zero

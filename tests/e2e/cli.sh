@@ -108,6 +108,14 @@ wait "$scan_pid"
 expect_equal "$?" "130" "an interrupted scan with -o exits 130"
 expect_equal "$(cat "$work/textfile/interrupted.prom")" "previous" "and leaves the file as it was"
 expect_contains "$(cat "$work/interrupted.err")" "interrupted; $work/textfile/interrupted.prom left as it was" "and says so"
+# The same on a captured tree: Ctrl-C during the interval is an interruption (130), not bad data.
+"$netdiag" scan --root "$tree61" --interval 30 2>"$work/interrupted-root.err" >/dev/null &
+scan_pid=$!
+sleep 1
+kill -INT "$scan_pid"
+wait "$scan_pid"
+expect_equal "$?" "130" "an interrupted scan of a captured tree exits 130"
+expect_not_contains "$(cat "$work/interrupted-root.err")" "not a captured host tree" "and does not blame the tree"
 expect_exit 1 "a raised threshold turns it into a warning" -- \
     "$netdiag" scan --root "$work/full" --interval 0 --threshold conntrack-fill.critical=99
 printf 'thresholds:\n  conntrack-fill.warning: 99\n  conntrack-fill.critical: 99.5\n' >"$work/quiet.yaml"

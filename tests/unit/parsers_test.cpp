@@ -224,6 +224,14 @@ TEST_CASE("/proc/stat cpu lines", "[parsers]") {
     CHECK(error_of(parse_proc_stat("cpu  10 0 5\n", "/proc/stat")) == "/proc/stat:1: cpu has 3 times, expected at least 4");
     CHECK(error_of(parse_proc_stat("intr 1 2\nctxt 5\n", "/proc/stat")) == "/proc/stat:1: no cpu lines");
     CHECK(error_of(parse_proc_stat("cpu 1 2 3 -4\n", "f")) == "f:1: cpu: counter \"-4\" is not a number");
+    // CPU ids the kernel cannot have, and a CPU twice, are refused: a hostile file of millions of
+    // lines cannot become millions of CPUs.
+    CHECK(parse_proc_stat("cpu 1 2 3 4\ncpu0 1 2 3 4\ncpu8191 1 2 3 4\n", "f").ok());
+    CHECK(error_of(parse_proc_stat("cpu 1 2 3 4\ncpu8192 1 2 3 4\n", "f")) == "f:2: \"cpu8192\" is not a CPU (ids run from 0 to 8191)");
+    CHECK(error_of(parse_proc_stat("cpu1073741823 1 2 3 4\n", "f")) == "f:1: \"cpu1073741823\" is not a CPU (ids run from 0 to 8191)");
+    CHECK(error_of(parse_proc_stat("cpu-40 1 2 3 4\n", "f")) == "f:1: \"cpu-40\" is not a CPU (ids run from 0 to 8191)");
+    CHECK(error_of(parse_proc_stat("cpu0 1 2 3 4\ncpu0 1 2 3 4\n", "f")) == "f:2: cpu0 appears twice");
+    CHECK(error_of(parse_proc_stat("cpu 1 2 3 4\ncpu 1 2 3 4\n", "f")) == "f:2: cpu appears twice");
 }
 
 TEST_CASE("softirqs", "[parsers]") {
