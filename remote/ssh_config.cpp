@@ -152,6 +152,13 @@ public:
                 continue;
             }
             if (state_ == State::inactive) continue;
+            if (line.keyword == "hostkeyalias") {
+                // libssh 0.10 does not know it; netdiag checks the host key under it.
+                if (state_ == State::active && !host_key_alias_ && !line.arguments.empty()) {
+                    host_key_alias_ = line.arguments.front();
+                }
+                continue;
+            }
             if (line.keyword == "hostname") {
                 // Never to libssh: it would match the Host lines after it against this name.
                 if (state_ == State::active && !hostname_ && !line.arguments.empty()) {
@@ -164,7 +171,7 @@ public:
         return Ok{};
     }
 
-    ResolvedSshConfig result() && { return {std::move(text_), std::move(hostname_)}; }
+    ResolvedSshConfig result() && { return {std::move(text_), std::move(hostname_), std::move(host_key_alias_)}; }
 
 private:
     enum class State { active, inactive, passed_on };
@@ -205,7 +212,7 @@ private:
     const SshConfigGlob& glob_;
     State state_ = State::active;  // lines before any Host or Match apply to every host
     std::string text_;
-    std::optional<std::string> hostname_;
+    std::optional<std::string> hostname_, host_key_alias_;
     std::string last_match_;  // the Match line passed on, to restore after an Include
     int never_match_ = 0;     // inside files included from an inactive block
     std::size_t files_ = 0, bytes_ = 0;

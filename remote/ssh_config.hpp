@@ -23,6 +23,8 @@ struct SshConfigSource {
 struct ResolvedSshConfig {
     std::string text;                     // for ssh_options_parse_config
     std::optional<std::string> hostname;  // the first HostName that applies, %h and %% expanded
+    // The first HostKeyAlias that applies: the name known_hosts holds the key under (no port).
+    std::optional<std::string> host_key_alias;
 };
 
 // Reads a config file: its text, nullopt when it does not exist, or an error.

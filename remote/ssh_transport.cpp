@@ -412,6 +412,7 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     // Host and user first, then ssh_config, then what the inventory says (FACTS.md's order).
     ssh_options_set(s, SSH_OPTIONS_HOST, target.address.c_str());
     if (target.user) ssh_options_set(s, SSH_OPTIONS_USER, target.user->c_str());
+    std::optional<std::string> host_key_alias;
     if (settings.use_ssh_config) {
         // The blocks OpenSSH would apply to this name, for libssh to parse (see ssh_config.hpp).
         auto resolved = resolve_ssh_config(target.address, ssh_config_sources(settings), read_ssh_config_file,
@@ -434,6 +435,7 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
         const std::string path = fmt::format("/proc/self/fd/{}", text.fd);
         if (ssh_options_parse_config(s, path.c_str()) != SSH_OK) return fail(SshFailure::error, "cannot use ssh_config");
         if (resolved->hostname) ssh_options_set(s, SSH_OPTIONS_HOST, resolved->hostname->c_str());
+        host_key_alias = resolved->host_key_alias;
     } else {
         const bool process_config = false;
         ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &process_config);
@@ -466,7 +468,24 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
         if (const auto hop = hop_log.last_line(); !hop.empty()) message += fmt::format(" (ProxyJump hop: {})", hop);
         return SshError{classify_connect_error(message), fmt::format("{}: cannot connect: {}", target.label, message)};
     }
-    if (auto refused = check_host_key(s, target, settings)) return *refused;
+    if (host_key_alias) {
+        // As OpenSSH: the key is looked up (and, with accept-new, saved) under the alias, no port.
+        char* host = nullptr;
+        unsigned int port = 22;
+        ssh_options_get(s, SSH_OPTIONS_HOST, &host);
+        ssh_options_get_port(s, &port);
+        const std::string real_host = host != nullptr ? host : target.address;
+        ssh_string_free_char(host);
+        const unsigned int no_port = 22;
+        ssh_options_set(s, SSH_OPTIONS_HOST, host_key_alias->c_str());
+        ssh_options_set(s, SSH_OPTIONS_PORT, &no_port);
+        auto refused = check_host_key(s, target, settings);
+        ssh_options_set(s, SSH_OPTIONS_HOST, real_host.c_str());
+        ssh_options_set(s, SSH_OPTIONS_PORT, &port);
+        if (refused) return *refused;
+    } else if (auto refused = check_host_key(s, target, settings)) {
+        return *refused;
+    }
 
     const auto stalled = [&] {
         return SshError{SshFailure::timeout, fmt::format("{}: timed out during authentication", target.label)};

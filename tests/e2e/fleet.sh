@@ -299,6 +299,26 @@ expect_exit 0 "a pattern block after a host's own HostName still applies" -- "$n
     --command-timeout 5 --interval 0 --only conntrack-fill --json
 expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "ok" "and a block for the address does not"
 
+# HostKeyAlias: the key is checked under the alias (no port), as OpenSSH checks it.
+echo "lab1-key $(cut -d' ' -f1-2 "$work/h1/host_key.pub")" >"$work/known_hosts_alias"
+cat >"$work/ssh_config_alias" <<EOF
+Host lab1alias
+    HostName $(address 1)
+    HostKeyAlias lab1-key
+    User root
+    IdentityFile $work/id_test
+Host lab1plain
+    HostName $(address 1)
+    User root
+    IdentityFile $work/id_test
+EOF
+expect_exit 0 "a host whose key known_hosts holds under its HostKeyAlias" -- "$netdiag" scan -H lab1alias \
+    --ssh-config "$work/ssh_config_alias" --known-hosts "$work/known_hosts_alias" --interval 0 --only conntrack-fill --json
+expect_exit 3 "the same host without the alias is unknown there" -- "$netdiag" scan -H lab1plain \
+    --ssh-config "$work/ssh_config_alias" --known-hosts "$work/known_hosts_alias" --interval 0 --only conntrack-fill --json
+expect_contains "$(json_get /dev/stdin 'd["hosts"][0]["error"]' <<<"$out")" "is not in known_hosts (strict checking)" \
+    "its key is not known under its address"
+
 expect_exit 3 "a bastion that refuses the key" -- "$netdiag" scan -H lab7viafive --ssh-config "$work/ssh_config" \
     --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --json
 hop_error=$(json_get /dev/stdin 'd["hosts"][0]["status"] + ": " + d["hosts"][0]["error"]' <<<"$out")

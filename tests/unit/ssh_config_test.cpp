@@ -84,6 +84,15 @@ TEST_CASE("HostName takes %h and %%; the first that applies wins; Keyword=value 
     CHECK(lab.text.find("User \"two words\"") != std::string::npos);
 }
 
+TEST_CASE("HostKeyAlias is taken for netdiag's key check, not given to libssh") {
+    Files files;
+    files.text["/home/ops/.ssh/config"] = "Host vip\n  HostName 10.0.0.9\n  HostKeyAlias vip-key\nHost *\n  HostKeyAlias other\n";
+    const auto vip = files.resolve("vip");
+    CHECK(vip.host_key_alias == "vip-key");
+    CHECK(vip.text.find("HostKeyAlias") == std::string::npos);
+    CHECK(files.resolve("db").host_key_alias == "other");
+}
+
 TEST_CASE("Include is read in place, in the block's state, and limited") {
     Files files;
     files.text["/home/ops/.ssh/config"] =
