@@ -259,13 +259,14 @@ std::optional<std::string> parse_directory_frame(const std::string& directory, s
             return bad("a bad line");
         }
         std::string path = directory + std::string(name);
+        const std::string value = std::string(line.substr(std::min(line.size(), space + 3))) + "\n";
         if (status == '0' && path == previous && !reads.empty() && reads.back().content) {
-            *reads.back().content += std::string(line.substr(std::min(line.size(), space + 3))) + "\n";
+            *reads.back().content += value;
             continue;
         }
         FileRead read{path, std::nullopt, {}, false};
         if (status == '0') {
-            read.content = std::string(line.substr(std::min(line.size(), space + 3))) + "\n";
+            read.content = value;
         } else {
             read.error = "unreadable";
         }

@@ -17,27 +17,6 @@ std::string lowercase(std::string_view text) {
     return lower;
 }
 
-// OpenSSH's match_pattern: * any run, ? any one character.
-bool glob_matches(std::string_view text, std::string_view pattern) {
-    std::size_t t = 0, p = 0, star = std::string_view::npos, resume = 0;
-    while (t < text.size()) {
-        if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-            ++t;
-            ++p;
-        } else if (p < pattern.size() && pattern[p] == '*') {
-            star = p++;
-            resume = t;
-        } else if (star != std::string_view::npos) {
-            p = star + 1;
-            t = ++resume;
-        } else {
-            return false;
-        }
-    }
-    while (p < pattern.size() && pattern[p] == '*') ++p;
-    return p == pattern.size();
-}
-
 // A config line: its keyword (lower case) and arguments; "Keyword=value" and quoted arguments as
 // OpenSSH reads them. An empty keyword is a blank line or a comment.
 struct ConfigLine {
@@ -99,15 +78,12 @@ public:
     Resolver(std::string_view host, const SshConfigReader& read, const SshConfigGlob& glob)
         : host_(host), read_(read), glob_(glob) {}
 
-    Status file(const std::string& path, const std::string& include_base, int depth, bool required) {
+    Status file(const std::string& path, const std::string& include_base, int depth) {
         if (depth > kMaxSshConfigDepth) return make_error(fmt::format("{}: Include nested more than {} deep", path, kMaxSshConfigDepth));
         if (++files_ > kMaxSshConfigFiles) return make_error(fmt::format("{}: more than {} files included", path, kMaxSshConfigFiles));
         auto text = read_(path);
         if (!text) return text.error();
-        if (!*text) {
-            if (required) return make_error(fmt::format("{}: no such file", path));
-            return Ok{};
-        }
+        if (!*text) return Ok{};  // as libssh: a config file that is not there is none
         if (depth == 0) {
             // Each file starts outside any block, as when libssh reads them one after the other.
             state_ = State::active;
@@ -115,9 +91,7 @@ public:
         }
         bytes_ += (*text)->size();
         if (bytes_ > kMaxSshConfigBytes) return make_error(fmt::format("{}: ssh_config with its includes passes {} KiB", path, kMaxSshConfigBytes >> 10));
-        std::size_t number = 0;
         for (const auto raw : lines_of(**text)) {
-            ++number;
             auto line = tokenize(raw);
             if (line.keyword.empty()) continue;
             if (line.keyword == "include") {
@@ -131,7 +105,7 @@ public:
                                                                              : include_base + "/" + pattern;
                     for (const auto& included : glob_(absolute)) {
                         never_match_ += outer == State::inactive ? 1 : 0;
-                        auto status = file(included, include_base, depth + 1, false);
+                        auto status = file(included, include_base, depth + 1);
                         never_match_ -= outer == State::inactive ? 1 : 0;
                         if (!status) return status;
                     }
@@ -226,7 +200,7 @@ bool ssh_host_matches(std::string_view host, const std::vector<std::string>& pat
     for (const auto& pattern : patterns) {
         const bool negate = pattern.starts_with("!");
         const std::string lower_pattern = lowercase(negate ? std::string_view(pattern).substr(1) : pattern);
-        if (glob_matches(lower, lower_pattern)) {
+        if (wildcard_match(lower_pattern, lower)) {  // OpenSSH's match_pattern: * and ?
             if (negate) return false;
             matched = true;
         }
@@ -238,7 +212,7 @@ Result<ResolvedSshConfig> resolve_ssh_config(std::string_view host, const std::v
                                              const SshConfigReader& read, const SshConfigGlob& glob) {
     Resolver resolver(host, read, glob);
     for (const auto& source : sources) {
-        if (auto status = resolver.file(source.path, source.include_base, 0, false); !status) return status.error();
+        if (auto status = resolver.file(source.path, source.include_base, 0); !status) return status.error();
     }
     return std::move(resolver).result();
 }
