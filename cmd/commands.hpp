@@ -53,6 +53,12 @@ struct ScanOptions {
     bool progress = true;  // on stderr, only when it is a terminal
     SettingsOptions settings;
     FleetFlags fleet;
+    // --prometheus: judge node_exporter instances from the Prometheus HTTP API instead of sampling.
+    std::optional<std::string> prometheus_url;
+    std::optional<std::string> prometheus_config;  // http_config file: basic_auth, authorization, tls_config
+    std::string window = "5m";
+    std::optional<std::string> at;
+    std::optional<std::string> match;
 };
 
 struct CollectOptions {

@@ -92,7 +92,7 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
 
     FleetPlan plan;
     for (auto& host : inventory.hosts) {
-        plan.targets.push_back(FleetTarget{host.name, host.settings});
+        plan.targets.push_back(FleetTarget{host.name, host.settings, host.instance});
         SshTarget ssh;
         ssh.label = host.name;
         ssh.address = host.address.empty() ? host.name : host.address;
@@ -126,7 +126,7 @@ Result<std::unique_ptr<HostSet>> HostSet::resolve(const FleetFlags& flags, const
         hosts->targets_ = hosts->fleet_->targets;
     } else {
         hosts->root_ = root.value_or("/");
-        hosts->targets_.push_back(FleetTarget{root ? *root : "localhost", settings});
+        hosts->targets_.push_back(FleetTarget{root ? *root : "localhost", settings, std::nullopt});
     }
     return hosts;
 }

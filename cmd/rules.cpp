@@ -21,6 +21,7 @@
 #include "cmd/settings_options.hpp"
 #include "common/exit_codes.hpp"
 #include "common/text.hpp"
+#include "prometheus/availability.hpp"
 
 namespace netdiag {
 
@@ -335,33 +336,6 @@ const std::map<std::string_view, RuleBuilder>& builders() {
     return table;
 }
 
-// What each check without a rule would need.
-const std::map<std::string_view, std::string_view>& not_available() {
-    static const std::map<std::string_view, std::string_view> table = {
-        {"checksum-errors", "InCsumErrors and InHdrErrors (--collector.netstat.fields)"},
-        {"close-wait", "CLOSE_WAIT sockets by local port (no collector has them)"},
-        {"frag-memory", "ipfrag_high_thresh, ip6frag_high_thresh (--collector.sysctl, node_exporter 1.7+)"},
-        {"icmp-errors", "Icmp_OutErrors, Icmp6_OutErrors (--collector.netstat.fields)"},
-        {"ip-reassembly", "Ip_ReasmFails, Ip6_ReasmFails (--collector.netstat.fields)"},
-        {"mtu-mismatch", "which device sits on which (lower_*; no collector has it)"},
-        {"neigh-table", "table_fulls and gc_thresh3 (node_arp_entries alone has no limit)"},
-        {"no-route", "Ip_OutNoRoutes, IpExt_InNoRoutes, Ip6_*NoRoutes (--collector.netstat.fields)"},
-        {"qdisc-drops", "qdisc statistics (--collector.qdisc)"},
-        {"rp-filter", "TcpExt_IPReversePathFilter (--collector.netstat.fields) and rp_filter"},
-        {"syn-queue", "TcpExt_TCPReqQFullDoCookies, TcpExt_TCPReqQFullDrop (--collector.netstat.fields)"},
-        {"tcp-aborts", "TcpExt_TCPAbortOnTimeout (--collector.netstat.fields)"},
-        {"tcp-memory", "tcp_mem, tcp_max_orphans (--collector.sysctl), TcpExt_TCPMemoryPressures, "
-                       "TcpExt_TCPAbortOnMemory (--collector.netstat.fields)"},
-        {"tcp-receive-drops", "TcpExt_RcvPruned, OfoPruned, TCPRcvQDrop, TCPZeroWindowDrop, TCPBacklogDrop "
-                              "(--collector.netstat.fields)"},
-        {"tcp-resets", "Tcp_AttemptFails, Tcp_EstabResets (--collector.netstat.fields)"},
-        {"time-wait-overflow", "TcpExt_TCPTimeWaitOverflow (--collector.netstat.fields)"},
-        {"tx-timeouts", "queues/tx-*/tx_timeout (no collector has it)"},
-        {"udp-memory", "udp_mem (--collector.sysctl) and Udp_MemErrors (--collector.netstat.fields)"},
-    };
-    return table;
-}
-
 // What a rule leaves out of its check, said in the file's header.
 constexpr std::pair<std::string_view, std::string_view> kPartial[] = {
     {"time-wait", "only warning-count: the shares of ip_local_port_range need the range (--collector.sysctl)"},
@@ -442,10 +416,11 @@ Result<std::string> prometheus_rules(const Settings& settings, const std::string
         if (const auto builder = builders().find(check.id); builder != builders().end()) {
             alerts = builder->second(context);
         } else {
-            const auto need = not_available().find(check.id);
+            const auto* coverage = find_prometheus_coverage(check.id);
             missing += fmt::format("#   {}: needs {}\n", check.id,
-                                   need == not_available().end() ? std::string_view("a rule netdiag does not write yet")
-                                                                 : need->second);
+                                   coverage == nullptr || coverage->needs.empty()
+                                       ? std::string_view("a rule netdiag does not write yet")
+                                       : coverage->needs);
             continue;
         }
         for (const auto& [id, what] : kPartial) {

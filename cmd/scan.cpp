@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,8 @@
 #include "common/clock.hpp"
 #include "common/exit_codes.hpp"
 #include "common/text.hpp"
+#include "prometheus/http_config.hpp"
+#include "prometheus/prometheus_scan.hpp"
 #include "scan/scan_host.hpp"
 
 namespace netdiag {
@@ -69,9 +72,29 @@ void add_scan_command(Cli& cli) {
     scan->add_flag("--no-progress{false}", options.progress, "No progress line on stderr");
     add_settings_flags(*scan, options.settings);
     add_fleet_flags(*scan, options.fleet);
+    auto* prometheus =
+        scan->add_option("--prometheus", options.prometheus_url,
+                         "Judge node_exporter instances from this Prometheus (HTTP API) instead of sampling hosts")
+            ->type_name("URL");
+    scan->add_option("--prometheus-config", options.prometheus_config,
+                     "Prometheus http_config file: basic_auth, authorization (bearer token file), tls_config")
+        ->type_name("FILE")
+        ->check(CLI::ExistingFile)
+        ->needs(prometheus);
+    scan->add_option("--window", options.window, "With --prometheus: the span rates are taken over")
+        ->type_name("DURATION")
+        ->capture_default_str()
+        ->needs(prometheus);
+    scan->add_option("--at", options.at, "With --prometheus: judge the fleet as it was then (RFC 3339 or Unix time)")
+        ->type_name("TIME")
+        ->needs(prometheus);
+    scan->add_option("--match", options.match, "With --prometheus: a label selector for the instances: '{job=\"node\"}'")
+        ->type_name("SELECTOR")
+        ->needs(prometheus);
     for (const char* remote : {"inventory", "--hosts"}) {
         scan->get_option(remote)->excludes(scan->get_option("--root"))->excludes(from);
     }
+    prometheus->excludes(scan->get_option("--root"))->excludes(from)->excludes(scan->get_option("--hosts"));
     from->excludes(scan->get_option("--root"));
     scan->footer(exit_code::kHelpText);
 }
@@ -102,6 +125,84 @@ private:
 
 }  // namespace
 
+namespace {
+
+// --prometheus: the instances' verdicts, or the exit code of a scan that could not run.
+std::variant<std::vector<HostResult>, int> scan_from_prometheus(const ScanOptions& options, const Settings& settings,
+                                                                bool terminal, bool& interrupted) {
+    const auto usage = [](const std::string& message) {
+        fmt::print(stderr, "netdiag: {}\n", message);
+        return exit_code::kUsage;
+    };
+    auto endpoint = parse_http_url(*options.prometheus_url);
+    if (!endpoint) return usage(endpoint.error().message);
+    PrometheusClient client;
+    client.http.endpoint = *endpoint;
+    client.http.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(options.fleet.command_timeout * 1000));
+    if (options.prometheus_config) {
+        auto text = read_text_file(*options.prometheus_config);
+        auto access = text ? parse_http_config(*text, *options.prometheus_config, read_text_file)
+                           : Result<PrometheusAccess>(text.error());
+        if (!access) {
+            fmt::print(stderr, "netdiag: {}\n", access.error().message);
+            return exit_code::kDataError;
+        }
+        client.http.authorization = access->authorization;
+        client.http.tls = access->tls;
+    }
+    PrometheusScanOptions scan_options;
+    auto window = parse_prometheus_duration(options.window);
+    if (!window) return usage(window.error().message);
+    scan_options.window_seconds = *window;
+    scan_options.at_unix_seconds = static_cast<double>(now_unix_ms()) / 1000.0;
+    if (options.at) {
+        auto at = parse_time_argument(*options.at);
+        if (!at) return usage(at.error().message);
+        scan_options.at_unix_seconds = *at;
+    }
+    if (options.match) {
+        auto matchers = parse_match_selector(*options.match);
+        if (!matchers) return usage(matchers.error().message);
+        scan_options.matchers = *matchers;
+    }
+    if (options.fleet.inventory) {
+        // The inventory's hosts (after --limit) are the instances to judge.
+        int plan_exit = exit_code::kDataError;
+        auto plan = build_fleet_plan(options.fleet, settings, &plan_exit);
+        if (!plan) {
+            fmt::print(stderr, "netdiag: {}\n", plan.error().message);
+            return plan_exit;
+        }
+        std::vector<std::string> wanted;
+        for (const auto& target : plan->targets) wanted.push_back(target.instance.value_or(target.name));
+        scan_options.wanted = std::move(wanted);
+    } else {
+        scan_options.limit = options.fleet.limit;
+    }
+    InterruptWatch watch;
+    client.http.cancelled = &watch.stop();
+    if (terminal) {
+        fmt::print(stderr, "netdiag: asking {}...", endpoint->url());
+        std::fflush(stderr);
+    }
+    auto hosts = scan_prometheus(client, scan_options, settings, watch.stop(), [&](std::size_t done, std::size_t total) {
+        if (terminal) {
+            fmt::print(stderr, "\r\033[2Knetdiag: [{}/{}] instances judged", done, total);
+            std::fflush(stderr);
+        }
+    });
+    if (terminal) fmt::print(stderr, "\r\033[2K");
+    interrupted = watch.interrupted();
+    if (interrupted) return exit_code::kInterrupted;
+    if (!hosts) {
+        fmt::print(stderr, "netdiag: {}\n", hosts.error().message);
+        return exit_code::kUnavailable;
+    }
+    return std::move(hosts).value();
+}
+
+}  // namespace
+
 int run_scan(const ScanOptions& options) {
     int settings_exit = exit_code::kUsage;
     auto settings = build_settings(options.settings, &settings_exit);
@@ -113,7 +214,15 @@ int run_scan(const ScanOptions& options) {
     ScanReport report;
     bool interrupted = false;
     const auto interval = std::chrono::milliseconds(static_cast<std::int64_t>(options.interval_seconds * 1000));
-    if (!options.from_files.empty()) {
+    if (options.prometheus_url) {
+        auto judged = scan_from_prometheus(options, *settings, options.progress && stderr_is_terminal(), interrupted);
+        if (interrupted) {
+            fmt::print(stderr, "netdiag: interrupted\n");
+            return exit_code::kInterrupted;
+        }
+        if (const int* code = std::get_if<int>(&judged)) return *code;
+        report.hosts = std::move(std::get<std::vector<HostResult>>(judged));
+    } else if (!options.from_files.empty()) {
         auto samples = load_samples(options.from_files);
         if (!samples) {
             fmt::print(stderr, "netdiag: {}\n", samples.error().message);

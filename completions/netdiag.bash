@@ -53,6 +53,11 @@ _netdiag_options=(
     "scan                -v,--verbose           -"
     "scan                --detail               -"
     "scan                --no-progress          -"
+    "scan                --prometheus           text"
+    "scan                --prometheus-config    file"
+    "scan                --window               text"
+    "scan                --at                   text"
+    "scan                --match                text"
     # collect
     "collect             -o,--output            file"
     "collect             -n,--count             text"

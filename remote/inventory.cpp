@@ -383,6 +383,9 @@ std::optional<std::string> apply_vars(InventoryHost& host, const YAML::Node& var
         } else if (key == "key" || key == "ansible_ssh_private_key_file" || key == "ansible_private_key_file") {
             if (auto error = scalar_var(value, file, key, text)) return error;
             host.identity_file = text;
+        } else if (key == "instance") {
+            if (auto error = scalar_var(value, file, key, text)) return error;
+            host.instance = text;
         } else if (key == "netdiag") {
             if (value.IsNull()) continue;
             auto status = apply_settings_node(host.settings, value, file);

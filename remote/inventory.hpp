@@ -19,6 +19,7 @@ struct InventoryHost {
     std::optional<int> port;              // port / ansible_port
     std::optional<std::string> user;      // user / ansible_user
     std::optional<std::string> identity_file;  // key / ansible_ssh_private_key_file
+    std::optional<std::string> instance;  // instance: its node_exporter's instance label in Prometheus
     std::vector<std::string> groups;      // every group it is in, ancestors and "all" included, sorted
     Settings settings;                    // base, then group vars (parents first), then host vars
 };
@@ -32,6 +33,7 @@ struct Inventory {
 // groups by depth below "all" (then ansible_group_priority, then name), the host's own last.
 // Connection variables: address/ansible_host, port/ansible_port (or a "host:port" key),
 // user/ansible_user, key/ansible_ssh_private_key_file, plus Ansible's older ansible_ssh_* names;
+// `instance:` names the host's node_exporter in Prometheus (scan --prometheus);
 // `netdiag:` holds thresholds, speeds and virtual_interfaces as in --config. Other variables are
 // ignored, but a Jinja template in a connection variable is an error (netdiag does not evaluate it).
 Result<Inventory> parse_inventory(std::string_view yaml_text, std::string_view file, const Settings& base);

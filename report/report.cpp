@@ -198,6 +198,20 @@ std::string render_table(const ScanReport& report, const TableOptions& options) 
                                printable(host.host));
         }
     }
+    // Checks a source could not answer (a Prometheus instance's node_exporter lacks their data): said
+    // once for the fleet, each host's reasons with --verbose.
+    std::map<std::string, std::size_t> not_checked;
+    std::size_t hosts_not_checked = 0;
+    for (const auto& host : report.hosts) {
+        for (const auto& [check, reason] : host.not_checked) ++not_checked[check];
+        if (!host.not_checked.empty()) ++hosts_not_checked;
+    }
+    if (!not_checked.empty()) {
+        std::string ids;
+        for (const auto& [check, hosts] : not_checked) ids += fmt::format("{}{}", ids.empty() ? "" : ", ", check);
+        out += fmt::format("not checked on {} host(s), their data is not available: {}{}\n", hosts_not_checked, ids,
+                           options.verbose ? "" : " (--verbose says why)");
+    }
     if (findings.empty()) {
         out += counts.failed_hosts > 0 ? "\nNo findings on the hosts that were checked.\n" : "\nNo findings: all clear.\n";
     } else if (fleet) {
@@ -213,6 +227,13 @@ std::string render_table(const ScanReport& report, const TableOptions& options) 
         out += findings_table(findings, options.color);
     }
     if (options.verbose) {
+        for (const auto& host : report.hosts) {
+            if (host.not_checked.empty()) continue;
+            out += fmt::format("\nNot checked on {}:\n", printable(host.host));
+            for (const auto& [check, reason] : host.not_checked) {
+                out += fmt::format("    {}: {}\n", printable(check), printable(reason));
+            }
+        }
         for (const auto& host : report.hosts) {
             if (host.unavailable.empty()) continue;
             out += fmt::format("\nNot available on {}:\n", printable(host.host));
@@ -257,6 +278,8 @@ nlohmann::json render_json(const ScanReport& report) {
             {"unavailable", host.unavailable},
             {"unparsable", host.unparsable},
         });
+        if (!host.source.empty()) hosts.back()["source"] = host.source;
+        if (!host.not_checked.empty()) hosts.back()["not_checked"] = host.not_checked;
     }
     return {
         {"schema", kScanSchema},
@@ -460,8 +483,12 @@ std::string render_prometheus(const ScanReport& report) {
             const auto labels = fmt::format("{},check=\"{}\",subject=\"{}\"", host_label, key.first, key.second);
             const int level = finding->severity == Severity::critical ? 2 : finding->severity == Severity::warning ? 1 : 0;
             severity.samples.push_back(fmt::format("{{{}}} {}", labels, level));
-            value.samples.push_back(
-                fmt::format("{{{},unit=\"{}\"}} {}", labels, label_value(finding->unit), sample_value(finding->value)));
+            // An unknown finding has no value (a NIC without a speed): left out, so a dashboard does
+            // not read "0 % used" where nothing was measured.
+            if (finding->severity != Severity::unknown) {
+                value.samples.push_back(fmt::format("{{{},unit=\"{}\"}} {}", labels, label_value(finding->unit),
+                                                    sample_value(finding->value)));
+            }
             if (finding->threshold) {
                 threshold.samples.push_back(fmt::format("{{{},unit=\"{}\"}} {}", labels, label_value(finding->unit),
                                                         sample_value(*finding->threshold)));

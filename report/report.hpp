@@ -28,6 +28,10 @@ struct HostResult {
     // Files that exist but did not parse and that a check needed (file -> "file:line: what"): the
     // host was not fully checked, which the exit code reports like an unreachable host.
     std::map<std::string, std::string> unparsable;
+    // Where the data came from: "local", "ssh", "capture", "saved" or "prometheus".
+    std::string source;
+    // Checks not run on this host and why: a Prometheus instance whose node_exporter lacks their data.
+    std::map<std::string, std::string> not_checked;
 };
 
 struct ScanReport {

@@ -20,6 +20,7 @@ namespace netdiag {
 struct FleetTarget {
     std::string name;   // label in reports
     Settings settings;  // global settings with the host's inventory vars applied
+    std::optional<std::string> instance;  // its node_exporter's instance label (scan --prometheus)
 };
 
 // Why a host could not be reached: the status ("unreachable", "auth_failed", ...) and the reason.

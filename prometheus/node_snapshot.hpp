@@ -1,0 +1,24 @@
+// node_exporter's series as a Snapshot: the same values the local collector reads from /proc and
+// /sys, under the names node_exporter gives them, so the catalogue's checks run on them unchanged.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checks/settings.hpp"
+#include "collect/snapshot.hpp"
+#include "prometheus/query_api.hpp"
+
+namespace netdiag {
+
+// The metric names a scan reads, as one regular expression for __name__.
+std::string_view node_metric_regex();
+
+// Pure: one instance's series at one instant to a Snapshot taken then. Interfaces are virtual
+// where `settings` says so (node_exporter does not say which have a device). Parts with no series
+// stay absent ("not available"), never zero.
+Snapshot snapshot_from_node_series(const std::string& instance, const std::vector<const Series*>& series,
+                                   double at_unix_seconds, const Settings& settings);
+
+}  // namespace netdiag
