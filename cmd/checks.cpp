@@ -25,7 +25,8 @@ void add_checks_command(Cli& cli) {
 
 int run_checks(const ChecksOptions& options) {
     int settings_exit = exit_code::kUsage;
-    auto settings = build_settings(options.settings, &settings_exit);
+    std::vector<std::string> config_files;
+    auto settings = build_settings(options.settings, &settings_exit, &config_files);
     if (!settings) {
         fmt::print(stderr, "netdiag: {}\n", settings.error().message);
         return settings_exit;
@@ -64,6 +65,9 @@ int run_checks(const ChecksOptions& options) {
     if (options.json) {
         fmt::print("{}\n", json_text(listing));
     } else {
+        fmt::print("config: {}\n\n", config_files.empty() ? std::string("none read (defaults); looked for ") +
+                                                               printable(fmt::format("{}", fmt::join(default_config_files(), ", ")))
+                                                         : printable(fmt::format("{}", fmt::join(config_files, ", "))));
         fmt::print("{:<18} {:<11} {}\n{}", "CHECK", "NEEDS", "WHAT / READS / THRESHOLDS / FIX", table);
     }
     return exit_code::kOk;

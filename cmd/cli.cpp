@@ -4,12 +4,13 @@
 
 #include "cmd/commands.hpp"
 #include "common/exit_codes.hpp"
+#include "report/build_info.hpp"
 
 namespace netdiag {
 
 std::unique_ptr<Cli> make_cli() {
     auto cli = std::make_unique<Cli>();
-    cli->app.set_version_flag("--version", std::string("netdiag ") + NETDIAG_VERSION);
+    cli->app.set_version_flag("--version", version_text());
     cli->app.require_subcommand(1);
     cli->app.footer(exit_code::kHelpText);
     add_scan_command(*cli);

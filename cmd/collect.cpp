@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/json_text.hpp"
+#include "report/build_info.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/settings_options.hpp"
 #include "collect/snapshot_json.hpp"
@@ -39,7 +40,7 @@ int run_collect(const CollectOptions& options) {
         fmt::print(stderr, "netdiag: {}: {}\n", host, samples.error().message);
         return exit_code::kUnknown;
     }
-    const std::string document = json_text(collect_document(*samples), 1) + "\n";
+    const std::string document = json_text(with_build_info(collect_document(*samples)), 1) + "\n";
     if (auto written = write_output(options.output, document); !written) {
         fmt::print(stderr, "netdiag: {}\n", written.error().message);
         return exit_code::kCannotWrite;

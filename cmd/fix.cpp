@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "report/build_info.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/fleet_options.hpp"
 #include "cmd/interrupt.hpp"
@@ -185,7 +186,7 @@ int run_fix(const FixOptions& options) {
     }
 
     if (options.json) {
-        fmt::print("{}\n", json_text(plan_document(planned, now_unix_ms())));
+        fmt::print("{}\n", json_text(with_build_info(plan_document(planned, now_unix_ms()))));
     } else {
         for (const auto& host : planned) {
             if (host.status != "ok") {

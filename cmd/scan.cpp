@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/json_text.hpp"
+#include "report/build_info.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/fleet_options.hpp"
 #include "cmd/interrupt.hpp"
@@ -268,7 +269,7 @@ int run_scan(const ScanOptions& options) {
     const std::string format = options.json ? "json" : options.format;
     std::string rendered;
     if (format == "json") {
-        rendered = json_text(render_json(report)) + "\n";
+        rendered = json_text(with_build_info(render_json(report))) + "\n";
     } else if (format == "nagios") {
         rendered = render_nagios(report);
     } else if (format == "prometheus") {

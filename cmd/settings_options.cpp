@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -20,7 +21,7 @@
 namespace netdiag {
 
 void add_settings_flags(CLI::App& command, SettingsOptions& options) {
-    command.add_option("--config", options.config_file, "YAML file with thresholds, virtual_interfaces and speeds")
+    command.add_option("--config", options.config_file, "YAML file with thresholds, virtual_interfaces and speeds (instead of /etc/netdiag/netdiag.yaml and ~/.config/netdiag/netdiag.yaml)")
         ->type_name("FILE")
         ->check(CLI::ExistingFile);
     command.add_option("--threshold", options.thresholds, "Override a threshold (see `netdiag checks`); repeatable")
@@ -37,16 +38,40 @@ void add_settings_flags(CLI::App& command, SettingsOptions& options) {
     command.add_option("--only", options.only, "Comma-separated check ids to run")->type_name("CHECKS");
 }
 
-Result<Settings> build_settings(const SettingsOptions& options, int* exit_code_on_error) {
+std::vector<std::string> default_config_files() {
+    std::vector<std::string> files = {"/etc/netdiag/netdiag.yaml"};
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    const char* home = std::getenv("HOME");
+    if (xdg != nullptr && xdg[0] == '/') {
+        files.push_back(std::string(xdg) + "/netdiag/netdiag.yaml");
+    } else if (home != nullptr && home[0] == '/') {
+        files.push_back(std::string(home) + "/.config/netdiag/netdiag.yaml");
+    }
+    return files;
+}
+
+Result<Settings> build_settings(const SettingsOptions& options, int* exit_code_on_error,
+                                std::vector<std::string>* files_read) {
     Settings settings = default_settings();
+    std::vector<std::string> files;
     if (options.config_file) {
-        auto text = read_text_file(*options.config_file);
-        auto applied = text ? apply_config(settings, *text, *options.config_file) : Status(text.error());
+        files.push_back(*options.config_file);
+    } else {
+        for (auto& file : default_config_files()) {
+            std::error_code error;
+            // Absent is the usual case; anything else there (a directory, unreadable) is an error.
+            if (std::filesystem::exists(file, error)) files.push_back(std::move(file));
+        }
+    }
+    for (const auto& file : files) {
+        auto text = read_text_file(file);
+        auto applied = text ? apply_config(settings, *text, file) : Status(text.error());
         if (!applied) {
             *exit_code_on_error = exit_code::kDataError;
             return applied.error();
         }
     }
+    if (files_read) *files_read = files;
     *exit_code_on_error = exit_code::kUsage;
     if (options.virtual_interfaces) {
         settings.virtual_interfaces.clear();

@@ -13,7 +13,14 @@ CLI::Option* add_root_option(CLI::App& command, std::optional<std::string>& root
 CLI::Option* add_interval_option(CLI::App& command, double& seconds, const std::string& help);
 
 // Defaults, then the config file, then flags. Bad flags exit 64, a bad config file 65.
-Result<Settings> build_settings(const SettingsOptions& options, int* exit_code_on_error);
+// Defaults, then the config files (--config, or else those of default_config_files() that exist,
+// later overriding earlier), then the flags. *files_read, when given, lists the files applied.
+Result<Settings> build_settings(const SettingsOptions& options, int* exit_code_on_error,
+                                std::vector<std::string>* files_read = nullptr);
+
+// Where a config is looked for without --config: /etc/netdiag/netdiag.yaml, then
+// ${XDG_CONFIG_HOME:-$HOME/.config}/netdiag/netdiag.yaml (the user's own overrides the system's).
+std::vector<std::string> default_config_files();
 
 // Reads a whole file for the commands: errors name the file.
 // Files named on the command line (--config, --plan, --from, inventories) are read whole, up to this.

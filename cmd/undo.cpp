@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "report/build_info.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/fleet_options.hpp"
 #include "cmd/interrupt.hpp"
@@ -102,7 +103,7 @@ int run_undo(const UndoOptions& options) {
             if (planned[i].plan.host.empty()) planned[i] = host_failure(targets[i].name, "error", "interrupted before it finished");
         }
         if (options.json) {
-            fmt::print("{}\n", json_text(plan_document(planned, now_unix_ms())));
+            fmt::print("{}\n", json_text(with_build_info(plan_document(planned, now_unix_ms()))));
         } else {
             for (const auto& host : planned) {
                 if (host.status != "ok") fmt::print("# host: {}: {}: {}\n", printable(host.plan.host), host.status, printable(host.error));

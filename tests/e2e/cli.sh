@@ -17,6 +17,10 @@ expect_exit 0 "scan --help" -- "$netdiag" scan --help
 expect_contains "$out" "65 bad input data" "scan --help documents the exit codes"
 expect_exit 0 "--version" -- "$netdiag" --version
 expect_contains "$out" "netdiag " "--version names the program"
+commit=$(git -C "$here/../.." rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+expect_contains "$out" "(commit $commit" "--version names the commit it was built from"
+expect_contains "$out" "libssh 0." "--version names libssh"
+expect_contains "$out" "OpenSSL 3." "--version names OpenSSL"
 expect_exit 64 "no subcommand is misuse" -- "$netdiag"
 expect_exit 64 "an unknown flag is misuse" -- "$netdiag" scan --frobnicate
 expect_exit 64 "a bad --format is misuse" -- "$netdiag" scan --format xml
@@ -277,5 +281,40 @@ expect_contains "$out" "(default from Netdata 1m_tcp_syn_queue_*)" "and where it
 expect_contains "$out" "fix: listen-backlog" "and which fix answers it"
 expect_exit 0 "checks --json shows overridden thresholds" -- "$netdiag" checks --json --threshold rx-drops.warning=20
 expect_contains "$out" '"rx-drops.warning": 20.0' "the override is shown"
+
+# --- config where people look: /etc/netdiag, then ${XDG_CONFIG_HOME:-~/.config}/netdiag; --config instead ---
+mkdir -p "$work/xdg/netdiag" "$work/home/.config/netdiag"
+printf 'thresholds:\n  rx-drops.warning: 77\n' >"$work/xdg/netdiag/netdiag.yaml"
+printf 'thresholds:\n  rx-drops.warning: 66\n' >"$work/home/.config/netdiag/netdiag.yaml"
+expect_exit 0 "checks reads \$XDG_CONFIG_HOME/netdiag/netdiag.yaml" -- \
+    env XDG_CONFIG_HOME="$work/xdg" HOME="$work/home" "$netdiag" checks
+expect_contains "$out" "config: $work/xdg/netdiag/netdiag.yaml" "checks says which file it read"
+expect_contains "$out" "rx-drops.warning=77" "the user's config applies"
+expect_exit 0 "without XDG_CONFIG_HOME, ~/.config/netdiag/netdiag.yaml" -- env -u XDG_CONFIG_HOME HOME="$work/home" "$netdiag" checks
+expect_contains "$out" "rx-drops.warning=66" "~/.config is the fallback"
+expect_exit 0 "a flag overrides the config" -- env XDG_CONFIG_HOME="$work/xdg" "$netdiag" checks --threshold rx-drops.warning=5
+expect_contains "$out" "rx-drops.warning=5 " "flags win"
+printf 'speeds: {eth0: 10000}\n' >"$work/explicit.yaml"
+expect_exit 0 "--config replaces the default files" -- env XDG_CONFIG_HOME="$work/xdg" "$netdiag" checks --config "$work/explicit.yaml"
+expect_contains "$out" "config: $work/explicit.yaml" "--config is the only file read"
+expect_not_contains "$out" "rx-drops.warning=77" "the user's config is not read with --config"
+printf 'thresholds:\n  rx-drops.warning: [\n' >"$work/xdg/netdiag/netdiag.yaml"
+expect_exit 65 "a broken user config is bad input" -- env XDG_CONFIG_HOME="$work/xdg" "$netdiag" checks
+expect_contains "$err" "$work/xdg/netdiag/netdiag.yaml:" "it names the file and line"
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+    # /etc/netdiag through an overlay in a private mount namespace: the real /etc is never written.
+    mkdir -p "$work/etc-up/netdiag" "$work/etc-work"
+    printf 'thresholds:\n  rx-drops.warning: 55\n  conntrack-fill.warning: 60\n' >"$work/etc-up/netdiag/netdiag.yaml"
+    printf 'thresholds:\n  rx-drops.warning: 77\n' >"$work/xdg/netdiag/netdiag.yaml"
+    expect_exit 0 "/etc/netdiag/netdiag.yaml, then the user's" -- unshare -m --propagation private sh -c \
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir='$work/etc-up',workdir='$work/etc-work' /etc &&
+         XDG_CONFIG_HOME='$work/xdg' '$netdiag' checks"
+    expect_contains "$out" "config: /etc/netdiag/netdiag.yaml, $work/xdg/netdiag/netdiag.yaml" "both files, in order"
+    expect_contains "$out" "conntrack-fill.warning=60" "the system file applies"
+    expect_contains "$out" "rx-drops.warning=77" "the user's file overrides it"
+    [ -e /etc/netdiag/netdiag.yaml ] && fail "the real /etc was written" || pass "the real /etc is untouched"
+else
+    echo "SKIP: /etc/netdiag/netdiag.yaml needs root (an overlay on /etc in a mount namespace)"
+fi
 
 finish cli
