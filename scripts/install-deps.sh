@@ -4,10 +4,10 @@
 set -euo pipefail
 
 build_packages=(cmake g++ make pkg-config libssh-dev libcli11-dev libyaml-cpp-dev libfmt-dev
-                nlohmann-json3-dev catch2 zlib1g-dev libssl-dev scdoc)
+                nlohmann-json3-dev catch2 zlib1g-dev libssl-dev scdoc dpkg-dev)
 test_packages=(clang libclang-rt-14-dev python3 python3-jsonschema iproute2 iptables procps
                bash-completion zsh fish jq socat openssh-server openssh-client pdsh pssh
-               prometheus-node-exporter prometheus curl sudo strace locales ethtool man-db)
+               prometheus-node-exporter prometheus curl sudo strace locales ethtool man-db lintian)
 
 packages=("${build_packages[@]}")
 if [ "${1:-}" = "--test" ]; then packages+=("${test_packages[@]}"); fi
