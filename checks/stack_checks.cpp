@@ -145,6 +145,15 @@ void diagnose(const CheckInput& in, const InterfaceRates& r, Finding& f) {
                                r.name);
     }
     f.details["cause"] = *f.cause;
+    // The distribution behind the cause, as data for the table's per-CPU picture.
+    if (const double all = total(rates, &CpuRates::net_rx_softirqs); all > 0 && rates.cpus.size() >= 2) {
+        std::string shares;
+        for (const auto& [name, cpu] : rates.cpus) {
+            shares += fmt::format("{}{}={:.3f}", shares.empty() ? "" : " ", name, cpu.net_rx_softirqs / all);
+        }
+        f.details["net_rx_share"] = shares;
+    }
+    if (info && !info->irqs.empty() && !f.details.count("irqs")) f.details["irqs"] = irq_placement(in.now, rates, *info);
 }
 
 }  // namespace

@@ -85,6 +85,7 @@ struct FixOptions {
     std::optional<std::string> plan_file;  // apply (or show) a saved netdiag.plan/v1 instead of planning
     int serial = 1;         // hosts changed at once
     int max_fail = 1;       // failed hosts that stop the rollout
+    std::string color = "auto";  // draw IRQ placement before and after under the diffs
     SettingsOptions settings;
     FleetFlags fleet;
 };

@@ -8,12 +8,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "report/build_info.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/fleet_options.hpp"
 #include "cmd/interrupt.hpp"
 #include "cmd/remediation_common.hpp"
 #include "cmd/settings_options.hpp"
+#include "collect/parsers.hpp"
 #include "collect/plan_context.hpp"
 #include "common/exit_codes.hpp"
 #include "common/json_text.hpp"
@@ -22,6 +22,8 @@
 #include "remediation/diff.hpp"
 #include "remediation/plan_json.hpp"
 #include "remediation/planners.hpp"
+#include "report/bars.hpp"
+#include "report/build_info.hpp"
 #include "scan/scan_host.hpp"
 
 namespace netdiag {
@@ -35,6 +37,26 @@ std::string fixer_listing() {
         text += fmt::format("{:<16} {:<34} {}\n", fixer.id, fmt::format("{}", fmt::join(fixer.answers, ",")), fixer.summary);
     }
     return text;
+}
+
+// Under an irq-affinity plan's diffs: queue IRQs per CPU by their affinity masks, before and after
+// (an IRQ allowed on several CPUs counts on each). Empty when the plan moves no IRQ.
+std::string irq_placement_picture(const HostPlan& plan, const BarStyle& style) {
+    std::map<std::string, int> before, after;
+    int moved = 0;
+    for (const auto& change : plan.changes) {
+        if (change.fix != "irq-affinity" || !change.path.ends_with("/smp_affinity") || !change.before) continue;
+        auto was = parse_cpu_mask(*change.before, change.path);
+        auto will = parse_cpu_mask(change.after, change.path);
+        if (!was || !will) continue;
+        ++moved;
+        for (const int cpu : *was) ++before["CPU" + std::to_string(cpu)];
+        for (const int cpu : *will) ++after["CPU" + std::to_string(cpu)];
+    }
+    if (moved == 0) return "";
+    return fmt::format("# {}: queue IRQs per CPU, before {} after ({} IRQs):\n", printable(plan.host),
+                       style.unicode ? "\u2192" : "->", moved) +
+           before_after_chart(before, after, style, "#   ");
 }
 
 }  // namespace
@@ -62,6 +84,9 @@ void add_fix_command(Cli& cli) {
     fix->add_option("--max-fail", options.max_fail, "Stop the rollout after N hosts failed")
         ->type_name("N")
         ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
+    fix->add_option("--color", options.color, "Draw queue IRQs per CPU before and after under the diffs")
+        ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
     add_settings_flags(*fix, options.settings);
     fix->remove_option(fix->get_option("--only"));  // the checks' --only: here --only picks fixes
@@ -185,6 +210,11 @@ int run_fix(const FixOptions& options) {
         }
     }
 
+    // Pictures only where people read the plan (a script applying it reads the diffs or JSON).
+    const bool pictures = options.color == "always" || (options.color == "auto" && ::isatty(STDOUT_FILENO) == 1 &&
+                                                        std::getenv("NO_COLOR") == nullptr);
+    BarStyle style;
+    style.unicode = utf8_locale();
     if (options.json) {
         fmt::print("{}\n", json_text(with_build_info(plan_document(planned, now_unix_ms()))));
     } else {
@@ -193,6 +223,7 @@ int run_fix(const FixOptions& options) {
                 fmt::print("# host: {}: {}: {}\n", printable(host.plan.host), host.status, printable(host.error));
             } else {
                 fmt::print("{}", render_plan_diff(host.plan));
+                if (pictures) fmt::print("{}", irq_placement_picture(host.plan, style));
             }
         }
     }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/json_text.hpp"
+#include "report/bars.hpp"
 #include "report/build_info.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/fleet_options.hpp"
@@ -280,6 +281,8 @@ int run_scan(const ScanOptions& options) {
                       (options.color == "auto" && !options.output && ::isatty(STDOUT_FILENO) == 1 &&
                        std::getenv("NO_COLOR") == nullptr);
         table.verbose = options.verbose;
+        table.pictures = table.color;  // where people read it; never in what a script parses
+        table.unicode = utf8_locale();
         table.detail = options.detail;
         rendered = render_table(report, table);
     }

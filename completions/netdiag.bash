@@ -49,7 +49,7 @@ _netdiag_options=(
     "scan                --format               table|json|nagios|prometheus"
     "scan                -o,--output            file"
     "scan                --json                 -"
-    "scan                --color                auto|always|never"
+    "scan,fix            --color                auto|always|never"
     "scan                -v,--verbose           -"
     "scan                --detail               -"
     "scan                --no-progress          -"

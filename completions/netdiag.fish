@@ -153,6 +153,7 @@ complete -c netdiag -n '__fish_seen_subcommand_from fix' -l only -x -a '(__fish_
 complete -c netdiag -n '__fish_seen_subcommand_from fix' -l plan -r -F -d 'Apply a saved plan (netdiag fix --json)'
 complete -c netdiag -n '__fish_seen_subcommand_from fix' -l serial -x -d 'Hosts changed at once'
 complete -c netdiag -n '__fish_seen_subcommand_from fix' -l max-fail -x -d 'Stop the rollout after N failed hosts'
+complete -c netdiag -n '__fish_seen_subcommand_from fix' -l color -x -a 'auto always never' -d 'Draw queue IRQs per CPU before and after'
 
 # undo
 complete -c netdiag -n '__fish_seen_subcommand_from undo' -l journal -x -d 'The journal to undo (default: the latest)'

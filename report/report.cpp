@@ -10,6 +10,7 @@
 
 #include "common/exit_codes.hpp"
 #include "common/text.hpp"
+#include "report/bars.hpp"
 
 namespace netdiag {
 namespace {
@@ -95,7 +96,20 @@ int scan_exit_code(const ScanReport& report) {
 namespace {
 
 // One row per finding with its explanation: what a single host's scan shows.
-std::string findings_table(const std::vector<const Finding*>& findings, bool color) {
+// Under an rx-drops finding: where NET_RX softirqs ran, CPU by CPU, with the NIC's queue IRQs.
+std::string rx_drops_picture(const Finding& f, const BarStyle& style) {
+    const auto shares = f.details.find("net_rx_share");
+    if (f.check != "rx-drops" || shares == f.details.end()) return "";
+    const auto irqs = f.details.find("irqs");
+    return fmt::format("    NET_RX softirqs by CPU{}:\n", irqs == f.details.end() ? "" : ", and the NIC's queue IRQs") +
+           cpu_share_chart(parse_shares(shares->second),
+                           irqs == f.details.end() ? std::map<std::string, std::vector<std::string>>()
+                                                   : parse_irq_placement(irqs->second),
+                           style, "      ");
+}
+
+// `pictures`: null for none.
+std::string findings_table(const std::vector<const Finding*>& findings, bool color, const BarStyle* pictures) {
     std::vector<std::array<std::string, 6>> rows;
     rows.push_back({"SEVERITY", "HOST", "CHECK", "SUBJECT", "VALUE", "THRESHOLD"});
     for (const auto* f : findings) {
@@ -122,6 +136,38 @@ std::string findings_table(const std::vector<const Finding*>& findings, bool col
         out += fmt::format("    {}\n", printable(f.message));
         out += fmt::format("    why: {}\n", printable(f.why));
         out += fmt::format("    do:  {}\n", printable(f.action));
+        if (pictures) out += rx_drops_picture(f, *pictures);
+    }
+    return out;
+}
+
+// With --detail: each host's physical interfaces, the busier direction against the link speed.
+std::string throughput_pictures(const ScanReport& report, const BarStyle& style) {
+    std::string out;
+    for (const auto& host : report.hosts) {
+        if (host.interface_load.empty()) continue;
+        out += fmt::format("\nThroughput against link speed on {}:\n", printable(host.host));
+        std::size_t width = 0;
+        for (const auto& load : host.interface_load) width = std::max(width, printable(load.name).size());
+        for (const auto& load : host.interface_load) {
+            const double busier = std::max(load.rx_bits_per_second, load.tx_bits_per_second);
+            const auto rates = fmt::format("rx {}b/s, tx {}b/s", format_value(load.rx_bits_per_second),
+                                           format_value(load.tx_bits_per_second));
+            if (!load.speed_mbps || *load.speed_mbps <= 0) {
+                out += fmt::format("  {:<{}} {:<{}}  speed unknown ({})\n", printable(load.name), width, "",
+                                   style.width, rates);
+                continue;
+            }
+            const double fraction = busier / (static_cast<double>(*load.speed_mbps) * 1e6);
+            const auto drawn = bar(fraction, style);
+            std::size_t drawn_width = 0;
+            for (const char c : drawn) drawn_width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+            const auto speed = *load.speed_mbps >= 1000 ? fmt::format("{:g} Gb/s", static_cast<double>(*load.speed_mbps) / 1000)
+                                                        : fmt::format("{} Mb/s", *load.speed_mbps);
+            out += fmt::format("  {:<{}} {}{}{:>5.1f}% of {} ({})\n", printable(load.name), width, drawn,
+                               std::string(static_cast<std::size_t>(style.width) + 1 - std::min<std::size_t>(drawn_width, style.width + 1), ' '),
+                               fraction * 100, speed, rates);
+        }
     }
     return out;
 }
@@ -177,6 +223,8 @@ std::string render_table(const ScanReport& report, const TableOptions& options) 
     const Counts counts = count(report);
     const auto findings = all_findings_worst_first(report);
     const bool fleet = report.hosts.size() > 1;
+    BarStyle style;
+    style.unicode = options.unicode;
 
     out += fmt::format("netdiag scan: {} host(s): {} critical, {} warning, {} unknown", report.hosts.size(),
                        counts.critical, counts.warning, counts.unknown);
@@ -220,12 +268,13 @@ std::string render_table(const ScanReport& report, const TableOptions& options) 
         out += fleet_summary(findings, options.color);
         if (options.detail) {
             out += '\n';
-            out += findings_table(findings, options.color);
+            out += findings_table(findings, options.color, options.pictures ? &style : nullptr);
         }
     } else {
         out += '\n';
-        out += findings_table(findings, options.color);
+        out += findings_table(findings, options.color, options.pictures ? &style : nullptr);
     }
+    if (options.pictures && options.detail) out += throughput_pictures(report, style);
     if (options.verbose) {
         for (const auto& host : report.hosts) {
             if (host.not_checked.empty()) continue;

@@ -32,6 +32,14 @@ struct HostResult {
     std::string source;
     // Checks not run on this host and why: a Prometheus instance whose node_exporter lacks their data.
     std::map<std::string, std::string> not_checked;
+    // Each physical interface's busier direction against its link speed, for the table's picture
+    // with --detail (not in JSON: the findings carry what crossed a threshold).
+    struct InterfaceLoad {
+        std::string name;
+        double rx_bits_per_second = 0, tx_bits_per_second = 0;
+        std::optional<std::int64_t> speed_mbps;
+    };
+    std::vector<InterfaceLoad> interface_load;
 };
 
 struct ScanReport {
@@ -45,6 +53,10 @@ int scan_exit_code(const ScanReport& report);
 
 struct TableOptions {
     bool color = false;
+    // Small per-CPU and per-interface bar charts under the findings (only where people read it:
+    // the caller turns them on with color), in Unicode blocks or, without a UTF-8 locale, ASCII.
+    bool pictures = false;
+    bool unicode = false;
     bool verbose = false;  // also list the files that were not available
     bool detail = false;   // with several hosts: every finding of every host after the summary
 };

@@ -51,6 +51,20 @@ HostResult evaluate_samples(const std::vector<Snapshot>& samples, const Settings
         result.interval_seconds = rates->seconds;
     }
     result.findings = run_checks(last, rates ? &*rates : nullptr, settings);
+    if (rates) {
+        // Physical interfaces' load for the table's throughput picture (a few NICs; veths are virtual).
+        for (const auto& r : rates->interfaces) {
+            const auto* info = find_interface(last, r.name);
+            if (settings.is_virtual(r.name) || (info && info->is_virtual) || result.interface_load.size() >= 64) continue;
+            HostResult::InterfaceLoad load{r.name, r.rx_bytes * 8, r.tx_bytes * 8, std::nullopt};
+            if (const auto given = settings.speeds_mbps.find(r.name); given != settings.speeds_mbps.end()) {
+                load.speed_mbps = given->second;
+            } else if (info && info->speed_mbps) {
+                load.speed_mbps = info->speed_mbps;
+            }
+            result.interface_load.push_back(std::move(load));
+        }
+    }
     // Files that exist but did not parse make their checks "unknown", and the host not fully checked.
     for (auto& finding : unparsable_findings(last, rates ? &samples.front() : nullptr, settings)) {
         result.unparsable[finding.details.at("file")] = finding.details.at("error");

@@ -282,6 +282,32 @@ expect_contains "$out" "fix: listen-backlog" "and which fix answers it"
 expect_exit 0 "checks --json shows overridden thresholds" -- "$netdiag" checks --json --threshold rx-drops.warning=20
 expect_contains "$out" '"rx-drops.warning": 20.0' "the override is shown"
 
+# --- pictures: NET_RX by CPU under rx-drops, throughput against link speed with --detail ---
+# Two samples of the captured 6.1 host with a pile-up made on them (tests/fixtures/pileup/make.py).
+"$netdiag" collect --root "$tree61" -o "$work/capture.json"
+/usr/bin/python3 "$fixtures/pileup/make.py" "$work/capture.json" "$work/pileup.json"
+expect_exit 1 "a pile-up on CPU0, drawn" -- env LANG=C.UTF-8 "$netdiag" scan --from "$work/pileup.json" --color always --detail
+expect_contains "$out" "NET_RX softirqs by CPU, and the NIC's queue IRQs:" "rx-drops draws where NET_RX ran"
+expect_contains "$out" "CPU0 ██████████████████████▊    95%  IRQ 27 28 29 30" "CPU0 carries the softirqs and the queue IRQs"
+expect_contains "$out" "CPU3 ▎                           1%" "an idle CPU gets a sliver"
+expect_contains "$out" "eth1 ████████████              50.0% of 1 Gb/s (rx 500.0Mb/s, tx 0b/s)" "--detail draws throughput against link speed"
+expect_contains "$out" "eth0                           speed unknown" "a NIC without a speed says so"
+expect_exit 1 "without a UTF-8 locale, ASCII" -- env LANG=C LC_ALL=C "$netdiag" scan --from "$work/pileup.json" --color always
+expect_contains "$out" "CPU0 #######################    95%  IRQ 27 28 29 30" "ASCII bars"
+expect_not_contains "$out" "█" "no block characters"
+expect_exit 1 "--color never draws nothing" -- env LANG=C.UTF-8 "$netdiag" scan --from "$work/pileup.json" --color never --detail
+expect_not_contains "$out" "NET_RX softirqs by CPU" "no chart for scripts"
+expect_not_contains "$out" "Throughput against link speed" "no throughput chart for scripts"
+expect_exit 1 "JSON is unchanged" -- env LANG=C.UTF-8 "$netdiag" scan --from "$work/pileup.json" --color always --json
+expect_not_contains "$out" "█" "no drawing in JSON"
+expect_contains "$out" '"net_rx_share": "CPU0=0.950 CPU1=0.020 CPU2=0.020 CPU3=0.010"' "the shares are data in JSON"
+expect_exit 0 "fix --dry-run draws queue IRQs per CPU before and after" -- env LANG=C.UTF-8 \
+    "$netdiag" fix --root "$tree61" --interval 0 --only irq-affinity --color always
+expect_contains "$out" "queue IRQs per CPU, before → after (4 IRQs):" "the plan's IRQ placement is drawn"
+expect_contains "$out" "#   CPU0 ████████████   4  →  ███ 1" "from every CPU allowed to one each"
+expect_exit 0 "fix --color never draws nothing" -- "$netdiag" fix --root "$tree61" --interval 0 --only irq-affinity --color never
+expect_not_contains "$out" "queue IRQs per CPU" "no chart in a plan a script reads"
+
 # --- config where people look: /etc/netdiag, then ${XDG_CONFIG_HOME:-~/.config}/netdiag; --config instead ---
 mkdir -p "$work/xdg/netdiag" "$work/home/.config/netdiag"
 printf 'thresholds:\n  rx-drops.warning: 77\n' >"$work/xdg/netdiag/netdiag.yaml"
