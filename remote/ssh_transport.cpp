@@ -5,6 +5,8 @@
 #include <libssh/callbacks.h>
 #include <sys/mman.h>
 #include <libssh/libssh.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,12 +24,57 @@
 #include "common/text.hpp"
 #include "remote/read_script.hpp"
 #include "remote/ssh_config.hpp"
+#include "remote/tcp_connect.hpp"
 
 namespace netdiag {
+
+namespace {
+
+// The socket netdiag connected itself and gave libssh with SSH_OPTIONS_FD. Whose it is to close
+// is not fixed in libssh 0.10.6: ssh_connect takes it only once the options apply (client.c:590);
+// ssh_disconnect leaves it open on purpose (client.c:779, "You're responsible for closing the
+// socket"); yet libssh closes it itself when the connection fails under it (client.c:489,
+// packet_cb.c:78 on the server's DISCONNECT, socket.c:276 and :726), and ssh_free closes it when
+// ssh_disconnect was not called (socket.c:422). So, once the session is freed, it is closed here
+// if the descriptor still is this socket (same st_dev and st_ino): never a leak, and never a
+// second close of a number another thread has since been given.
+class HandedSocket {
+public:
+    HandedSocket() = default;
+    HandedSocket(const HandedSocket&) = delete;
+    HandedSocket& operator=(const HandedSocket&) = delete;
+    ~HandedSocket() {
+        struct stat now {};
+        if (fd_ >= 0 && ::fstat(fd_, &now) == 0 && now.st_dev == device_ && now.st_ino == inode_) ::close(fd_);
+    }
+
+    // Takes `fd` over; false (and `fd` closed) if it cannot be told apart later.
+    bool hold(int fd) {
+        struct stat identity {};
+        if (::fstat(fd, &identity) != 0) {
+            const int error = errno;
+            ::close(fd);
+            errno = error;
+            return false;
+        }
+        fd_ = fd;
+        device_ = identity.st_dev;
+        inode_ = identity.st_ino;
+        return true;
+    }
+
+private:
+    int fd_ = -1;
+    dev_t device_ = 0;
+    ino_t inode_ = 0;
+};
+
+}  // namespace
 
 struct SshTransport::Session {
     ssh_session handle = nullptr;
     ssh_callbacks_struct callbacks{};  // must outlive the session that points at it
+    HandedSocket socket;               // closed, if still open, after the session is freed
     ~Session() {
         if (handle != nullptr) {
             ssh_disconnect(handle);
@@ -188,11 +235,118 @@ std::optional<SshError> check_host_key(ssh_session session, const SshTarget& tar
                                                    ssh_get_error(session))};
 }
 
-SshFailure classify_connect_error(const std::string& message) {
-    if (message.find("Timeout") != std::string::npos || message.find("timed out") != std::string::npos) {
+// With several addresses tried ("a port 22: timed out after 10 s; b port 22: connection refused"),
+// the last one's reason decides, as OpenSSH reports the last.
+SshFailure classify_connect_error(std::string_view message) {
+    const auto last = message.rfind("; ");
+    const auto reason = last == std::string_view::npos ? message : message.substr(last + 2);
+    if (reason.find("Timeout") != std::string_view::npos || reason.find("timed out") != std::string_view::npos) {
         return SshFailure::timeout;
     }
     return SshFailure::unreachable;
+}
+
+// How the socket is made, from the resolved ssh_config: libssh 0.10 has no getter for BindAddress
+// and ignores AddressFamily.
+struct SocketOptions {
+    std::optional<std::string> bind_address;
+    int family = AF_UNSPEC;
+    // A BindAddress after a Match that libssh decides (exec, user, ...) came first: only libssh
+    // knows whether it applies, so libssh connects, as before.
+    bool bind_address_undecided = false;
+};
+
+// A config line's keyword (lower case) and first argument: "Keyword value", "Keyword=value",
+// "Keyword = \"value\"".
+std::pair<std::string, std::string> keyword_and_value(std::string_view line) {
+    constexpr std::string_view blank = " \t\r";
+    const auto start = line.find_first_not_of(blank);
+    if (start == std::string_view::npos || line[start] == '#') return {};
+    line.remove_prefix(start);
+    const auto keyword_end = std::min(line.find_first_of(" \t\r="), line.size());
+    std::string keyword(line.substr(0, keyword_end));
+    std::transform(keyword.begin(), keyword.end(), keyword.begin(), [](unsigned char c) { return std::tolower(c); });
+    line.remove_prefix(keyword_end);
+    line.remove_prefix(std::min(line.find_first_not_of(blank), line.size()));
+    if (!line.empty() && line.front() == '=') {
+        line.remove_prefix(1);
+        line.remove_prefix(std::min(line.find_first_not_of(blank), line.size()));
+    }
+    if (!line.empty() && line.front() == '"') {
+        line.remove_prefix(1);
+        return {keyword, std::string(line.substr(0, line.find('"')))};
+    }
+    return {keyword, std::string(line.substr(0, line.find_first_of(blank)))};
+}
+
+// The first BindAddress and AddressFamily that apply, as OpenSSH and libssh both take the first.
+// The text is resolve_ssh_config's: a "Host *" starts lines that apply; a Match starts lines
+// libssh decides. An AddressFamily among those is passed over (libssh would ignore it too).
+Result<SocketOptions> socket_options(std::string_view config) {
+    SocketOptions options;
+    bool applies = true, bind_seen = false, family_seen = false;
+    for (const auto line : lines_of(config)) {
+        const auto [keyword, value] = keyword_and_value(line);
+        if (keyword == "host" || keyword == "match") {
+            applies = keyword == "host";
+        } else if (keyword == "bindaddress" && !bind_seen) {
+            bind_seen = true;
+            if (!applies) {
+                options.bind_address_undecided = true;
+            } else if (!value.empty()) {
+                options.bind_address = value;
+            }
+        } else if (keyword == "addressfamily" && applies && !family_seen) {
+            family_seen = true;
+            std::string lower = value;
+            std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+            if (lower == "inet") {
+                options.family = AF_INET;
+            } else if (lower == "inet6") {
+                options.family = AF_INET6;
+            } else if (lower != "any") {
+                return make_error(fmt::format("AddressFamily \"{}\" is not any, inet or inet6", printable(value)));
+            }
+        }
+    }
+    return options;
+}
+
+// libssh 0.10 tries a name's next address only when connect() fails at once, so one address that
+// drops SYNs costs the host the whole timeout. As OpenSSH does, each address is tried in turn,
+// each within the connect timeout, and libssh is given the connected socket; SSH_OPTIONS_HOST
+// stays the name, for known_hosts.
+std::optional<SshError> connect_socket(ssh_session s, HandedSocket& socket, const SshTarget& target,
+                                       const SshSettings& settings, const SocketOptions& options) {
+    char* host = nullptr;
+    unsigned int port = 22;
+    ssh_options_get(s, SSH_OPTIONS_HOST, &host);
+    ssh_options_get_port(s, &port);
+    TcpConnectOptions tcp;
+    tcp.host = host != nullptr ? host : target.address;
+    ssh_string_free_char(host);
+    tcp.port = static_cast<int>(port);
+    tcp.timeout = settings.connect_timeout;
+    tcp.bind_address = options.bind_address;
+    tcp.family = options.family;
+    tcp.cancelled = settings.stop;
+    auto connected = connect_tcp(tcp);
+    if (!connected) {
+        if (settings.stop != nullptr && settings.stop->load()) {
+            return SshError{SshFailure::error, target.label + ": interrupted before it finished"};
+        }
+        return SshError{classify_connect_error(connected.error().message),
+                        fmt::format("{}: cannot connect: {}", target.label, connected.error().message)};
+    }
+    if (!socket.hold(*connected)) {
+        return SshError{SshFailure::error, fmt::format("{}: cannot connect: {}", target.label, std::strerror(errno))};
+    }
+    socket_t fd = *connected;
+    if (ssh_options_set(s, SSH_OPTIONS_FD, &fd) != SSH_OK) {
+        return SshError{SshFailure::error, fmt::format("{}: cannot hand the socket to libssh: {}", target.label,
+                                                      ssh_get_error(s))};
+    }
+    return std::nullopt;
 }
 
 // A ProxyJump hop's stderr, caught in a private temporary file that goes when the connect ends.
@@ -413,6 +567,7 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     ssh_options_set(s, SSH_OPTIONS_HOST, target.address.c_str());
     if (target.user) ssh_options_set(s, SSH_OPTIONS_USER, target.user->c_str());
     std::optional<std::string> host_key_alias;
+    SocketOptions socket_options_in_force;
     if (settings.use_ssh_config) {
         // The blocks OpenSSH would apply to this name, for libssh to parse (see ssh_config.hpp).
         auto resolved = resolve_ssh_config(target.address, ssh_config_sources(settings), read_ssh_config_file,
@@ -436,6 +591,12 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
         if (ssh_options_parse_config(s, path.c_str()) != SSH_OK) return fail(SshFailure::error, "cannot use ssh_config");
         if (resolved->hostname) ssh_options_set(s, SSH_OPTIONS_HOST, resolved->hostname->c_str());
         host_key_alias = resolved->host_key_alias;
+        auto socket = socket_options(resolved->text);
+        if (!socket) {
+            return SshError{SshFailure::error, fmt::format("{}: cannot use ssh_config: {}", target.label,
+                                                           socket.error().message)};
+        }
+        socket_options_in_force = *socket;
     } else {
         const bool process_config = false;
         ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &process_config);
@@ -454,13 +615,19 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     const int strict = 1;
     ssh_options_set(s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict);
     HopLog hop_log;
+    bool proxied = false;
     if (char* proxy = nullptr; ssh_options_get(s, SSH_OPTIONS_PROXYCOMMAND, &proxy) == SSH_OK && proxy != nullptr) {
+        proxied = true;
         std::string command = jump_proxy_command(proxy, settings);
         // A ProxyJump hop's own complaint ("Permission denied", "Could not resolve hostname") is
         // all that says why the host cannot be reached; libssh sees only the pipe close.
         if (command != proxy) command += hop_log.redirection();
         ssh_string_free_char(proxy);
         ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, command.c_str());
+    }
+    // A ProxyCommand or ProxyJump connects on its own, run by libssh.
+    if (!proxied && !socket_options_in_force.bind_address_undecided) {
+        if (auto failed = connect_socket(s, session->socket, target, settings, socket_options_in_force)) return *failed;
     }
 
     if (ssh_connect(s) != SSH_OK) {

@@ -7,9 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -19,7 +22,9 @@ namespace netdiag {
 namespace {
 
 constexpr int kMaxAddresses = 16;
+constexpr std::chrono::milliseconds kCancelPoll{100};
 
+// "connection refused", as OpenSSH words it after the address.
 std::string lowercase_error(int error) {
     std::string text = std::strerror(error);
     if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
@@ -39,96 +44,131 @@ std::string address_text(const sockaddr* address) {
 struct AddrInfoDeleter {
     void operator()(addrinfo* list) const { ::freeaddrinfo(list); }
 };
+using AddrInfoList = std::unique_ptr<addrinfo, AddrInfoDeleter>;
 
-// Binds `fd` to `local` (an address of the same family), as ssh_config's BindAddress.
-std::optional<std::string> bind_local(int fd, int family, const std::string& local) {
+bool is_cancelled(const TcpConnectOptions& options) {
+    return options.cancelled != nullptr && options.cancelled->load();
+}
+
+// A socket being connected: closed unless released to the caller.
+class PendingSocket {
+public:
+    explicit PendingSocket(int fd) : fd_(fd) {}
+    PendingSocket(const PendingSocket&) = delete;
+    PendingSocket& operator=(const PendingSocket&) = delete;
+    ~PendingSocket() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+    int release() { return std::exchange(fd_, -1); }
+
+private:
+    int fd_;
+};
+
+// Binds `fd` to `local`, as OpenSSH does for BindAddress: resolved in the family of the address
+// being tried (a name is allowed), so an IPv4 BindAddress rules out IPv6 addresses and no more.
+std::optional<std::string> bind_local(int fd, const addrinfo& remote, const std::string& local) {
     addrinfo hints{};
-    hints.ai_family = family;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
+    hints.ai_family = remote.ai_family;
+    hints.ai_socktype = remote.ai_socktype;
+    hints.ai_protocol = remote.ai_protocol;
+    hints.ai_flags = AI_PASSIVE;
     addrinfo* found = nullptr;
     if (const int error = ::getaddrinfo(local.c_str(), nullptr, &hints, &found); error != 0) {
-        return fmt::format("BindAddress {} is not an address of this family: {}", printable(local), ::gai_strerror(error));
+        return fmt::format("BindAddress {} has no {} address: {}", printable(local),
+                           remote.ai_family == AF_INET6 ? "IPv6" : "IPv4", ::gai_strerror(error));
     }
-    std::unique_ptr<addrinfo, AddrInfoDeleter> guard(found);
+    const AddrInfoList owned(found);
     if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
         return fmt::format("cannot bind to {}: {}", printable(local), lowercase_error(errno));
     }
     return std::nullopt;
 }
 
-// One address: a connected socket, or why not.
-Result<int> connect_one(const addrinfo& address, const TcpConnectOptions& options) {
-    const int fd = ::socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, address.ai_protocol);
-    if (fd < 0) return make_error(lowercase_error(errno));
-    const auto fail = [fd](std::string why) {
-        ::close(fd);
-        return make_error(std::move(why));
-    };
+// One address tried: a connected socket, why not, or that the wait was cancelled.
+struct Attempt {
+    int fd = -1;
+    std::string failure;
+    bool cancelled = false;
+
+    static Attempt connected(int fd) { return {fd, {}, false}; }
+    static Attempt failed(std::string why) { return {-1, std::move(why), false}; }
+    static Attempt interrupted() { return {-1, {}, true}; }
+};
+
+Attempt connect_one(const addrinfo& address, const TcpConnectOptions& options) {
+    PendingSocket socket(::socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                                  address.ai_protocol));
+    if (socket.get() < 0) return Attempt::failed(lowercase_error(errno));
     if (options.bind_address) {
-        if (auto error = bind_local(fd, address.ai_family, *options.bind_address)) return fail(*error);
+        if (auto why = bind_local(socket.get(), address, *options.bind_address)) {
+            return Attempt::failed(std::move(*why));
+        }
     }
-    if (::connect(fd, address.ai_addr, address.ai_addrlen) != 0 && errno != EINPROGRESS) {
-        return fail(lowercase_error(errno));
+    if (::connect(socket.get(), address.ai_addr, address.ai_addrlen) != 0 && errno != EINPROGRESS) {
+        return Attempt::failed(lowercase_error(errno));
     }
+    // Waits in short slices so that Ctrl-C is seen within kCancelPoll.
     const auto deadline = std::chrono::steady_clock::now() + options.timeout;
     while (true) {
-        if (options.cancelled && options.cancelled->load()) return fail("interrupted");
+        if (is_cancelled(options)) return Attempt::interrupted();
         const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+            std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
         if (left <= 0) {
-            return fail(fmt::format("timed out after {:g} s", static_cast<double>(options.timeout.count()) / 1000));
+            return Attempt::failed(
+                fmt::format("timed out after {:g} s", static_cast<double>(options.timeout.count()) / 1000));
         }
-        pollfd entry{fd, POLLOUT, 0};
-        const int ready = ::poll(&entry, 1, static_cast<int>(std::min<long long>(left, 100)));
-        if (ready < 0 && errno != EINTR) return fail(lowercase_error(errno));
-        if (ready > 0) break;
+        pollfd entry{socket.get(), POLLOUT, 0};
+        const int ready = ::poll(&entry, 1, static_cast<int>(std::min<long long>(left, kCancelPoll.count())));
+        if (ready < 0 && errno != EINTR) return Attempt::failed(lowercase_error(errno));
+        if (ready > 0) break;  // writable or failed: SO_ERROR tells which
     }
     int error = 0;
     socklen_t length = sizeof(error);
-    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
-    if (error != 0) return fail(lowercase_error(error));
-    if (const int flags = ::fcntl(fd, F_GETFL); flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
-        return fail(lowercase_error(errno));
+    if (::getsockopt(socket.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+    if (error != 0) return Attempt::failed(lowercase_error(error));
+    // Blocking again, as callers (libssh, the HTTP client) expect a plain connected socket.
+    if (const int flags = ::fcntl(socket.get(), F_GETFL);
+        flags < 0 || ::fcntl(socket.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        return Attempt::failed(lowercase_error(errno));
     }
-    return fd;
+    return Attempt::connected(socket.release());
 }
 
 }  // namespace
 
 Result<int> connect_tcp(const TcpConnectOptions& options) {
+    const std::string host = printable(options.host);
+    if (is_cancelled(options)) return make_error(host + ": interrupted");
+    // As OpenSSH resolves: every address of the family asked for, in getaddrinfo's order (no
+    // AI_ADDRCONFIG, which would hide loopback addresses on a host with no other address).
     addrinfo hints{};
     hints.ai_family = options.family;
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG;
+    hints.ai_flags = AI_NUMERICSERV;
     addrinfo* found = nullptr;
     const auto port = std::to_string(options.port);
-    int error = ::getaddrinfo(options.host.c_str(), port.c_str(), &hints, &found);
-    if (error == EAI_BADFLAGS || (error == EAI_NONAME && hints.ai_flags != 0)) {
-        // AI_ADDRCONFIG leaves out loopback-only families on hosts without other addresses.
-        hints.ai_flags = 0;
-        error = ::getaddrinfo(options.host.c_str(), port.c_str(), &hints, &found);
+    if (const int error = ::getaddrinfo(options.host.c_str(), port.c_str(), &hints, &found); error != 0) {
+        const std::string why = error == EAI_SYSTEM ? lowercase_error(errno) : ::gai_strerror(error);
+        return make_error(fmt::format("{}: cannot resolve: {}", host, why));
     }
-    if (error != 0) {
-        return make_error(fmt::format("{}: cannot resolve: {}", printable(options.host),
-                                      error == EAI_SYSTEM ? lowercase_error(errno) : std::string(::gai_strerror(error))));
-    }
-    std::unique_ptr<addrinfo, AddrInfoDeleter> guard(found);
+    const AddrInfoList addresses(found);
     std::string reasons;
     int tried = 0;
     for (const addrinfo* address = found; address != nullptr && tried < kMaxAddresses; address = address->ai_next) {
         if (address->ai_family != AF_INET && address->ai_family != AF_INET6) continue;
         ++tried;
-        auto fd = connect_one(*address, options);
-        if (fd) return fd;
-        if (fd.error().message == "interrupted") return make_error(fmt::format("{}: interrupted", printable(options.host)));
+        auto attempt = connect_one(*address, options);
+        if (attempt.fd >= 0) return attempt.fd;
+        if (attempt.cancelled) return make_error(host + ": interrupted");
         reasons += fmt::format("{}{} port {}: {}", reasons.empty() ? "" : "; ", address_text(address->ai_addr),
-                               options.port, fd.error().message);
+                               options.port, attempt.failure);
     }
-    if (tried == 0) return make_error(fmt::format("{}: no IPv4 or IPv6 address", printable(options.host)));
-    // "127.0.0.1 port 1: ..." says the host already when it was given as an address.
-    if (starts_with(reasons, options.host + " port ") && tried == 1) return make_error(reasons);
-    return make_error(fmt::format("{}: {}", printable(options.host), reasons));
+    if (tried == 0) return make_error(fmt::format("{}: no IPv4 or IPv6 address", host));
+    // An address literal names itself: "127.0.0.1 port 1: connection refused", said once.
+    if (tried == 1 && starts_with(reasons, options.host + " port ")) return make_error(reasons);
+    return make_error(fmt::format("{}: {}", host, reasons));
 }
 
 }  // namespace netdiag

@@ -26,7 +26,7 @@ struct TcpConnectOptions {
 // Tries each address getaddrinfo gives (at most 16), in its order, each for up to `timeout`;
 // returns a connected, blocking, close-on-exec socket, or an error naming the host and each
 // address tried with its reason ("db1: 10.0.0.5 port 22: timed out after 10 s; 127.0.0.1 port 22:
-// connection refused").
+// connection refused"; "HOST: interrupted" once `cancelled` is set). The caller owns the socket.
 Result<int> connect_tcp(const TcpConnectOptions& options);
 
 }  // namespace netdiag

@@ -28,6 +28,8 @@ cleanup() {
         ip netns del "$lab-$n" 2>/dev/null
         ip link del "${lab}r$n" 2>/dev/null
     done
+    ip netns pids "$lab-fb" 2>/dev/null | xargs -r kill 2>/dev/null
+    ip netns del "$lab-fb" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -395,5 +397,79 @@ expect_contains "$out" "HOST KEY REVOKED" "says the key is revoked"
 expect_contains "$out" "marks @revoked" "and names the line"
 expect_contains "$out" "$revoked_at" "by file and number"
 expect_equal "$(grep -c "^$(address 1) " "$work/known_hosts.revoked-only")" "0" "accept-new did not add a revoked key"
+
+# A name whose first address drops SYNs (a firewall, a dead route) is reached at its next address,
+# each tried within --connect-timeout, as OpenSSH does: libssh 0.10 alone would spend the whole
+# timeout on the first and give up. All of it in a namespace of its own, with an /etc/hosts of its
+# own bind-mounted in a private mount namespace (the real one is never touched).
+fb=$lab-fb
+ip netns add "$fb"
+ip -n "$fb" link set lo up
+# 127.0.0.9 as an address of its own: the source address for it is then itself, as 127.0.0.1's is,
+# so RFC 6724's sort ties and getaddrinfo keeps the file's order. Its SYNs go unanswered.
+ip -n "$fb" addr add 127.0.0.9/32 dev lo
+ip netns exec "$fb" iptables -A INPUT -d 127.0.0.9 -j DROP
+mkdir -p "$work/fb"
+ssh-keygen -q -t ed25519 -N '' -f "$work/fb/host_key"
+sed -e "s|^ListenAddress .*|ListenAddress 127.0.0.1|" -e "s|$work/h1/|$work/fb/|g" "$work/h1/sshd_config" \
+    >"$work/fb/sshd_config"
+ip netns exec "$fb" "$sshd" -f "$work/fb/sshd_config" -E "$work/fb/log"
+printf '%s\n' "127.0.0.1 localhost" "127.0.0.9 fbhost" "127.0.0.1 fbhost" "127.0.0.9 fbdead" >"$work/fb/hosts"
+for name in fbhost 127.0.0.1; do echo "$name $(cut -d' ' -f1-2 "$work/fb/host_key.pub")"; done >"$work/fb/known_hosts"
+cat >"$work/fb/ssh_config" <<EOF
+Host fbbind
+    HostName 127.0.0.1
+    BindAddress 127.0.0.2
+Host fbinet6
+    HostName fbhost
+    AddressFamily inet6
+Host fbok*
+    HostName fbhost
+Host fbkey*
+    HostName fbhost
+    HostKeyAlias fb-unknown-key
+Host *
+    User root
+    IdentityFile $work/id_test
+EOF
+# A command prefix (expect_exit runs commands, not functions): in the namespace, with its /etc/hosts.
+in_fb=(ip netns exec "$fb" unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$work/fb/hosts")
+for _ in $(seq 50); do
+    ip netns exec "$fb" timeout 1 bash -c "echo >/dev/tcp/127.0.0.1/22" 2>/dev/null && break
+    sleep 0.1
+done
+fbhost_order=$("${in_fb[@]}" getent ahosts fbhost | awk '$2 == "STREAM" {print $1}' | paste -sd' ')
+expect_equal "$fbhost_order" "127.0.0.9 127.0.0.1" "getaddrinfo gives fbhost's dropping address first, then the live one"
+fb_common=(--ssh-config "$work/fb/ssh_config" --known-hosts "$work/fb/known_hosts" --interval 0 --only conntrack-fill
+    --json)
+fb_flags=("${fb_common[@]}" --connect-timeout 2)
+started=$(date +%s%N)
+expect_exit 0 "a name whose first address drops SYNs" -- "${in_fb[@]}" "$netdiag" scan -H fbhost "${fb_flags[@]}"
+took_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "ok" "is scanned at its next address"
+expect_equal "$(( took_ms >= 2000 && took_ms < 4000 ))" "1" \
+    "after one connect timeout on the first address and well within two ($took_ms ms)"
+expect_exit 3 "a name with only the dropping address" -- "${in_fb[@]}" "$netdiag" scan -H fbdead "${fb_flags[@]}"
+expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "timeout" "times out"
+expect_contains "$(json_get /dev/stdin 'd["hosts"][0]["error"]' <<<"$out")" "127.0.0.9 port 22: timed out after 2 s" \
+    "naming the address and the timeout"
+expect_exit 0 "ssh_config's BindAddress" -- "${in_fb[@]}" "$netdiag" scan -H fbbind "${fb_flags[@]}"
+expect_contains "$(cat "$work/fb/log")" "Accepted publickey for root from 127.0.0.2 port" \
+    "is the address the connection comes from"
+expect_exit 3 "ssh_config's AddressFamily inet6, for a name with IPv4 addresses only" -- \
+    "${in_fb[@]}" "$netdiag" scan -H fbinet6 "${fb_flags[@]}"
+# fbhost has no IPv6 address in the namespace's /etc/hosts (and no DNS to ask).
+expect_contains "$(json_get /dev/stdin 'd["hosts"][0]["status"] + ": " + d["hosts"][0]["error"]' <<<"$out")" \
+    "unreachable: cannot connect: fbhost: cannot resolve: " "looks up IPv6 addresses only"
+# No descriptor left behind on any path (an attempt that timed out, a session ended after its scan
+# or at a refused host key): 32 hosts, 4 at a time, in 32 descriptors, where one lost per host
+# would not fit.
+fanout_hosts=$(printf 'fbok%02d,' $(seq 28); printf 'fbkey%02d,' $(seq 4))
+expect_exit 3 "32 hosts, each through the dropping address, within 32 descriptors" -- \
+    "${in_fb[@]}" bash -c 'ulimit -n 32 && exec "$@"' fanout "$netdiag" scan -H "${fanout_hosts%,}" "${fb_common[@]}" \
+    --connect-timeout 1 --forks 4
+count_statuses='" ".join("%s=%d" % (s, sum(h["status"] == s for h in d["hosts"])) for s in ("ok", "error"))'
+expect_equal "$(json_get /dev/stdin "$count_statuses" <<<"$out")" "ok=28 error=4" \
+    "all are scanned, the four under an unknown HostKeyAlias refused"
 
 finish fleet
