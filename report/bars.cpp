@@ -38,6 +38,8 @@ bool cpu_order(const std::string& a, const std::string& b) {
     return number(a) != number(b) ? number(a) < number(b) : a < b;
 }
 
+}  // namespace
+
 std::size_t display_width(std::string_view text) {
     std::size_t width = 0;
     for (const char c : text) {
@@ -45,8 +47,6 @@ std::size_t display_width(std::string_view text) {
     }
     return width;
 }
-
-}  // namespace
 
 std::string cpu_share_chart(const std::map<std::string, double>& shares,
                             const std::map<std::string, std::vector<std::string>>& irqs, const BarStyle& style,

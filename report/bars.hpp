@@ -2,6 +2,7 @@
 // the terminal is not UTF-8, in ASCII. Pure functions of numbers to text.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ std::string before_after_chart(const std::map<std::string, int>& before, const s
 // Pure: "CPU0=0.970 CPU1=0.010" back to shares; "27→CPU1, 28→mask 0f" to CPU -> IRQs.
 std::map<std::string, double> parse_shares(std::string_view text);
 std::map<std::string, std::vector<std::string>> parse_irq_placement(std::string_view text);
+
+// Columns `text` takes on a terminal: one per UTF-8 character (the bars' blocks are one column).
+std::size_t display_width(std::string_view text);
 
 // Whether the environment's locale is UTF-8 (LC_ALL, else LC_CTYPE, else LANG), as terminals go.
 bool utf8_locale();

@@ -160,8 +160,7 @@ std::string throughput_pictures(const ScanReport& report, const BarStyle& style)
             }
             const double fraction = busier / (static_cast<double>(*load.speed_mbps) * 1e6);
             const auto drawn = bar(fraction, style);
-            std::size_t drawn_width = 0;
-            for (const char c : drawn) drawn_width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+            const std::size_t drawn_width = display_width(drawn);
             const auto speed = *load.speed_mbps >= 1000 ? fmt::format("{:g} Gb/s", static_cast<double>(*load.speed_mbps) / 1000)
                                                         : fmt::format("{} Mb/s", *load.speed_mbps);
             out += fmt::format("  {:<{}} {}{}{:>5.1f}% of {} ({})\n", printable(load.name), width, drawn,
