@@ -38,7 +38,7 @@ void add_fleet_flags(CLI::App& command, FleetFlags& flags) {
                        ->type_name("FILE")
                        ->check(CLI::ExistingFile);
     command.add_flag("--no-ssh-config", flags.no_ssh_config, "Ignore ~/.ssh/config")->excludes(config);
-    command.add_option("--connect-timeout", flags.connect_timeout, "Seconds to connect and authenticate")
+    command.add_option("--connect-timeout", flags.connect_timeout, "Seconds to connect (each address in turn) and to authenticate")
         ->type_name("SECONDS")
         ->check(CLI::Range(1.0, 600.0))
         ->capture_default_str();

@@ -176,6 +176,6 @@ complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l host-key-c
 complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l known-hosts -r -F -d 'known_hosts file instead of ~/.ssh/known_hosts'
 complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l ssh-config -r -F -d 'ssh_config file instead of ~/.ssh/config'
 complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l no-ssh-config -d 'Ignore ~/.ssh/config'
-complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l connect-timeout -x -d 'Seconds to connect and authenticate'
+complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l connect-timeout -x -d 'Seconds to connect (each address) and to authenticate'
 complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l max-output -x -d 'MiB one host may send for one sample'
 complete -c netdiag -n '__fish_seen_subcommand_from scan fix undo' -l command-timeout -x -d 'Seconds one sample may take on a host'
