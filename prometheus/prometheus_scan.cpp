@@ -119,6 +119,16 @@ std::string names_regex(const std::vector<std::string>& names) {
 
 namespace {
 
+// node_exporter's netdev counters, whose resets inside the window are looked for.
+constexpr std::string_view kNetworkCounters[] = {
+    "node_network_receive_bytes_total",    "node_network_receive_packets_total", "node_network_receive_errs_total",
+    "node_network_receive_drop_total",     "node_network_receive_fifo_total",    "node_network_receive_frame_total",
+    "node_network_receive_compressed_total", "node_network_receive_multicast_total",
+    "node_network_transmit_bytes_total",   "node_network_transmit_packets_total", "node_network_transmit_errs_total",
+    "node_network_transmit_drop_total",    "node_network_transmit_fifo_total",   "node_network_transmit_colls_total",
+    "node_network_transmit_carrier_total", "node_network_transmit_compressed_total",
+};
+
 bool selected(const Settings& settings, std::string_view check) {
     return settings.only_checks.empty() || settings.only_checks.count(std::string(check)) > 0;
 }
@@ -358,10 +368,15 @@ Result<std::vector<HostResult>> scan_prometheus(const PrometheusClient& client, 
         if (!now) return now.error();
         auto before = client.query(fmt::format("{}", where), at - options.window_seconds);
         if (!before) return before.error();
-        const auto counters = fmt::format("__name__=~\"node_network_(receive|transmit)_[a-z]+_total\"");
-        auto resets = client.query(
-            fmt::format("resets({}[{}]) > 0", selector(only.empty() ? counters : fmt::format("{},{}", counters, only)), window),
-            at);
+        // Which devices' counters restarted inside the window. resets() drops the metric name, so
+        // one resets() over a name regex would give receive and transmit of a device the same
+        // labels, which Prometheus refuses; one per counter, joined, gives the (instance, device)s.
+        std::string reset_query;
+        for (const auto counter : kNetworkCounters) {
+            if (!reset_query.empty()) reset_query += " or ";
+            reset_query += fmt::format("(resets({}{}[{}]) > 0)", counter, selector(only), window);
+        }
+        auto resets = client.query(reset_query, at);
         if (!resets) return resets.error();
 
         std::map<std::string_view, std::vector<const Series*>> now_of, before_of;

@@ -110,8 +110,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, json.dumps(vector([
                 ({"instance": "web1:9100", "job": "node"}, 1), ({"instance": "web2:9100", "job": "node"}, 1),
                 ({"instance": "web3:9100", "job": "node"}, 0)])))
-        if query.startswith("resets("):
+        if query.startswith("(resets("):
             return self.send(200, json.dumps(vector([])))
+        if "resets(" in query and "__name__" in query:
+            # As Prometheus: resets() drops the name, so a name regex gives duplicate labelsets.
+            return self.send(422, json.dumps({"status": "error", "errorType": "execution",
+                                              "error": "vector cannot contain metrics with the same labelset"}))
         series = node_series("web1:9100", at, 100) + node_series("web2:9100", at, 0)
         return self.send(200, json.dumps(vector(series)))
 
