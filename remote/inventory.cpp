@@ -12,6 +12,7 @@
 
 #include "checks/settings_yaml.hpp"
 #include "common/text.hpp"
+#include "remote/inventory_ini.hpp"
 
 namespace netdiag {
 namespace {
@@ -441,16 +442,11 @@ Result<std::vector<std::string>> expand_host_list(std::string_view list) {
     return names;
 }
 
-Result<Inventory> parse_inventory(std::string_view yaml_text, std::string_view file, const Settings& base) {
-    YAML::Node root;
-    try {
-        root = YAML::Load(std::string(yaml_text));
-    } catch (const YAML::Exception& error) {
-        return make_error(fmt::format("{}:{}: {}", file, error.mark.line + 1, error.msg));
-    }
-    if (root.IsNull()) return make_error(fmt::format("{}: the inventory has no hosts", file));
-    if (!root.IsMap()) return make_error(at(file, root.Mark()) + "the inventory must be a mapping of groups (e.g. all:)");
+namespace {
 
+// The shared half of both formats: a mapping of groups (hosts, children, vars) resolved to hosts
+// with their variables layered as Ansible does.
+Result<Inventory> resolve_inventory(const YAML::Node& root, std::string_view file, const Settings& base) {
     InventoryWalk walk(file);
     std::set<std::string> top_level;
     for (const auto& entry : root) {
@@ -501,6 +497,25 @@ Result<Inventory> parse_inventory(std::string_view yaml_text, std::string_view f
     return inventory;
 }
 
+}  // namespace
+
+Result<Inventory> parse_inventory(std::string_view text, std::string_view file, const Settings& base) {
+    if (looks_like_ini(text)) {
+        auto root = ini_inventory_root(text, file);
+        if (!root) return root.error();
+        return resolve_inventory(*root, file, base);
+    }
+    YAML::Node root;
+    try {
+        root = YAML::Load(std::string(text));
+    } catch (const YAML::Exception& error) {
+        return make_error(fmt::format("{}:{}: {}", file, error.mark.line + 1, error.msg));
+    }
+    if (root.IsNull()) return make_error(fmt::format("{}: the inventory has no hosts", file));
+    if (!root.IsMap()) return make_error(at(file, root.Mark()) + "the inventory must be a mapping of groups (e.g. all:)");
+    return resolve_inventory(root, file, base);
+}
+
 namespace {
 
 // "2001:db8::1" or "!fe80::2": an IPv6 address, whose colons are not Ansible's ':' separator.
@@ -545,6 +560,21 @@ Result<Inventory> limit_inventory(const Inventory& inventory, std::string_view p
     }
     if (limited.hosts.empty()) return make_error(fmt::format("no host or group matches \"{}\"", pattern));
     return limited;
+}
+
+}  // namespace netdiag
+
+namespace netdiag {
+
+std::optional<std::string> check_inventory_var(const std::string& key, const std::string& value) {
+    InventoryHost scratch;
+    YAML::Node vars;
+    vars[key] = value;
+    auto error = apply_vars(scratch, vars, "");
+    if (!error) return std::nullopt;
+    // at("", mark) gives ":N: what"; the caller knows the real line.
+    const auto colon = error->find(": ");
+    return colon == std::string::npos ? *error : error->substr(colon + 2);
 }
 
 }  // namespace netdiag

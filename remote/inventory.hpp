@@ -36,7 +36,9 @@ struct Inventory {
 // `instance:` names the host's node_exporter in Prometheus (scan --prometheus);
 // `netdiag:` holds thresholds, speeds and virtual_interfaces as in --config. Other variables are
 // ignored, but a Jinja template in a connection variable is an error (netdiag does not evaluate it).
-Result<Inventory> parse_inventory(std::string_view yaml_text, std::string_view file, const Settings& base);
+// An Ansible INI inventory (remote/inventory_ini.hpp) is told apart by its content and resolved the
+// same way.
+Result<Inventory> parse_inventory(std::string_view text, std::string_view file, const Settings& base);
 
 // Ansible's inventory ranges: "web[01:20]", "db-[a:c]", "rack[1:2]-n[01:04:2]".
 Result<std::vector<std::string>> expand_host_pattern(std::string_view pattern);

@@ -285,7 +285,9 @@ TEST_CASE("more inventory errors, each with its line", "[inventory]") {
     CHECK(error_of("c:\n  children:\n    a:\na:\n  hosts: {h:}\n  children:\n    b:\n      children:\n        c:\n") ==
           "inv.yaml:9: group \"c\" under \"b\" makes a cycle of groups");
     CHECK(error_of("all:\n  hosts:\n") == "inv.yaml: the inventory has no hosts");
-    CHECK(error_of("just text\n") == "inv.yaml:1: the inventory must be a mapping of groups (e.g. all:)");
+    CHECK(error_of("- just\n- a list\n") == "inv.yaml:1: the inventory must be a mapping of groups (e.g. all:)");
+    // Not YAML's "group:": read as an INI inventory, as ansible-core's ini plugin would.
+    CHECK(error_of("just text\n") == "inv.yaml:1: expected key=value host variable, got \"text\"");
 }
 
 TEST_CASE("more pdsh host lists and Ansible patterns", "[inventory]") {
