@@ -19,7 +19,7 @@ echo "== tests"
 
 echo "== every suite again, on a build with AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DNETDIAG_WERROR=ON -DNETDIAG_SANITIZE=ON >/dev/null
-cmake --build build/asan -j"$jobs" --target netdiag_tests netdiag
+cmake --build build/asan -j"$jobs" --target netdiag_tests netdiag netdiag_man
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure --timeout 900)
 
 echo "== parser fuzzing (${fuzz_seconds} s)"

@@ -94,8 +94,12 @@ expect_contains "$err" "Prometheus refused the query: bad_data: 1:1: parse error
 expect_exit 69 "an answer cut off mid-body" -- "$netdiag" scan --prometheus "$url/reset" --no-progress
 expect_contains "$err" "cut off" "a cut-off body is named"
 start=$(date +%s%N)
+# A cap on address space proves the body is not buffered whole; AddressSanitizer reserves terabytes
+# of shadow memory up front, so its build runs without the cap.
+memory_cap="ulimit -v 1048576;"
+ldd "$netdiag" 2>/dev/null | grep -q libasan && memory_cap=""
 expect_exit 69 "an endless body is cut at the limit" -- bash -c \
-    "ulimit -v 1048576; exec '$netdiag' scan --prometheus '$url/huge' --no-progress"
+    "$memory_cap exec '$netdiag' scan --prometheus '$url/huge' --no-progress"
 expect_contains "$err" "larger than" "the limit is named"
 start=$(date +%s)
 expect_exit 69 "no answer within --command-timeout" -- \
