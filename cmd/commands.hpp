@@ -25,7 +25,7 @@ struct SettingsOptions {
 
 // Which hosts, and how to reach them over SSH (pdsh's and ssh's conventions).
 struct FleetFlags {
-    std::optional<std::string> inventory;  // netdiag or Ansible YAML inventory
+    std::optional<std::string> inventory;  // a file, directory or script (YAML, INI, JSON), or - for stdin JSON
     std::optional<std::string> hosts;      // -H "web1,node[01-20]"
     std::optional<std::string> limit;      // --limit "web:&prod" as in Ansible
     std::optional<std::string> user;       // -l: login for hosts that name none
@@ -51,6 +51,7 @@ struct ScanOptions {
     bool verbose = false;
     bool detail = false;   // fleet table: every finding of every host after the summary
     bool progress = true;  // on stderr, only when it is a terminal
+    bool list_hosts = false;  // print the hosts selected, scan none
     SettingsOptions settings;
     FleetFlags fleet;
     // --prometheus: judge node_exporter instances from the Prometheus HTTP API instead of sampling.

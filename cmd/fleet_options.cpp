@@ -1,20 +1,32 @@
 #include "cmd/fleet_options.hpp"
 
+#include <filesystem>
 #include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "cmd/settings_options.hpp"
 #include "common/exit_codes.hpp"
+#include "common/json_text.hpp"
+#include "common/text.hpp"
+#include "report/build_info.hpp"
 #include "remote/inventory.hpp"
+#include "remote/inventory_source.hpp"
 #include "remote/local_transport.hpp"
 
 namespace netdiag {
 
 void add_fleet_flags(CLI::App& command, FleetFlags& flags) {
-    command.add_option("inventory", flags.inventory, "Inventory of hosts to scan over SSH (netdiag or Ansible YAML)")
+    command
+        .add_option("inventory", flags.inventory,
+                    "Inventory of hosts to reach over SSH: netdiag or Ansible YAML, Ansible INI, a directory, an "
+                    "inventory script, or - for `ansible-inventory --list` JSON on stdin")
         ->type_name("INVENTORY")
-        ->check(CLI::ExistingFile);
+        ->check([](const std::string& value) -> std::string {
+            if (value == "-") return "";
+            std::error_code error;
+            return std::filesystem::exists(value, error) ? "" : fmt::format("{}: no such file or directory", value);
+        });
     command.add_option("-H,--hosts", flags.hosts, "Hosts to scan over SSH, pdsh-style: web1,node[01-20]")
         ->type_name("HOSTS");
     command.add_option("--limit", flags.limit, "Only hosts or groups matching: web,db*,!db3")->type_name("PATTERN");
@@ -57,9 +69,9 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
     *exit_code_on_error = exit_code::kDataError;
     Inventory inventory;
     if (flags.inventory) {
-        auto text = read_text_file(*flags.inventory);
-        if (!text) return text.error();
-        auto parsed = parse_inventory(*text, *flags.inventory, base);
+        auto source = read_inventory_source(*flags.inventory);
+        if (!source) return source.error();
+        auto parsed = parse_inventories(source->documents, source->vars, base);
         if (!parsed) return parsed.error();
         inventory = std::move(parsed).value();
     }
@@ -100,6 +112,8 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
         ssh.user = host.user ? host.user : flags.user;
         ssh.identity_file = host.identity_file ? host.identity_file : flags.identity;
         plan.ssh_targets.push_back(std::move(ssh));
+        plan.connections.push_back(host.connection);
+        plan.groups.push_back(host.groups);
     }
     plan.ssh.host_key_checking = flags.host_key_checking == "off"          ? HostKeyChecking::off
                                  : flags.host_key_checking == "accept-new" ? HostKeyChecking::accept_new
@@ -133,11 +147,66 @@ Result<std::unique_ptr<HostSet>> HostSet::resolve(const FleetFlags& flags, const
 
 std::variant<std::unique_ptr<Transport>, ConnectFailure> HostSet::connect(std::size_t index) const {
     if (!fleet_) return std::unique_ptr<Transport>(std::make_unique<LocalTransport>(root_));
+    const auto& connection = fleet_->connections[index];
+    if (connection == "local") return std::unique_ptr<Transport>(std::make_unique<LocalTransport>("/"));
+    if (connection != "ssh") {
+        return ConnectFailure{"error", fmt::format("{}: ansible_connection \"{}\": netdiag reaches hosts over SSH or "
+                                                   "locally (ssh, local)",
+                                                   fleet_->ssh_targets[index].label, printable(connection))};
+    }
     auto connected = SshTransport::connect(fleet_->ssh_targets[index], fleet_->ssh);
     if (auto* error = std::get_if<SshError>(&connected)) {
         return ConnectFailure{std::string(failure_status(error->kind)), error->message};
     }
     return std::unique_ptr<Transport>(std::move(std::get<std::unique_ptr<SshTransport>>(connected)));
+}
+
+int print_host_list(const FleetFlags& flags, const Settings& base, bool json) {
+    if (!is_fleet(flags)) {
+        fmt::print(stderr, "netdiag: --list-hosts needs an inventory or -H\n");
+        return exit_code::kUsage;
+    }
+    int plan_exit = exit_code::kDataError;
+    auto plan = build_fleet_plan(flags, base, &plan_exit);
+    if (!plan) {
+        fmt::print(stderr, "netdiag: {}\n", plan.error().message);
+        return plan_exit;
+    }
+    if (json) {
+        auto hosts = nlohmann::json::array();
+        for (std::size_t i = 0; i < plan->targets.size(); ++i) {
+            const auto& ssh = plan->ssh_targets[i];
+            hosts.push_back({{"name", plan->targets[i].name},
+                             {"address", ssh.address},
+                             {"port", ssh.port ? nlohmann::json(*ssh.port) : nlohmann::json(nullptr)},
+                             {"user", ssh.user ? nlohmann::json(*ssh.user) : nlohmann::json(nullptr)},
+                             {"connection", plan->connections[i]},
+                             {"groups", plan->groups[i]}});
+        }
+        nlohmann::json document{{"schema", "netdiag.hosts/v1"}, {"hosts", std::move(hosts)}};
+        fmt::print("{}\n", json_text(with_build_info(std::move(document))));
+        return exit_code::kOk;
+    }
+    // As `ansible --list-hosts`, with how each host is reached; "-" where the inventory says nothing
+    // (ssh_config and the defaults decide).
+    std::vector<std::array<std::string, 5>> rows{{"HOST", "ADDRESS", "PORT", "USER", "CONNECTION"}};
+    for (std::size_t i = 0; i < plan->targets.size(); ++i) {
+        const auto& ssh = plan->ssh_targets[i];
+        rows.push_back({printable(plan->targets[i].name), printable(ssh.address), ssh.port ? std::to_string(*ssh.port) : "-",
+                        ssh.user ? printable(*ssh.user) : "-", printable(plan->connections[i])});
+    }
+    std::array<std::size_t, 5> widths{};
+    for (const auto& row : rows) {
+        for (std::size_t column = 0; column < row.size(); ++column) widths[column] = std::max(widths[column], row[column].size());
+    }
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t column = 0; column < row.size(); ++column) {
+            line += column + 1 < row.size() ? fmt::format("{:<{}}  ", row[column], widths[column]) : row[column];
+        }
+        fmt::print("{}\n", line);
+    }
+    return exit_code::kOk;
 }
 
 }  // namespace netdiag

@@ -23,6 +23,8 @@ inline bool is_fleet(const FleetFlags& flags) { return flags.inventory.has_value
 struct FleetPlan {
     std::vector<FleetTarget> targets;
     std::vector<SshTarget> ssh_targets;  // same order as targets
+    std::vector<std::string> connections;  // same order: "ssh", "local" (this host), or one netdiag lacks
+    std::vector<std::vector<std::string>> groups;  // same order: every group each host is in
     SshSettings ssh;
     FleetOptions options;
 };
@@ -60,5 +62,9 @@ private:
 // Inventory or -H, narrowed by --limit, each host's settings layered over `base`.
 // Errors name the file and line (exit 65) or the flag (exit 64), as *exit_code_on_error says.
 Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base, int* exit_code_on_error);
+
+// --list-hosts: the hosts selected and how each is reached, connecting to none: a table, or JSON
+// (netdiag.hosts/v1). Returns the exit code.
+int print_host_list(const FleetFlags& flags, const Settings& base, bool json);
 
 }  // namespace netdiag

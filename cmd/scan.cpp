@@ -74,6 +74,8 @@ void add_scan_command(Cli& cli) {
     scan->add_flag("--no-progress{false}", options.progress, "No progress line on stderr");
     add_settings_flags(*scan, options.settings);
     add_fleet_flags(*scan, options.fleet);
+    scan->add_flag("--list-hosts", options.list_hosts,
+                   "Print the hosts the inventory, -H and --limit select and how each is reached; connect to none");
     auto* prometheus =
         scan->add_option("--prometheus", options.prometheus_url,
                          "Judge node_exporter instances from this Prometheus (HTTP API) instead of sampling hosts")
@@ -212,6 +214,8 @@ int run_scan(const ScanOptions& options) {
         fmt::print(stderr, "netdiag: {}\n", settings.error().message);
         return settings_exit;
     }
+
+    if (options.list_hosts) return print_host_list(options.fleet, *settings, options.json || options.format == "json");
 
     ScanReport report;
     bool interrupted = false;

@@ -53,6 +53,7 @@ _netdiag_options=(
     "scan                -v,--verbose           -"
     "scan                --detail               -"
     "scan                --no-progress          -"
+    "scan                --list-hosts           -"
     "scan                --prometheus           text"
     "scan                --prometheus-config    file"
     "scan                --window               text"

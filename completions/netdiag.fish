@@ -126,6 +126,7 @@ complete -c netdiag -n '__fish_seen_subcommand_from scan' -l color -x -a 'auto a
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -s v -l verbose -d 'Also list the files that could not be read'
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -l detail -d "With several hosts: each host's findings"
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -l no-progress -d 'No progress line on stderr'
+complete -c netdiag -n '__fish_seen_subcommand_from scan' -l list-hosts -d 'Print the hosts selected; connect to none'
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -l prometheus -x -d 'Judge node_exporter instances from this Prometheus'
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -l prometheus-config -r -F -d 'Prometheus http_config file (credentials, TLS)'
 complete -c netdiag -n '__fish_seen_subcommand_from scan' -l window -x -d 'With --prometheus: the span rates are taken over'

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -135,23 +136,38 @@ std::optional<HostKey> split_host_port(std::string_view key) {
     return HostKey{key.substr(0, colon), static_cast<int>(*port)};
 }
 
+// A vars mapping and the file it came from (an inventory of several sources, a vars file).
+struct VarsAt {
+    YAML::Node node;
+    std::string_view file;
+};
+
+struct ParentLink {
+    YAML::Mark mark;  // where the parent first names the group
+    std::string_view file;
+};
+
 // What the walk over groups collects before hosts are resolved.
 struct GroupInfo {
-    std::vector<YAML::Node> vars;
-    std::map<std::string, YAML::Mark> parents;  // where each parent first names this group
-    std::int64_t priority = 1;                  // ansible_group_priority: orders groups of equal depth
+    std::vector<VarsAt> vars;
+    std::map<std::string, ParentLink> parents;
+    std::int64_t priority = 1;  // ansible_group_priority: orders groups of equal depth
 };
 
 struct HostInfo {
     std::string name;
     std::set<std::string> groups;  // direct membership
     std::optional<int> key_port;   // from a "host:port" key; the host's own vars still beat it
-    std::vector<YAML::Node> vars;  // each appearance's own vars, in file order
+    std::vector<VarsAt> vars;      // each appearance's own vars, in file order
 };
 
 class InventoryWalk {
 public:
-    explicit InventoryWalk(std::string_view file) : file_(file) {}
+    // Each source in turn; groups and hosts of the same name merge across them.
+    void start_document(std::string_view file) {
+        file_ = file;
+        walked_.clear();
+    }
 
     // `parent_mark` is where `parent` names this group; depth is worked out later from the whole
     // graph because a group can be named again, deeper, after its children were walked.
@@ -159,7 +175,7 @@ public:
                                      const YAML::Mark& parent_mark, int nesting) {
         if (nesting > 64) return at(file_, node.Mark()) + "groups nest deeper than 64 levels";
         auto& info = groups_[name];
-        if (!parent.empty()) info.parents.emplace(parent, parent_mark);
+        if (!parent.empty()) info.parents.emplace(parent, ParentLink{parent_mark, file_});
         if (node.IsNull()) return std::nullopt;
         if (!node.IsMap()) return at(file_, node.Mark()) + fmt::format("group \"{}\" must be a mapping", name);
         // A YAML alias names the same node again: walked once per group name, or a few lines of
@@ -194,7 +210,7 @@ public:
                 if (value.IsNull()) continue;
                 if (!value.IsMap()) return at(file_, value.Mark()) + "vars must be a mapping";
                 if (auto error = group_priority(value, groups_[name])) return error;
-                groups_[name].vars.push_back(value);
+                groups_[name].vars.push_back(VarsAt{value, file_});
             } else {
                 return at(file_, entry.first.Mark()) +
                        fmt::format("unknown key \"{}\" in group \"{}\" (expected hosts, children, vars)", key, name);
@@ -259,7 +275,7 @@ private:
                 auto& host = hosts_[found->second];
                 host.groups.insert(group_name);
                 if (host_key->port) host.key_port = host_key->port;
-                if (entry.second.IsMap()) host.vars.push_back(entry.second);
+                if (entry.second.IsMap()) host.vars.push_back(VarsAt{entry.second, file_});
             }
         }
         return std::nullopt;
@@ -277,7 +293,7 @@ private:
 // a group's vars apply after those of every ancestor however the file orders them.
 class GroupDepths {
 public:
-    GroupDepths(const std::map<std::string, GroupInfo>& groups, std::string_view file) : groups_(groups), file_(file) {}
+    explicit GroupDepths(const std::map<std::string, GroupInfo>& groups) : groups_(groups) {}
 
     std::optional<std::string> compute() {
         for (const auto& [name, info] : groups_) {
@@ -300,9 +316,9 @@ private:
         }
         in_progress_.insert(name);
         int deepest = 1;  // every group is at least a child of "all"
-        for (const auto& [parent, mark] : groups_.at(name).parents) {
-            if (in_progress_.count(parent)) return cycle_error(Edge{name, parent, mark});
-            path_.push_back(Edge{name, parent, mark});
+        for (const auto& [parent, link] : groups_.at(name).parents) {
+            if (in_progress_.count(parent)) return cycle_error(Edge{name, parent, link});
+            path_.push_back(Edge{name, parent, link});
             if (auto error = visit(parent)) return error;
             path_.pop_back();
             deepest = std::max(deepest, depth_.at(parent) + 1);
@@ -314,7 +330,7 @@ private:
 
     struct Edge {
         std::string child, parent;
-        YAML::Mark mark;
+        ParentLink link;
     };
 
     // Blames the edge of the cycle written last in the file: usually the one just added by mistake,
@@ -324,15 +340,15 @@ private:
         bool in_cycle = false;
         for (const auto& edge : path_) {
             in_cycle = in_cycle || edge.child == closing.parent;
-            const auto later = std::pair(edge.mark.line, edge.mark.column) > std::pair(blamed->mark.line, blamed->mark.column);
+            const auto later = std::tuple(edge.link.file, edge.link.mark.line, edge.link.mark.column) >
+                               std::tuple(blamed->link.file, blamed->link.mark.line, blamed->link.mark.column);
             if (in_cycle && later) blamed = &edge;
         }
-        return at(file_, blamed->mark) +
+        return at(blamed->link.file, blamed->link.mark) +
                fmt::format("group \"{}\" under \"{}\" makes a cycle of groups", blamed->child, blamed->parent);
     }
 
     const std::map<std::string, GroupInfo>& groups_;
-    std::string_view file_;
     std::map<std::string, int> depth_;
     std::set<std::string> in_progress_;
     std::vector<Edge> path_;  // the parent links followed to the group being visited
@@ -361,29 +377,62 @@ std::optional<std::string> scalar_var(const YAML::Node& value, std::string_view 
     return std::nullopt;
 }
 
+// Ansible's older names (ansible_ssh_host, _port, _user) are variables of their own: each layer
+// overrides the same name only, and where both are set the older name wins (the ssh plugin reads
+// ansible_host, then ansible_ssh_host, and keeps the last it finds).
+struct OlderNames {
+    std::optional<std::string> host, user;
+    std::optional<int> port;
+
+    void apply_to(InventoryHost& target) const {
+        if (host) target.address = *host;
+        if (port) target.port = port;
+        if (user) target.user = user;
+    }
+};
+
 // Applies one vars mapping to a host: connection variables and netdiag's settings; other
-// variables (Ansible's own) are left alone.
-std::optional<std::string> apply_vars(InventoryHost& host, const YAML::Node& vars, std::string_view file) {
+// variables (Ansible's own) are left alone. Without `older`, the older names apply at once.
+std::optional<std::string> apply_vars(InventoryHost& host, const YAML::Node& vars, std::string_view file,
+                                      OlderNames* older = nullptr) {
     for (const auto& entry : vars) {
         const std::string key = entry.first.Scalar();
         const YAML::Node& value = entry.second;
+        const bool older_name = older != nullptr && key.starts_with("ansible_ssh_");
         std::string text;
         if (key == "address" || key == "ansible_host" || key == "ansible_ssh_host") {
             if (auto error = scalar_var(value, file, key, text)) return error;
-            host.address = text;
+            if (older_name) {
+                older->host = text;
+            } else {
+                host.address = text;
+            }
         } else if (key == "port" || key == "ansible_port" || key == "ansible_ssh_port") {
             if (auto error = reject_template(value, file, key)) return error;
             const auto port = value.IsScalar() ? parse_u64(trim(value.Scalar())) : std::nullopt;
             if (!port || *port < 1 || *port > 65535) {
                 return at(file, value.Mark()) + fmt::format("{} must be a port number 1-65535", key);
             }
-            host.port = static_cast<int>(*port);
+            (older_name ? older->port : host.port) = static_cast<int>(*port);
         } else if (key == "user" || key == "ansible_user" || key == "ansible_ssh_user") {
             if (auto error = scalar_var(value, file, key, text)) return error;
-            host.user = text;
+            (older_name ? older->user : host.user) = text;
         } else if (key == "key" || key == "ansible_ssh_private_key_file" || key == "ansible_private_key_file") {
             if (auto error = scalar_var(value, file, key, text)) return error;
             host.identity_file = text;
+        } else if (key == "ansible_connection") {
+            if (auto error = scalar_var(value, file, key, text)) return error;
+            // Ansible's names for its SSH and local plugins; any other is kept, and the host ends as
+            // an error when it is reached (one host netdiag cannot reach must not stop the others).
+            if (text == "local" || text == "ansible.builtin.local") {
+                host.connection = "local";
+            } else if (text == "ssh" || text == "smart" || text == "paramiko" || text == "paramiko_ssh" ||
+                       text == "ansible.builtin.ssh" || text == "ansible.builtin.paramiko_ssh" ||
+                       text == "ansible.netcommon.libssh") {
+                host.connection = "ssh";
+            } else {
+                host.connection = text;
+            }
         } else if (key == "instance") {
             if (auto error = scalar_var(value, file, key, text)) return error;
             host.instance = text;
@@ -401,7 +450,7 @@ void collect_ancestors(const std::map<std::string, GroupInfo>& groups, const std
     if (!out.insert(group).second) return;
     const auto found = groups.find(group);
     if (found == groups.end()) return;
-    for (const auto& [parent, mark] : found->second.parents) collect_ancestors(groups, parent, out);
+    for (const auto& [parent, link] : found->second.parents) collect_ancestors(groups, parent, out);
 }
 
 }  // namespace
@@ -444,36 +493,93 @@ Result<std::vector<std::string>> expand_host_list(std::string_view list) {
 
 namespace {
 
-// The shared half of both formats: a mapping of groups (hosts, children, vars) resolved to hosts
-// with their variables layered as Ansible does.
-Result<Inventory> resolve_inventory(const YAML::Node& root, std::string_view file, const Settings& base) {
-    InventoryWalk walk(file);
-    std::set<std::string> top_level;
-    for (const auto& entry : root) {
-        const std::string name = entry.first.Scalar();
-        if (name.empty()) return make_error(at(file, entry.first.Mark()) + "empty group name");
-        if (!top_level.insert(name).second) {
-            return make_error(at(file, entry.first.Mark()) + fmt::format("group \"{}\" appears twice", name));
+// Vars files parsed once per group or host, when a host first needs them.
+class VarsFileCache {
+public:
+    explicit VarsFileCache(const std::map<std::string, std::vector<InventoryDocument>>& files) : files_(files) {}
+
+    Result<const std::vector<VarsAt>*> get(const std::string& name) {
+        if (const auto cached = parsed_.find(name); cached != parsed_.end()) return &cached->second;
+        std::vector<VarsAt> vars;
+        if (const auto found = files_.find(name); found != files_.end()) {
+            for (const auto& document : found->second) {
+                YAML::Node node;
+                try {
+                    node = YAML::Load(document.text);
+                } catch (const YAML::Exception& error) {
+                    return make_error(fmt::format("{}:{}: {}", document.file, error.mark.line + 1, error.msg));
+                }
+                if (node.IsNull()) continue;  // empty, or only comments
+                if (!node.IsMap()) return make_error(at(document.file, node.Mark()) + "a vars file must be a mapping");
+                vars.push_back(VarsAt{node, document.file});
+            }
         }
-        // Ansible puts every top-level group under "all".
-        if (auto error = walk.group(name, entry.second, name == "all" ? "" : "all", entry.first.Mark(), 0)) {
-            return make_error(*error);
+        return &parsed_.emplace(name, std::move(vars)).first->second;
+    }
+
+private:
+    const std::map<std::string, std::vector<InventoryDocument>>& files_;
+    std::map<std::string, std::vector<VarsAt>> parsed_;
+};
+
+struct ParsedDocument {
+    YAML::Node root;  // a mapping of groups, or null for a source with none
+    std::string_view file;
+};
+
+std::string source_names(const std::vector<ParsedDocument>& documents) {
+    if (documents.size() == 1) return std::string(documents.front().file);
+    return fmt::format("{} (and {} more inventories)", documents.front().file, documents.size() - 1);
+}
+
+// Every format ends here: mappings of groups (hosts, children, vars) resolved to hosts with their
+// variables layered as Ansible does (parse_inventories says in which order).
+Result<Inventory> resolve_inventory(const std::vector<ParsedDocument>& documents, const InventoryVarsFiles& vars_files,
+                                    const Settings& base) {
+    InventoryWalk walk;
+    for (const auto& document : documents) {
+        if (!document.root || document.root.IsNull()) continue;
+        const std::string_view file = document.file;
+        walk.start_document(file);
+        std::set<std::string> top_level;
+        for (const auto& entry : document.root) {
+            const std::string name = entry.first.Scalar();
+            if (name.empty()) return make_error(at(file, entry.first.Mark()) + "empty group name");
+            if (!top_level.insert(name).second) {
+                return make_error(at(file, entry.first.Mark()) + fmt::format("group \"{}\" appears twice", name));
+            }
+            // Ansible puts every top-level group under "all".
+            if (auto error = walk.group(name, entry.second, name == "all" ? "" : "all", entry.first.Mark(), 0)) {
+                return make_error(*error);
+            }
         }
     }
-    if (walk.host_list().empty()) return make_error(fmt::format("{}: the inventory has no hosts", file));
-    GroupDepths depths(walk.groups(), file);
+    if (walk.host_list().empty()) return make_error(fmt::format("{}: the inventory has no hosts", source_names(documents)));
+    GroupDepths depths(walk.groups());
     if (auto error = depths.compute()) return make_error(*error);
 
+    VarsFileCache group_files(vars_files.groups), host_files(vars_files.hosts);
+    const auto apply_files = [](InventoryHost& host, OlderNames& older, VarsFileCache& cache,
+                                const std::string& name) -> Status {
+        auto files = cache.get(name);
+        if (!files) return files.error();
+        for (const auto& vars : **files) {
+            if (auto error = apply_vars(host, vars.node, vars.file, &older)) return make_error(*error);
+        }
+        return Ok{};
+    };
     Inventory inventory;
     for (const auto& info : walk.host_list()) {
         InventoryHost host;
         host.name = info.name;
         host.address = info.name;
         host.settings = base;
+        OlderNames older;
         std::set<std::string> all_groups{"all"};
         for (const auto& group : info.groups) collect_ancestors(walk.groups(), group, all_groups);
-        // Ansible's precedence: shallower groups first, then ansible_group_priority, then by name;
-        // the host's own vars last.
+        // Ansible's precedence: shallower groups first, then ansible_group_priority, then by name
+        // ("all" at depth 0 comes first); the inventories' group vars, then group_vars/; the
+        // host's own vars last, then host_vars/.
         std::vector<std::tuple<int, std::int64_t, std::string>> ordered;
         for (const auto& group : all_groups) {
             const auto found = walk.groups().find(group);
@@ -484,36 +590,148 @@ Result<Inventory> resolve_inventory(const YAML::Node& root, std::string_view fil
             const auto found = walk.groups().find(group);
             if (found == walk.groups().end()) continue;
             for (const auto& vars : found->second.vars) {
-                if (auto error = apply_vars(host, vars, file)) return make_error(*error);
+                if (auto error = apply_vars(host, vars.node, vars.file, &older)) return make_error(*error);
             }
+        }
+        for (const auto& [depth, priority, group] : ordered) {
+            if (auto applied = apply_files(host, older, group_files, group); !applied) return applied.error();
         }
         if (info.key_port) host.port = info.key_port;
         for (const auto& vars : info.vars) {
-            if (auto error = apply_vars(host, vars, file)) return make_error(*error);
+            if (auto error = apply_vars(host, vars.node, vars.file, &older)) return make_error(*error);
         }
+        if (auto applied = apply_files(host, older, host_files, info.name); !applied) return applied.error();
+        older.apply_to(host);
         host.groups.assign(all_groups.begin(), all_groups.end());
         inventory.hosts.push_back(std::move(host));
     }
     return inventory;
 }
 
-}  // namespace
+// Ansible's dynamic-inventory JSON: {"group": {"hosts": [...], "children": [...], "vars": {...}} or
+// ["host", ...], "_meta": {"hostvars": {"host": {...}}}}, as `ansible-inventory --list` prints it for
+// any source (read_inventory_source adds the _meta a script leaves out). Without _meta, a mapping of
+// groups is the YAML format, whose hosts are a mapping.
+bool is_ansible_json(const YAML::Node& root) {
+    return std::any_of(root.begin(), root.end(), [](const auto& entry) { return entry.first.Scalar() == "_meta"; });
+}
 
-Result<Inventory> parse_inventory(std::string_view text, std::string_view file, const Settings& base) {
-    if (looks_like_ini(text)) {
-        auto root = ini_inventory_root(text, file);
-        if (!root) return root.error();
-        return resolve_inventory(*root, file, base);
+// Turns that JSON into the mapping of groups the YAML format has; each host's _meta vars go with the
+// first group that lists it. Names are taken literally (no ranges, no host:port).
+Result<YAML::Node> ansible_json_root(const YAML::Node& json, std::string_view file) {
+    std::unordered_map<std::string, YAML::Node> vars_of;  // a map: 100,000 hosts must not mean n^2 lookups
+    for (const auto& entry : json) {
+        if (entry.first.Scalar() != "_meta") continue;
+        const YAML::Node& meta = entry.second;
+        if (meta.IsNull()) continue;
+        if (!meta.IsMap()) return make_error(at(file, meta.Mark()) + "_meta must be a mapping");
+        for (const auto& field : meta) {
+            if (field.first.Scalar() != "hostvars" || field.second.IsNull()) continue;
+            if (!field.second.IsMap()) return make_error(at(file, field.second.Mark()) + "_meta.hostvars must be a mapping of hosts");
+            for (const auto& host : field.second) {
+                if (!host.second.IsNull() && !host.second.IsMap()) {
+                    return make_error(at(file, host.second.Mark()) +
+                                      fmt::format("the vars of host \"{}\" must be a mapping", host.first.Scalar()));
+                }
+                vars_of.emplace(host.first.Scalar(), host.second);
+            }
+        }
     }
+    std::set<std::string> placed;
+    YAML::Node root(YAML::NodeType::Map);
+    const auto names = [&](const YAML::Node& list, const std::string& group, std::string_view what,
+                           YAML::Node& out) -> Status {
+        if (!list || list.IsNull()) return Ok{};
+        if (!list.IsSequence()) return make_error(at(file, list.Mark()) + fmt::format("the {} of group \"{}\" must be a list", what, group));
+        out = YAML::Node(YAML::NodeType::Map);
+        std::set<std::string> seen;
+        for (const auto& item : list) {
+            if (!item.IsScalar() || item.Scalar().empty()) {
+                return make_error(at(file, item.Mark()) + fmt::format("the {} of group \"{}\" must be names", what, group));
+            }
+            const std::string& name = item.Scalar();
+            if (!seen.insert(name).second) continue;  // Ansible adds a name once
+            YAML::Node vars(YAML::NodeType::Null);
+            if (what == "hosts") {
+                if (const auto found = vars_of.find(name); found != vars_of.end() && placed.insert(name).second) {
+                    vars = found->second;
+                }
+            }
+            out.force_insert(name, vars);
+        }
+        return Ok{};
+    };
+    for (const auto& entry : json) {
+        const std::string group = entry.first.Scalar();
+        if (group == "_meta") continue;
+        const YAML::Node& value = entry.second;
+        YAML::Node hosts_list, children_list, vars;
+        if (value.IsSequence()) {
+            hosts_list = value;
+        } else if (value.IsMap()) {
+            for (const auto& field : value) {
+                const auto& key = field.first.Scalar();
+                if (key == "hosts") {
+                    hosts_list = field.second;
+                } else if (key == "children") {
+                    children_list = field.second;
+                } else if (key == "vars") {
+                    vars = field.second;
+                } else {
+                    return make_error(at(file, field.first.Mark()) +
+                                      fmt::format("unknown key \"{}\" in group \"{}\" (expected hosts, children, vars)", key, group));
+                }
+            }
+        } else if (!value.IsNull()) {
+            return make_error(at(file, value.Mark()) +
+                              fmt::format("group \"{}\" must be a list of hosts or a mapping (hosts, children, vars)", group));
+        }
+        YAML::Node node(YAML::NodeType::Map), hosts, children;
+        if (auto status = names(hosts_list, group, "hosts", hosts); !status) return status.error();
+        if (auto status = names(children_list, group, "children", children); !status) return status.error();
+        if (hosts) node["hosts"] = hosts;
+        if (children) node["children"] = children;
+        if (vars && !vars.IsNull()) {
+            if (!vars.IsMap()) return make_error(at(file, vars.Mark()) + fmt::format("the vars of group \"{}\" must be a mapping", group));
+            node["vars"] = vars;
+        }
+        root.force_insert(group, node.size() > 0 ? node : YAML::Node(YAML::NodeType::Null));
+    }
+    return root;
+}
+
+// One source's text as a mapping of groups, whatever its format.
+Result<YAML::Node> document_root(const InventoryDocument& document) {
+    const std::string_view file = document.file;
+    if (looks_like_ini(document.text)) return ini_inventory_root(document.text, file);
     YAML::Node root;
     try {
-        root = YAML::Load(std::string(text));
+        root = YAML::Load(document.text);
     } catch (const YAML::Exception& error) {
         return make_error(fmt::format("{}:{}: {}", file, error.mark.line + 1, error.msg));
     }
-    if (root.IsNull()) return make_error(fmt::format("{}: the inventory has no hosts", file));
+    if (root.IsNull()) return root;
     if (!root.IsMap()) return make_error(at(file, root.Mark()) + "the inventory must be a mapping of groups (e.g. all:)");
-    return resolve_inventory(root, file, base);
+    if (is_ansible_json(root)) return ansible_json_root(root, file);
+    return root;
+}
+
+}  // namespace
+
+Result<Inventory> parse_inventories(const std::vector<InventoryDocument>& documents, const InventoryVarsFiles& vars,
+                                    const Settings& base) {
+    if (documents.empty()) return make_error("no inventory");
+    std::vector<ParsedDocument> parsed;
+    for (const auto& document : documents) {
+        auto root = document_root(document);
+        if (!root) return root.error();
+        parsed.push_back(ParsedDocument{*root, document.file});
+    }
+    return resolve_inventory(parsed, vars, base);
+}
+
+Result<Inventory> parse_inventory(std::string_view text, std::string_view file, const Settings& base) {
+    return parse_inventories({InventoryDocument{std::string(file), std::string(text)}}, {}, base);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 // Pure functions of text; the caller reads the file.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@ struct InventoryHost {
     std::optional<std::string> user;      // user / ansible_user
     std::optional<std::string> identity_file;  // key / ansible_ssh_private_key_file
     std::optional<std::string> instance;  // instance: its node_exporter's instance label in Prometheus
+    std::string connection = "ssh";       // ansible_connection: "ssh" or "local" (this host, no SSH)
     std::vector<std::string> groups;      // every group it is in, ancestors and "all" included, sorted
     Settings settings;                    // base, then group vars (parents first), then host vars
 };
@@ -39,6 +41,28 @@ struct Inventory {
 // An Ansible INI inventory (remote/inventory_ini.hpp) is told apart by its content and resolved the
 // same way.
 Result<Inventory> parse_inventory(std::string_view text, std::string_view file, const Settings& base);
+
+// One inventory source's text: netdiag's or Ansible's YAML, Ansible INI, or the JSON of Ansible's
+// dynamic-inventory protocol (a script's --list output, `ansible-inventory --list`), told apart by
+// content: a mapping with "_meta" is that JSON.
+struct InventoryDocument {
+    std::string file;  // named in messages
+    std::string text;
+};
+
+// The files of group_vars/ and host_vars/ beside an inventory, by the group or host they are for,
+// each list in the order Ansible reads them (later files override earlier ones).
+struct InventoryVarsFiles {
+    std::map<std::string, std::vector<InventoryDocument>> groups, hosts;
+};
+
+// Several sources make one inventory, as several -i do in Ansible: groups of the same name merge,
+// a host is one host in all of them. Precedence, lowest first: the inventories' "all" vars, their
+// other groups' vars (by depth, priority, name), group_vars/all, group_vars/GROUP (same order),
+// the inventories' host vars, host_vars/HOST. Vars files for groups or hosts the inventory does not
+// have are not read.
+Result<Inventory> parse_inventories(const std::vector<InventoryDocument>& documents, const InventoryVarsFiles& vars,
+                                    const Settings& base);
 
 // Ansible's inventory ranges: "web[01:20]", "db-[a:c]", "rack[1:2]-n[01:04:2]".
 Result<std::vector<std::string>> expand_host_pattern(std::string_view pattern);

@@ -7,7 +7,8 @@ build_packages=(cmake g++ make pkg-config libssh-dev libcli11-dev libyaml-cpp-de
                 nlohmann-json3-dev catch2 zlib1g-dev libssl-dev scdoc dpkg-dev)
 test_packages=(clang libclang-rt-14-dev python3 python3-jsonschema iproute2 iptables procps
                bash-completion zsh fish jq socat openssh-server openssh-client pdsh pssh
-               prometheus-node-exporter prometheus curl sudo strace locales ethtool man-db lintian)
+               prometheus-node-exporter prometheus curl sudo strace locales ethtool man-db lintian
+               ansible-core)
 
 packages=("${build_packages[@]}")
 if [ "${1:-}" = "--test" ]; then packages+=("${test_packages[@]}"); fi
