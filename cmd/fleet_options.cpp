@@ -1,6 +1,7 @@
 #include "cmd/fleet_options.hpp"
 
 #include <filesystem>
+#include <set>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -103,6 +104,7 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
     }
 
     FleetPlan plan;
+    std::set<std::string> ignored_ssh_args;
     for (auto& host : inventory.hosts) {
         plan.targets.push_back(FleetTarget{host.name, host.settings, host.instance});
         SshTarget ssh;
@@ -111,9 +113,28 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
         ssh.port = host.port;
         ssh.user = host.user ? host.user : flags.user;
         ssh.identity_file = host.identity_file ? host.identity_file : flags.identity;
+        ssh.proxy_jump = host.proxy_jump;
+        if (host.host_key_checking) {
+            ssh.host_key_checking = *host.host_key_checking == "off"          ? HostKeyChecking::off
+                                    : *host.host_key_checking == "accept-new" ? HostKeyChecking::accept_new
+                                                                              : HostKeyChecking::strict;
+        }
+        ssh.become = host.become;
+        ssh.become_user = host.become_user;
+        ssh.become_method = host.become_method;
+        ignored_ssh_args.insert(host.ignored_ssh_args.begin(), host.ignored_ssh_args.end());
         plan.ssh_targets.push_back(std::move(ssh));
         plan.connections.push_back(host.connection);
         plan.groups.push_back(host.groups);
+    }
+    if (!ignored_ssh_args.empty()) {
+        // Once for the whole inventory, not once a host: the same args usually sit in group_vars/all.
+        std::string list;
+        for (const auto& arg : ignored_ssh_args) list += (list.empty() ? "" : ", ") + printable(arg);
+        fmt::print(stderr,
+                   "netdiag: ignored in ansible_ssh_common_args/ansible_ssh_extra_args: {} (netdiag takes -J/ProxyJump, "
+                   "-p/Port, -l/User, -i/IdentityFile and StrictHostKeyChecking from them)\n",
+                   list);
     }
     plan.ssh.host_key_checking = flags.host_key_checking == "off"          ? HostKeyChecking::off
                                  : flags.host_key_checking == "accept-new" ? HostKeyChecking::accept_new

@@ -26,7 +26,9 @@ struct PrometheusScanOptions {
     // Inventory hosts to look for (instance label, or the instance's host part before ":port");
     // none: every instance that matches.
     std::optional<std::vector<std::string>> wanted;
-    std::size_t batch_size = 1000;         // instances per query
+    // Instances per query: a batch's two instants (about 180 series an instance) are held at once,
+    // so this bounds the client's memory; at 1,000 it peaked at 226 MB (bench/prometheus).
+    std::size_t batch_size = 500;
 };
 
 // Pure: `{job="node"}` (or empty) to the matchers inside the braces; an error for anything else.

@@ -14,6 +14,7 @@
 #include "checks/settings_yaml.hpp"
 #include "common/text.hpp"
 #include "remote/inventory_ini.hpp"
+#include "remote/ssh_args.hpp"
 
 namespace netdiag {
 namespace {
@@ -380,16 +381,40 @@ std::optional<std::string> scalar_var(const YAML::Node& value, std::string_view 
 // Ansible's older names (ansible_ssh_host, _port, _user) are variables of their own: each layer
 // overrides the same name only, and where both are set the older name wins (the ssh plugin reads
 // ansible_host, then ansible_ssh_host, and keeps the last it finds).
+// The same goes for ansible_ssh_common_args and _extra_args, read once the layers are done.
 struct OlderNames {
     std::optional<std::string> host, user;
     std::optional<int> port;
+    std::optional<std::string> common_args, extra_args;
 
     void apply_to(InventoryHost& target) const {
         if (host) target.address = *host;
         if (port) target.port = port;
         if (user) target.user = user;
+        // Checked as each layer set them, so they parse; as in Ansible's ssh command line, the
+        // inventory's port, user and key come first and win, then the common args, then the extra.
+        SshArgs args;
+        for (const auto& text : {common_args, extra_args}) {
+            if (!text) continue;
+            if (auto parsed = parse_ssh_args(*text, args)) args = std::move(parsed).value();
+        }
+        target.proxy_jump = args.proxy_jump;
+        target.host_key_checking = args.strict_host_key_checking;
+        if (!target.port) target.port = args.port;
+        if (!target.user) target.user = args.user;
+        if (!target.identity_file) target.identity_file = args.identity_file;
+        target.ignored_ssh_args = std::move(args.ignored);
     }
 };
+
+// Ansible's booleans: yes/no, true/false, on/off, 1/0, any case.
+std::optional<bool> ansible_bool(std::string_view text) {
+    std::string word(trim(text));
+    std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (word == "yes" || word == "true" || word == "on" || word == "1" || word == "y" || word == "t") return true;
+    if (word == "no" || word == "false" || word == "off" || word == "0" || word == "n" || word == "f") return false;
+    return std::nullopt;
+}
 
 // Applies one vars mapping to a host: connection variables and netdiag's settings; other
 // variables (Ansible's own) are left alone. Without `older`, the older names apply at once.
@@ -420,6 +445,21 @@ std::optional<std::string> apply_vars(InventoryHost& host, const YAML::Node& var
         } else if (key == "key" || key == "ansible_ssh_private_key_file" || key == "ansible_private_key_file") {
             if (auto error = scalar_var(value, file, key, text)) return error;
             host.identity_file = text;
+        } else if (key == "ansible_ssh_common_args" || key == "ansible_ssh_extra_args") {
+            if (auto error = reject_template(value, file, key)) return error;
+            if (!value.IsScalar()) return at(file, value.Mark()) + fmt::format("{} must be a string", key);
+            if (auto parsed = parse_ssh_args(value.Scalar()); !parsed) {
+                return at(file, value.Mark()) + fmt::format("{}: {}", key, parsed.error().message);
+            }
+            if (older != nullptr) (key == "ansible_ssh_common_args" ? older->common_args : older->extra_args) = value.Scalar();
+        } else if (key == "ansible_become") {
+            if (auto error = reject_template(value, file, key)) return error;
+            const auto become = value.IsScalar() ? ansible_bool(value.Scalar()) : std::nullopt;
+            if (!become) return at(file, value.Mark()) + fmt::format("{} must be a boolean (yes, no, true, false)", key);
+            host.become = become;
+        } else if (key == "ansible_become_user" || key == "ansible_become_method") {
+            if (auto error = scalar_var(value, file, key, text)) return error;
+            (key == "ansible_become_user" ? host.become_user : host.become_method) = text;
         } else if (key == "ansible_connection") {
             if (auto error = scalar_var(value, file, key, text)) return error;
             // Ansible's names for its SSH and local plugins; any other is kept, and the host ends as

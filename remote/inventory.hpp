@@ -22,6 +22,14 @@ struct InventoryHost {
     std::optional<std::string> identity_file;  // key / ansible_ssh_private_key_file
     std::optional<std::string> instance;  // instance: its node_exporter's instance label in Prometheus
     std::string connection = "ssh";       // ansible_connection: "ssh" or "local" (this host, no SSH)
+    // From ansible_ssh_common_args / ansible_ssh_extra_args (remote/ssh_args.hpp): where they name
+    // a port, user or key and the inventory's own variables do not, those are filled in too.
+    std::optional<std::string> proxy_jump;         // -J HOPS, -o ProxyJump=HOPS
+    std::optional<std::string> host_key_checking;  // -o StrictHostKeyChecking: "strict", "accept-new", "off"
+    std::vector<std::string> ignored_ssh_args;     // their options netdiag does not take, as written
+    // ansible_become (unset: sudo -n when the login is not root), ansible_become_user, _method.
+    std::optional<bool> become;
+    std::optional<std::string> become_user, become_method;
     std::vector<std::string> groups;      // every group it is in, ancestors and "all" included, sorted
     Settings settings;                    // base, then group vars (parents first), then host vars
 };

@@ -464,6 +464,40 @@ std::optional<JumpHop> parse_jump_hop(std::string_view text) {
     return hop;
 }
 
+// "[user@]host[:port],..." as libssh 0.10 writes a ProxyJump: "ssh [-l USER] [-p PORT] [-J REST] -W
+// '[%h]:%p' HOST" (jump_proxy_command then rewrites it). Only plain characters: the command runs
+// through a shell.
+std::optional<std::string> libssh_jump_command(std::string_view jump) {
+    const auto plain = [](std::string_view text, std::string_view extra) {
+        return std::all_of(text.begin(), text.end(), [&](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string_view::npos;
+        });
+    };
+    const auto hops = split(trim(jump), ',');
+    if (hops.empty()) return std::nullopt;
+    std::vector<JumpHop> parsed;
+    for (const auto hop : hops) {
+        auto one = parse_jump_hop(trim(hop));
+        if (!one || !plain(one->user, "._-") || !plain(one->host, ".-_:") || !plain(one->port, "") ||
+            one->host.front() == '-' || (!one->user.empty() && one->user.front() == '-')) {
+            return std::nullopt;
+        }
+        parsed.push_back(std::move(*one));
+    }
+    std::string command = "ssh";
+    if (!parsed[0].user.empty()) command += " -l " + parsed[0].user;
+    if (!parsed[0].port.empty()) command += " -p " + parsed[0].port;
+    std::string rest;
+    for (std::size_t i = 1; i < parsed.size(); ++i) {
+        if (!rest.empty()) rest += ',';
+        if (!parsed[i].user.empty()) rest += parsed[i].user + "@";
+        rest += parsed[i].host.find(':') != std::string::npos ? "[" + parsed[i].host + "]" : parsed[i].host;
+        if (!parsed[i].port.empty()) rest += ":" + parsed[i].port;
+    }
+    if (!rest.empty()) command += " -J " + rest;
+    return command + " -W '[%h]:%p' " + parsed[0].host;
+}
+
 std::string escape_percent(std::string_view text) {
     std::string escaped;
     for (const char c : text) escaped += c == '%' ? std::string("%%") : std::string(1, c);
@@ -549,7 +583,10 @@ SshTransport::SshTransport(std::unique_ptr<Session> session, std::string label, 
 SshTransport::~SshTransport() = default;
 
 std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(const SshTarget& target,
-                                                                             const SshSettings& settings) {
+                                                                             const SshSettings& shared_settings) {
+    // The inventory's StrictHostKeyChecking for this host, over the flag (for its ProxyJump hops too).
+    SshSettings settings = shared_settings;
+    if (target.host_key_checking) settings.host_key_checking = *target.host_key_checking;
     auto session = std::make_unique<Session>();
     session->handle = ssh_new();
     if (session->handle == nullptr) return SshError{SshFailure::error, target.label + ": cannot create an SSH session"};
@@ -614,6 +651,20 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     // changed keys as known; keep it on so it tells the truth, and apply our own policy to that.
     const int strict = 1;
     ssh_options_set(s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict);
+    if (target.proxy_jump) {
+        // The inventory's ProxyJump, over ssh_config's as -J on ssh's command line: given to libssh
+        // in the form its own ProxyJump takes, so that every hop gets netdiag's options below.
+        std::string jump(trim(*target.proxy_jump));
+        std::transform(jump.begin(), jump.end(), jump.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const auto command = jump == "none" ? std::optional<std::string>("none") : libssh_jump_command(*target.proxy_jump);
+        if (!command) {
+            return SshError{SshFailure::error,
+                            fmt::format("{}: ProxyJump \"{}\" (inventory): expected [user@]host[:port] hops separated by "
+                                        "commas, in plain characters",
+                                        target.label, printable(*target.proxy_jump))};
+        }
+        ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, command->c_str());
+    }
     HopLog hop_log;
     bool proxied = false;
     if (char* proxy = nullptr; ssh_options_get(s, SSH_OPTIONS_PROXYCOMMAND, &proxy) == SSH_OK && proxy != nullptr) {
@@ -666,8 +717,12 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
         return SshError{SshFailure::auth_failed,
                         fmt::format("{}: no key was accepted (agent, IdentityFile, ~/.ssh/id_*)", target.label)};
     }
-    return std::unique_ptr<SshTransport>(new SshTransport(std::move(session), target.label, settings.command_timeout,
-                                                          settings.max_output, settings.stop));
+    std::unique_ptr<SshTransport> transport(new SshTransport(std::move(session), target.label, settings.command_timeout,
+                                                             settings.max_output, settings.stop));
+    transport->become_ = target.become;
+    transport->become_user_ = target.become_user;
+    transport->become_method_ = target.become_method;
+    return transport;
 }
 
 namespace {
@@ -862,7 +917,18 @@ Result<SshTransport::Privilege> SshTransport::privilege() {
                                       why.empty() ? fmt::format("exit status {}", output->exit_status) : why));
     }
     privilege.sudo = how == "sudo";
-    if (how == "denied") {
+    const bool login_is_root = how == "root";
+    if (!login_is_root && become_ == std::optional<bool>(false)) {
+        privilege.sudo = false;
+        privilege.refusal = "the login is not root and the inventory sets ansible_become to false; netdiag writes as root";
+    } else if (!login_is_root && become_user_ && *become_user_ != "root") {
+        privilege.sudo = false;
+        privilege.refusal = fmt::format("the inventory's ansible_become_user is {}; netdiag writes as root", printable(*become_user_));
+    } else if (!login_is_root && become_method_ && *become_method_ != "sudo") {
+        privilege.sudo = false;
+        privilege.refusal = fmt::format("the inventory's ansible_become_method is {}; netdiag becomes root with sudo -n only",
+                                        printable(*become_method_));
+    } else if (how == "denied") {
         privilege.refusal = "sudo needs a password or does not allow this user; netdiag writes as root or with "
                             "passwordless sudo (sudo -n)";
     } else if (how == "nosudo") {

@@ -30,6 +30,14 @@ struct SshTarget {
     std::string address;
     std::optional<int> port;
     std::optional<std::string> user, identity_file;
+    // From the inventory (ansible_ssh_common_args): over ssh_config's ProxyJump and over
+    // --host-key-checking, as ssh's own -J and -o would be. "none" turns a ProxyJump off.
+    std::optional<std::string> proxy_jump;
+    std::optional<HostKeyChecking> host_key_checking;
+    // ansible_become, _user, _method: how a login that is not root writes as root. Unset: sudo -n.
+    // `become` false, another user or another method than sudo: that host's writes are refused.
+    std::optional<bool> become;
+    std::optional<std::string> become_user, become_method;
 };
 
 // 16 MiB: a sample of a Kubernetes node with 2,000 interfaces is about 1.2 MB, and four hosts flooding
@@ -103,6 +111,8 @@ private:
     std::size_t max_output_;
     const std::atomic<bool>* stop_;
     std::optional<SshFailure> last_failure_;
+    std::optional<bool> become_;
+    std::optional<std::string> become_user_, become_method_;
 
     // Who the login is and how it writes as root, asked once per session.
     struct Privilege {

@@ -325,6 +325,14 @@ if [ -x /usr/bin/sudo ]; then
     expect_contains "$err" "sudo needs a password or does not allow this user; netdiag writes as root or with passwordless sudo (sudo -n)" \
         "the failure says sudo wants a password, whatever language sudo speaks"
     expect_equal "$(range)" "$original_range" "and nothing changed"
+    # ansible_become=false in the inventory: that login writes without sudo, so not at all.
+    printf '10.233.1.2 ansible_user=ndsudo ansible_become=false\n' >"$work/no_become"
+    expect_exit 2 "fix --apply where the inventory says ansible_become=false" -- \
+        "$netdiag" fix "$work/no_become" -i "$work/id_test" --no-ssh-config --known-hosts "$work/known_hosts" \
+        --interval 0 --only port-range --apply --yes
+    expect_contains "$err" "the login is not root and the inventory sets ansible_become to false; netdiag writes as root" \
+        "the failure names the inventory's ansible_become"
+    expect_equal "$(range)" "$original_range" "and nothing changed"
     expect_exit 0 "fix --apply as a user with passwordless sudo" -- \
         "$netdiag" fix "${user_flags[@]}" -l ndsudo --interval 0 --only port-range --apply --yes
     expect_equal "$([ "$(range)" != "$original_range" ] && echo changed)" "changed" "sudo -n wrote the port range"

@@ -284,6 +284,24 @@ expect_exit 0 "a host behind two ProxyJump hops" -- "$netdiag" scan -H lab7chain
     --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 --only conntrack-fill --json
 expect_equal "$(json_get /dev/stdin 'd["hosts"][0]["status"]' <<<"$out")" "ok" "the chain was followed in its order"
 
+# The same bastion named by the inventory (ansible_ssh_common_args, as Ansible users write it),
+# for an address whose ssh_config block gives a key but no ProxyJump; options netdiag does not take
+# are named once, and do not stop the scan.
+cat >"$work/behind.ini" <<EOF
+[behind]
+behind1 ansible_host=10.232.7.2 ansible_user=root
+behind2 ansible_host=10.232.7.2 ansible_user=root
+[behind:vars]
+ansible_ssh_common_args='-o ProxyJump=root@$(address 1) -o StrictHostKeyChecking=yes -o ControlMaster=auto'
+EOF
+expect_exit 0 "a host behind a bastion, by ProxyJump from the inventory" -- "$netdiag" scan "$work/behind.ini" \
+    --ssh-config "$work/ssh_config" --known-hosts "$work/known_hosts" --connect-timeout 5 --interval 0 \
+    --only conntrack-fill --json
+expect_equal "$(json_get /dev/stdin '[h["status"] for h in d["hosts"]]' <<<"$out")" "['ok', 'ok']" \
+    "both hosts behind the bastion were scanned"
+expect_equal "$(grep -c 'ignored in ansible_ssh_common_args' <<<"$err")" 1 "the ignored option is named once"
+expect_contains "$err" "-o ControlMaster=auto" "by what the inventory wrote"
+
 # ssh_config's blocks apply as OpenSSH applies them: by the name given, not by a HostName an
 # earlier block set (libssh 0.10 alone would skip lab1by* and take the address's block, whose
 # port hangs).
