@@ -130,7 +130,7 @@ Result<std::set<std::string>> parse_only(const std::optional<std::string>& only)
 PlannedHost plan_one(const FleetTarget& target, const FleetSample& sample, const std::set<std::string>& only,
                      bool force) {
     if (sample.failure) return host_failure(target.name, sample.failure->status, sample.failure->message);
-    const HostResult result = evaluate_samples(sample.samples, target.settings);
+    const HostResult result = evaluate_samples(sample.samples, *target.settings);
     auto context = gather_plan_context(*sample.transport, sample.samples.back());
     if (!context) return host_failure(target.name, "error", context.error().message);
     context->force = force;

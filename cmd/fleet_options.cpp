@@ -77,6 +77,7 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
         inventory = std::move(parsed).value();
     }
     if (flags.hosts) {
+        const auto shared_base = std::make_shared<const Settings>(base);
         auto names = expand_host_list(*flags.hosts);
         if (!names) {
             *exit_code_on_error = exit_code::kUsage;
@@ -89,7 +90,7 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
             InventoryHost host;
             host.name = name;
             host.address = name;
-            host.settings = base;
+            host.settings = shared_base;
             host.groups = {"all"};  // as Ansible puts ad-hoc hosts: --limit 'all:!web3' works
             inventory.hosts.push_back(std::move(host));
         }
@@ -161,7 +162,7 @@ Result<std::unique_ptr<HostSet>> HostSet::resolve(const FleetFlags& flags, const
         hosts->targets_ = hosts->fleet_->targets;
     } else {
         hosts->root_ = root.value_or("/");
-        hosts->targets_.push_back(FleetTarget{root ? *root : "localhost", settings, std::nullopt});
+        hosts->targets_.push_back(FleetTarget{root ? *root : "localhost", std::make_shared<const Settings>(settings), std::nullopt});
     }
     return hosts;
 }

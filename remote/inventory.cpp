@@ -416,10 +416,12 @@ std::optional<bool> ansible_bool(std::string_view text) {
     return std::nullopt;
 }
 
-// Applies one vars mapping to a host: connection variables and netdiag's settings; other
-// variables (Ansible's own) are left alone. Without `older`, the older names apply at once.
+// Applies one vars mapping to a host: connection variables, and netdiag's settings, which are
+// collected in `settings_layers` to be applied once per distinct sequence (shared_settings); other
+// variables (Ansible's own) are left alone. Without `older`, the older names apply at once; without
+// `settings_layers`, settings are only checked.
 std::optional<std::string> apply_vars(InventoryHost& host, const YAML::Node& vars, std::string_view file,
-                                      OlderNames* older = nullptr) {
+                                      OlderNames* older = nullptr, std::vector<VarsAt>* settings_layers = nullptr) {
     for (const auto& entry : vars) {
         const std::string key = entry.first.Scalar();
         const YAML::Node& value = entry.second;
@@ -478,7 +480,12 @@ std::optional<std::string> apply_vars(InventoryHost& host, const YAML::Node& var
             host.instance = text;
         } else if (key == "netdiag") {
             if (value.IsNull()) continue;
-            auto status = apply_settings_node(host.settings, value, file);
+            if (settings_layers != nullptr) {
+                settings_layers->push_back(VarsAt{value, file});
+                continue;
+            }
+            Settings scratch;
+            auto status = apply_settings_node(scratch, value, file);
             if (!status) return status.error().message;
         }
     }
@@ -562,6 +569,40 @@ private:
     std::map<std::string, std::vector<VarsAt>> parsed_;
 };
 
+// The base settings with each host's `netdiag:` vars applied, one Settings per distinct sequence of
+// vars nodes (a node is known by its file and position; an alias is the node it names), so that
+// 100,000 hosts under one group's vars share one copy of the thresholds.
+class SharedSettings {
+public:
+    explicit SharedSettings(const Settings& base) : base_(std::make_shared<const Settings>(base)) {}
+
+    Result<std::shared_ptr<const Settings>> get(const std::vector<VarsAt>& layers) {
+        if (layers.empty()) return base_;
+        std::string key;
+        bool keyed = true;
+        for (const auto& layer : layers) {
+            const auto mark = layer.node.Mark();
+            keyed = keyed && !mark.is_null();
+            key += fmt::format("{}:{}\n", mark.pos, layer.file);
+        }
+        if (keyed) {
+            if (const auto found = cache_.find(key); found != cache_.end()) return found->second;
+        }
+        auto settings = std::make_shared<Settings>(*base_);
+        for (const auto& layer : layers) {
+            auto status = apply_settings_node(*settings, layer.node, layer.file);
+            if (!status) return status.error();
+        }
+        std::shared_ptr<const Settings> shared = std::move(settings);
+        if (keyed) cache_.emplace(std::move(key), shared);
+        return shared;
+    }
+
+private:
+    std::shared_ptr<const Settings> base_;
+    std::unordered_map<std::string, std::shared_ptr<const Settings>> cache_;
+};
+
 struct ParsedDocument {
     YAML::Node root;  // a mapping of groups, or null for a source with none
     std::string_view file;
@@ -599,12 +640,13 @@ Result<Inventory> resolve_inventory(const std::vector<ParsedDocument>& documents
     if (auto error = depths.compute()) return make_error(*error);
 
     VarsFileCache group_files(vars_files.groups), host_files(vars_files.hosts);
-    const auto apply_files = [](InventoryHost& host, OlderNames& older, VarsFileCache& cache,
-                                const std::string& name) -> Status {
+    SharedSettings shared_settings(base);
+    const auto apply_files = [](InventoryHost& host, OlderNames& older, std::vector<VarsAt>& layers,
+                                VarsFileCache& cache, const std::string& name) -> Status {
         auto files = cache.get(name);
         if (!files) return files.error();
         for (const auto& vars : **files) {
-            if (auto error = apply_vars(host, vars.node, vars.file, &older)) return make_error(*error);
+            if (auto error = apply_vars(host, vars.node, vars.file, &older, &layers)) return make_error(*error);
         }
         return Ok{};
     };
@@ -613,8 +655,8 @@ Result<Inventory> resolve_inventory(const std::vector<ParsedDocument>& documents
         InventoryHost host;
         host.name = info.name;
         host.address = info.name;
-        host.settings = base;
         OlderNames older;
+        std::vector<VarsAt> settings_layers;
         std::set<std::string> all_groups{"all"};
         for (const auto& group : info.groups) collect_ancestors(walk.groups(), group, all_groups);
         // Ansible's precedence: shallower groups first, then ansible_group_priority, then by name
@@ -630,18 +672,27 @@ Result<Inventory> resolve_inventory(const std::vector<ParsedDocument>& documents
             const auto found = walk.groups().find(group);
             if (found == walk.groups().end()) continue;
             for (const auto& vars : found->second.vars) {
-                if (auto error = apply_vars(host, vars.node, vars.file, &older)) return make_error(*error);
+                if (auto error = apply_vars(host, vars.node, vars.file, &older, &settings_layers)) {
+                    return make_error(*error);
+                }
             }
         }
         for (const auto& [depth, priority, group] : ordered) {
-            if (auto applied = apply_files(host, older, group_files, group); !applied) return applied.error();
+            if (auto applied = apply_files(host, older, settings_layers, group_files, group); !applied) {
+                return applied.error();
+            }
         }
         if (info.key_port) host.port = info.key_port;
         for (const auto& vars : info.vars) {
-            if (auto error = apply_vars(host, vars.node, vars.file, &older)) return make_error(*error);
+            if (auto error = apply_vars(host, vars.node, vars.file, &older, &settings_layers)) return make_error(*error);
         }
-        if (auto applied = apply_files(host, older, host_files, info.name); !applied) return applied.error();
+        if (auto applied = apply_files(host, older, settings_layers, host_files, info.name); !applied) {
+            return applied.error();
+        }
         older.apply_to(host);
+        auto settings = shared_settings.get(settings_layers);
+        if (!settings) return settings.error();
+        host.settings = std::move(settings).value();
         host.groups.assign(all_groups.begin(), all_groups.end());
         inventory.hosts.push_back(std::move(host));
     }

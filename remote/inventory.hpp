@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,7 +32,9 @@ struct InventoryHost {
     std::optional<bool> become;
     std::optional<std::string> become_user, become_method;
     std::vector<std::string> groups;      // every group it is in, ancestors and "all" included, sorted
-    Settings settings;                    // base, then group vars (parents first), then host vars
+    // Base, then group vars (parents first), then host vars; hosts whose `netdiag:` vars are the
+    // same share one.
+    std::shared_ptr<const Settings> settings;
 };
 
 struct Inventory {

@@ -373,12 +373,12 @@ private:
                     vars = YAML::Node(YAML::NodeType::Map);
                     for (const auto& [key, value] : host.vars) vars[key] = value;
                 }
-                hosts[host_name] = vars;
+                hosts.force_insert(host_name, vars);  // names are unique: no n^2 lookup
             }
             if (hosts.size() > 0) node["hosts"] = hosts;
             if (!group.children.empty()) {
                 YAML::Node children(YAML::NodeType::Map);
-                for (const auto& child : group.children) children[child] = YAML::Node(YAML::NodeType::Null);
+                for (const auto& child : group.children) children.force_insert(child, YAML::Node(YAML::NodeType::Null));
                 node["children"] = children;
             }
             if (!group.vars.empty()) {
@@ -386,7 +386,7 @@ private:
                 for (const auto& [key, value] : group.vars) vars[key] = value;
                 node["vars"] = vars;
             }
-            root[name] = node.size() > 0 ? node : YAML::Node(YAML::NodeType::Null);
+            root.force_insert(name, node.size() > 0 ? node : YAML::Node(YAML::NodeType::Null));
         }
         return root;
     }

@@ -151,7 +151,7 @@ std::vector<HostResult> scan_fleet(const std::vector<FleetTarget>& targets, cons
             result = failed(targets[index].name, sample.failure->status, sample.failure->message);
         } else {
             try {
-                result = evaluate_samples(sample.samples, targets[index].settings);
+                result = evaluate_samples(sample.samples, *targets[index].settings);
                 result.host = targets[index].name;
             } catch (const std::exception& error) {  // a bug for one host must not take down the rest
                 result = failed(targets[index].name, "error", std::string("internal error: ") + error.what());

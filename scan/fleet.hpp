@@ -19,7 +19,9 @@ namespace netdiag {
 
 struct FleetTarget {
     std::string name;   // label in reports
-    Settings settings;  // global settings with the host's inventory vars applied
+    // Global settings with the host's inventory vars applied; shared by hosts that have the same,
+    // so that 100,000 hosts do not hold 100,000 copies of the thresholds.
+    std::shared_ptr<const Settings> settings;
     std::optional<std::string> instance;  // its node_exporter's instance label (scan --prometheus)
 };
 

@@ -48,7 +48,8 @@ private:
 
 std::vector<FleetTarget> targets(int count) {
     std::vector<FleetTarget> result;
-    for (int i = 0; i < count; ++i) result.push_back(FleetTarget{"h" + std::to_string(i), default_settings(), std::nullopt});
+    const auto settings = std::make_shared<const Settings>(default_settings());
+    for (int i = 0; i < count; ++i) result.push_back(FleetTarget{"h" + std::to_string(i), settings, std::nullopt});
     return result;
 }
 

@@ -221,6 +221,16 @@ TEST_CASE("malformed INI lines name the file and line", "[inventory][ini]") {
     CHECK(error_of("[a:children]\nb\n[b:children]\na\n[a]\nh\n").find("cycle") != std::string::npos);
 }
 
+TEST_CASE("an INI range of the whole host cap loads in linear time", "[inventory][ini]") {
+    // One line of 19 bytes names 100,000 hosts; each must not be looked up among the others.
+    const auto inventory = parse_inventory("[web]\nh[0:99999]\n", "hosts", default_settings());
+    REQUIRE(inventory.ok());
+    CHECK(inventory->hosts.size() == 100000);
+    CHECK(inventory->hosts.back().name == "h99999");
+    CHECK(inventory->hosts.front().settings == inventory->hosts.back().settings);
+    CHECK(error_of("[web]\nh[0:99999]\n[db]\ndb1\n") == "hosts:4: the inventory holds more than 100000 hosts");
+}
+
 TEST_CASE("INI lines may use tabs and CRLF", "[inventory][ini]") {
     const auto inventory = load("[web]\r\nweb1\tansible_port=2222\r\n[web:vars]\r\nansible_user=ops\r\n");
     CHECK(host(inventory, "web1").port == 2222);

@@ -50,14 +50,14 @@ TEST_CASE("the example inventory loads with its variables layered", "[inventory]
     CHECK(canary.address == "10.0.0.9");
     CHECK(canary.port == 2222);
     CHECK(canary.user == "sre");
-    CHECK(canary.settings.speeds_mbps.at("eth0") == 10000);
-    CHECK(canary.settings.threshold("rx-drops.warning") == 50);
-    CHECK(canary.settings.is_virtual("cali123"));
+    CHECK(canary.settings->speeds_mbps.at("eth0") == 10000);
+    CHECK(canary.settings->threshold("rx-drops.warning") == 50);
+    CHECK(canary.settings->is_virtual("cali123"));
     const auto& db1 = host(*inventory, "db1");
     CHECK(db1.identity_file == "~/.ssh/db_ed25519");
-    CHECK(db1.settings.threshold("conntrack-fill.warning") == 70);
-    CHECK(db1.settings.threshold("rx-drops.warning") == 50);       // from all
-    CHECK(host(*inventory, "db2").settings.threshold("conntrack-fill.warning") == 80);  // the default
+    CHECK(db1.settings->threshold("conntrack-fill.warning") == 70);
+    CHECK(db1.settings->threshold("rx-drops.warning") == 50);       // from all
+    CHECK(host(*inventory, "db2").settings->threshold("conntrack-fill.warning") == 80);  // the default
     CHECK(host(*inventory, "lba").user == "ops");
     CHECK(host(*inventory, "lba").groups == std::vector<std::string>{"all", "edge", "lb"});
     CHECK(host(*inventory, "web01").address == "web01");
@@ -109,8 +109,35 @@ TEST_CASE("host variables beat group variables", "[inventory]") {
 )");
     CHECK(host(inventory, "a").port == 2200);
     CHECK(host(inventory, "b").port == 22);
-    CHECK(host(inventory, "a").settings.threshold("close-wait.warning") == 10);
-    CHECK(host(inventory, "b").settings.threshold("close-wait.warning") == 5);
+    CHECK(host(inventory, "a").settings->threshold("close-wait.warning") == 10);
+    CHECK(host(inventory, "b").settings->threshold("close-wait.warning") == 5);
+}
+
+TEST_CASE("hosts with the same settings share one copy", "[inventory]") {
+    const auto inventory = load(R"(web:
+  vars: {netdiag: &common {thresholds: {close-wait.warning: 10}}}
+  hosts:
+    a:
+    b:
+    c: {netdiag: {thresholds: {close-wait.warning: 5}}}
+db:
+  vars: {netdiag: *common}
+  hosts:
+    d:
+    e:
+other:
+  hosts:
+    f:
+    g:
+)");
+    CHECK(host(inventory, "a").settings == host(inventory, "b").settings);
+    CHECK(host(inventory, "c").settings != host(inventory, "a").settings);
+    CHECK(host(inventory, "c").settings->threshold("close-wait.warning") == 5);
+    // The alias names the same node: the same settings, one copy.
+    CHECK(host(inventory, "d").settings == host(inventory, "a").settings);
+    CHECK(host(inventory, "e").settings->threshold("close-wait.warning") == 10);
+    CHECK(host(inventory, "f").settings == host(inventory, "g").settings);
+    CHECK(host(inventory, "f").settings->threshold("close-wait.warning") != 10);
 }
 
 TEST_CASE("inventory errors name the file and line", "[inventory]") {
@@ -215,7 +242,7 @@ TEST_CASE("a host named in several groups is one host with merged vars", "[inven
     const auto& h1 = host(inventory, "h1");
     CHECK(h1.port == 2222);
     CHECK(h1.user == "mon");
-    CHECK(h1.settings.speeds_mbps.at("eth0") == 25000);
+    CHECK(h1.settings->speeds_mbps.at("eth0") == 25000);
     CHECK(h1.groups == std::vector<std::string>{"all", "monitored", "web"});
     CHECK(host(inventory, "h2").groups == std::vector<std::string>{"all", "web"});
 }
