@@ -177,8 +177,8 @@ std::variant<std::vector<HostResult>, int> scan_from_prometheus(const ScanOption
             fmt::print(stderr, "netdiag: {}\n", plan.error().message);
             return plan_exit;
         }
-        std::vector<std::string> wanted;
-        for (const auto& target : plan->targets) wanted.push_back(target.instance.value_or(target.name));
+        std::vector<PrometheusScanOptions::Wanted> wanted;
+        for (const auto& target : plan->targets) wanted.push_back({target.instance.value_or(target.name), target.settings});
         scan_options.wanted = std::move(wanted);
     } else {
         scan_options.limit = options.fleet.limit;

@@ -323,30 +323,34 @@ Result<std::vector<HostResult>> scan_prometheus(const PrometheusClient& client, 
         for (const auto& [instance, value] : up_by_instance) instances.push_back(instance);
     }
     std::vector<HostResult> results;
+    std::map<std::string, const Settings*> settings_of;  // an inventory host's own, by instance
     if (options.wanted) {
+        // By instance label, else by the instance's host part ("web1" for "web1:9100"; the first
+        // such instance in name order). Indexed: 5,000 hosts must not mean 25 million comparisons.
+        const std::set<std::string> exact(instances.begin(), instances.end());
+        std::map<std::string, std::string> by_host_part;
+        for (const auto& instance : instances) {
+            const auto colon = instance.rfind(':');
+            if (colon != std::string::npos) by_host_part.emplace(instance.substr(0, colon), instance);
+        }
         std::vector<std::string> chosen;
         for (const auto& want : *options.wanted) {
-            // By instance label, else by the instance's host part ("web1" for "web1:9100").
             std::optional<std::string> match;
-            for (const auto& instance : instances) {
-                if (instance == want) {
-                    match = instance;
-                    break;
-                }
-                const auto colon = instance.rfind(':');
-                if (!match && colon != std::string::npos && instance.compare(0, colon, want) == 0 && colon == want.size()) {
-                    match = instance;
-                }
+            if (exact.count(want.name)) {
+                match = want.name;
+            } else if (const auto found = by_host_part.find(want.name); found != by_host_part.end()) {
+                match = found->second;
             }
             if (match) {
                 chosen.push_back(*match);
+                if (want.settings) settings_of.emplace(*match, want.settings.get());
             } else {
                 HostResult missing;
-                missing.host = want;
+                missing.host = want.name;
                 missing.source = "prometheus";
                 missing.status = "error";
-                missing.error = fmt::format("no node_exporter instance \"{}\" (or \"{}:PORT\") matches {}", want, want,
-                                            selector(""));
+                missing.error = fmt::format("no node_exporter instance \"{}\" (or \"{}:PORT\") matches {}", want.name,
+                                            want.name, selector(""));
                 results.push_back(std::move(missing));
             }
         }
@@ -410,10 +414,11 @@ Result<std::vector<HostResult>> scan_prometheus(const PrometheusClient& client, 
             const auto found_now = now_of.find(instance);
             const auto found_before = before_of.find(instance);
             const auto found_resets = reset_of.find(instance);
+            const auto own = settings_of.find(instance);
             results.push_back(evaluate_instance(instance, found_before == before_of.end() ? kNone : found_before->second,
                                                 found_now == now_of.end() ? kNone : found_now->second,
                                                 found_resets == reset_of.end() ? kNoResets : found_resets->second, at,
-                                                options.window_seconds, settings));
+                                                options.window_seconds, own == settings_of.end() ? settings : *own->second));
         }
         done += part.size();
         if (progress) progress(done, instances.size());

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,9 +24,14 @@ struct PrometheusScanOptions {
     double window_seconds = 300;
     double at_unix_seconds = 0;            // the verdict's instant
     std::optional<std::string> limit;      // --limit patterns over instance names (and job as a group)
-    // Inventory hosts to look for (instance label, or the instance's host part before ":port");
-    // none: every instance that matches.
-    std::optional<std::vector<std::string>> wanted;
+    // Inventory hosts to look for (instance label, or the instance's host part before ":port"),
+    // each judged with its own settings (its inventory's netdiag: vars) as an SSH scan would;
+    // none: every instance that matches, with the global settings.
+    struct Wanted {
+        std::string name;
+        std::shared_ptr<const Settings> settings;
+    };
+    std::optional<std::vector<Wanted>> wanted;
     // Instances per query: a batch's two instants (about 180 series an instance) are held at once,
     // so this bounds the client's memory; at 1,000 it peaked at 226 MB (bench/prometheus).
     std::size_t batch_size = 500;

@@ -68,6 +68,16 @@ printf '%s' "$out" >"$work/inventory.json"
 expect_equal "$(json_get "$work/inventory.json" "sorted((h['host'], h['status']) for h in d['hosts'])")" \
     "[('ghost', 'error'), ('web1:9100', 'ok'), ('web2:9100', 'ok')]" "web2 by name, db1 by instance:, ghost not found"
 
+cat >"$work/tolerant.yaml" <<'YAML'
+all:
+  hosts:
+    web1: {netdiag: {thresholds: {rx-drops.warning: 1000, rx-drops.critical: 2000}}}
+    web2: {}
+YAML
+expect_exit 0 "an inventory host's own thresholds apply to its instance, as in an SSH scan" -- \
+    "$netdiag" scan --prometheus "$url/ok" "$work/tolerant.yaml" --no-progress --color never
+expect_not_contains "$out" "rx-drops" "web1's 100 drops/s are under its own warning of 1000"
+
 expect_exit 0 "--format prometheus from a Prometheus scan" -- \
     "$netdiag" scan --prometheus "$url/ok" --limit web2* --format prometheus --no-progress
 expect_contains "$out" 'netdiag_host_up{host="web2:9100"} 1' "the textfile names the instance"
