@@ -9,9 +9,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -50,6 +53,74 @@ bool is_cancelled(const TcpConnectOptions& options) {
     return options.cancelled != nullptr && options.cancelled->load();
 }
 
+// One getaddrinfo call, shared by the thread that makes it and the caller that may stop waiting.
+struct Lookup {
+    std::string name, service;
+    addrinfo hints{};
+    std::mutex mutex;
+    std::condition_variable finished;
+    bool done = false;
+    int error = 0;
+    int saved_errno = 0;
+    addrinfo* found = nullptr;  // owned here until the caller takes it
+
+    ~Lookup() {
+        if (found != nullptr) ::freeaddrinfo(found);
+    }
+};
+
+struct Resolved {
+    AddrInfoList addresses;
+    std::string failure;  // gai_strerror's words, or the timeout; empty when resolved
+    bool cancelled = false;
+};
+
+// getaddrinfo cannot be interrupted, and a resolver that does not answer holds it for
+// resolv.conf's timeout x attempts x servers. It runs on a thread of its own; the caller waits
+// at most `timeout`, seeing Ctrl-C within kCancelPoll, and a late answer is freed by that thread.
+Resolved resolve(const std::string& name, const std::string& service, const addrinfo& hints,
+                 std::chrono::milliseconds timeout, const TcpConnectOptions& options) {
+    auto lookup = std::make_shared<Lookup>();
+    lookup->name = name;
+    lookup->service = service;
+    lookup->hints = hints;
+    try {
+        std::thread([lookup] {
+            addrinfo* found = nullptr;
+            const int error = ::getaddrinfo(lookup->name.c_str(), lookup->service.empty() ? nullptr : lookup->service.c_str(),
+                                            &lookup->hints, &found);
+            const int saved_errno = errno;
+            const std::lock_guard lock(lookup->mutex);
+            lookup->error = error;
+            lookup->saved_errno = saved_errno;
+            lookup->found = found;
+            lookup->done = true;
+            lookup->finished.notify_all();
+        }).detach();
+    } catch (const std::system_error& error) {
+        return Resolved{nullptr, fmt::format("cannot start a resolver thread: {}", error.what()), false};
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock lock(lookup->mutex);
+    while (!lookup->done) {
+        if (is_cancelled(options)) return Resolved{nullptr, {}, true};
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) {
+            return Resolved{nullptr,
+                            fmt::format("no answer from the resolver within {:g} s",
+                                        static_cast<double>(timeout.count()) / 1000),
+                            false};
+        }
+        lookup->finished.wait_for(lock, std::min<std::chrono::steady_clock::duration>(deadline - now, kCancelPoll));
+    }
+    if (lookup->error != 0) {
+        return Resolved{nullptr,
+                        lookup->error == EAI_SYSTEM ? lowercase_error(lookup->saved_errno) : ::gai_strerror(lookup->error),
+                        false};
+    }
+    return Resolved{AddrInfoList(std::exchange(lookup->found, nullptr)), {}, false};
+}
+
 // A socket being connected: closed unless released to the caller.
 class PendingSocket {
 public:
@@ -68,18 +139,20 @@ private:
 
 // Binds `fd` to `local`, as OpenSSH does for BindAddress: resolved in the family of the address
 // being tried (a name is allowed), so an IPv4 BindAddress rules out IPv6 addresses and no more.
-std::optional<std::string> bind_local(int fd, const addrinfo& remote, const std::string& local) {
+std::optional<std::string> bind_local(int fd, const addrinfo& remote, const std::string& local,
+                                      const TcpConnectOptions& options) {
     addrinfo hints{};
     hints.ai_family = remote.ai_family;
     hints.ai_socktype = remote.ai_socktype;
     hints.ai_protocol = remote.ai_protocol;
     hints.ai_flags = AI_PASSIVE;
-    addrinfo* found = nullptr;
-    if (const int error = ::getaddrinfo(local.c_str(), nullptr, &hints, &found); error != 0) {
+    const auto resolved = resolve(local, "", hints, options.timeout, options);
+    if (resolved.cancelled) return std::string("interrupted");
+    if (!resolved.addresses) {
         return fmt::format("BindAddress {} has no {} address: {}", printable(local),
-                           remote.ai_family == AF_INET6 ? "IPv6" : "IPv4", ::gai_strerror(error));
+                           remote.ai_family == AF_INET6 ? "IPv6" : "IPv4", resolved.failure);
     }
-    const AddrInfoList owned(found);
+    const addrinfo* found = resolved.addresses.get();
     if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
         return fmt::format("cannot bind to {}: {}", printable(local), lowercase_error(errno));
     }
@@ -102,7 +175,8 @@ Attempt connect_one(const addrinfo& address, const TcpConnectOptions& options) {
                                   address.ai_protocol));
     if (socket.get() < 0) return Attempt::failed(lowercase_error(errno));
     if (options.bind_address) {
-        if (auto why = bind_local(socket.get(), address, *options.bind_address)) {
+        if (auto why = bind_local(socket.get(), address, *options.bind_address, options)) {
+            if (is_cancelled(options)) return Attempt::interrupted();
             return Attempt::failed(std::move(*why));
         }
     }
@@ -147,13 +221,11 @@ Result<int> connect_tcp(const TcpConnectOptions& options) {
     hints.ai_family = options.family;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV;
-    addrinfo* found = nullptr;
-    const auto port = std::to_string(options.port);
-    if (const int error = ::getaddrinfo(options.host.c_str(), port.c_str(), &hints, &found); error != 0) {
-        const std::string why = error == EAI_SYSTEM ? lowercase_error(errno) : ::gai_strerror(error);
-        return make_error(fmt::format("{}: cannot resolve: {}", host, why));
-    }
-    const AddrInfoList addresses(found);
+    // Resolving gets the connect timeout too, so that a dead resolver costs no more than a dead host.
+    const auto resolved = resolve(options.host, std::to_string(options.port), hints, options.timeout, options);
+    if (resolved.cancelled) return make_error(host + ": interrupted");
+    if (!resolved.addresses) return make_error(fmt::format("{}: cannot resolve: {}", host, resolved.failure));
+    const addrinfo* found = resolved.addresses.get();
     std::string reasons;
     int tried = 0;
     for (const addrinfo* address = found; address != nullptr && tried < kMaxAddresses; address = address->ai_next) {

@@ -23,7 +23,9 @@ struct TcpConnectOptions {
     const std::atomic<bool>* cancelled = nullptr;  // polled at least every 100 ms (Ctrl-C)
 };
 
-// Tries each address getaddrinfo gives (at most 16), in its order, each for up to `timeout`;
+// Resolves the name within `timeout` (a resolver that does not answer is given up on, and Ctrl-C
+// is seen, although getaddrinfo itself cannot be interrupted), then
+// tries each address getaddrinfo gives (at most 16), in its order, each for up to `timeout`;
 // returns a connected, blocking, close-on-exec socket, or an error naming the host and each
 // address tried with its reason ("db1: 10.0.0.5 port 22: timed out after 10 s; 127.0.0.1 port 22:
 // connection refused"; "HOST: interrupted" once `cancelled` is set). The caller owns the socket.

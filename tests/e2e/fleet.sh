@@ -479,6 +479,28 @@ expect_exit 3 "ssh_config's AddressFamily inet6, for a name with IPv4 addresses 
 # fbhost has no IPv6 address in the namespace's /etc/hosts (and no DNS to ask).
 expect_contains "$(json_get /dev/stdin 'd["hosts"][0]["status"] + ": " + d["hosts"][0]["error"]' <<<"$out")" \
     "unreachable: cannot connect: fbhost: cannot resolve: " "looks up IPv6 addresses only"
+# A resolver that never answers (its queries swallowed) holds getaddrinfo for resolv.conf's
+# timeout x attempts; the name gets --connect-timeout, as an address does, and Ctrl-C is seen.
+printf 'nameserver 127.0.0.53\noptions timeout:5 attempts:2\n' >"$work/fb/resolv.conf"
+ip netns exec "$fb" timeout 60 "$python" -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.53", 53)); time.sleep(60)' &
+in_fb_dns=(ip netns exec "$fb" unshare -m sh -c \
+    'mount --bind "$0" /etc/hosts && mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' \
+    "$work/fb/hosts" "$work/fb/resolv.conf")
+sleep 0.3
+started=$(date +%s%N)
+expect_exit 3 "a name the resolver never answers for" -- \
+    "${in_fb_dns[@]}" "$netdiag" scan -H fbnodns.example "${fb_flags[@]}"
+took_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+expect_contains "$(json_get /dev/stdin 'd["hosts"][0]["error"]' <<<"$out")" \
+    "fbnodns.example: cannot resolve: no answer from the resolver within 2 s" "is given up on, saying why"
+expect_equal "$(( took_ms < 4000 ))" "1" "within the connect timeout, not the resolver's 10 s ($took_ms ms)"
+started=$(date +%s%N)
+expect_exit 130 "Ctrl-C while the resolver is silent" -- \
+    "${in_fb_dns[@]}" timeout --preserve-status -s INT 1 "$netdiag" scan -H fbnodns.example "${fb_common[@]}" --connect-timeout 10
+took_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+expect_equal "$(( took_ms < 3000 ))" "1" "stops the scan at once ($took_ms ms)"
+
 # No descriptor left behind on any path (an attempt that timed out, a session ended after its scan
 # or at a refused host key): 32 hosts, 4 at a time, in 32 descriptors, where one lost per host
 # would not fit.
