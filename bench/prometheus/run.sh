@@ -174,6 +174,7 @@ printf 'floor: %.2f s of queries, %.1f MB of answers, Prometheus CPU %.2f s; %s 
     "$total_s" "$(echo "$total_bytes / 1000000" | bc -l)" "$(echo "$floor_cpu1 - $floor_cpu0" | bc)" \
     "$first_series" "$(echo "$first_series / $(wc -l <"$work/batch.000")" | bc)" "$first_resets"
 echo "Prometheus RSS after the floor queries: $(rss_mb "$prometheus_pid") MB"
+echo "$total_s $(echo "$floor_cpu1 - $floor_cpu0" | bc)" >"$work/floor"
 
 echo "== netdiag scan --prometheus ($runs runs)"
 if [ ! -x "$netdiag" ] || ! "$netdiag" scan --help 2>/dev/null | grep -q -- --prometheus; then
@@ -199,17 +200,19 @@ for i in $(seq "$runs"); do
         exit 1
     fi
 
-    echo "$wall $rss" >>"$work/runs"
+    echo "$wall $rss $cpu" >>"$work/runs"
 done
-"$python" - "$work/meta.json" "$work/scan.1.json" "$work/runs" bench/README.md "$instances" <<'EOF' || failed=1
-import json, re, statistics, sys
+"$python" - "$work/meta.json" "$work/scan.1.json" "$work/runs" bench/README.md "$instances" "$work/floor" <<'EOF' || failed=1
+import json, os, re, statistics, sys
 meta = json.load(open(sys.argv[1]))
 scan = json.load(open(sys.argv[2]))
 runs = [tuple(map(float, line.split())) for line in open(sys.argv[3])]
 readme = open(sys.argv[4]).read()
 instances = int(sys.argv[5])
-wall = statistics.median(w for w, _ in runs)
-rss = max(r for _, r in runs)
+floor_s, floor_cpu = map(float, open(sys.argv[6]).read().split())
+wall = statistics.median(w for w, _, _ in runs)
+rss = max(r for _, r, _ in runs)
+netdiag_cpu = statistics.median(c for _, _, c in runs)
 hosts = scan["hosts"]
 by_status = {}
 for h in hosts:
@@ -248,7 +251,12 @@ if ssh:
           f"(bench/fanout, {ssh[2]}, --forks 32, wall / hosts; client CPU {ssh[1]:.1f} ms a host)")
 else:
     print(f"verdict per instance: {per:.2f} ms (no bench/fanout figure found in bench/README.md)")
-ok = True
+# What this machine allows: Prometheus answering the same queries one after another, and the CPU
+# both need on its cores (a verdict cannot finish before Prometheus and netdiag have done their work).
+cores = os.cpu_count() or 1
+cpu_floor = (floor_cpu + netdiag_cpu) / cores
+print(f"floor here: the queries alone take {floor_s:.2f} s one after another (netdiag's wall is {wall / floor_s:.2f}x that); "
+      f"Prometheus' {floor_cpu:.2f} s and netdiag's {netdiag_cpu:.2f} s of CPU on {cores} cores need at least {cpu_floor:.2f} s")
 print(f"target wall < 10 s: {'PASS' if wall < 10 else 'FAIL'}; target peak RSS < 200 MB: {'PASS' if rss < 200 else 'FAIL'}; "
       f"faulty found == generated: {'PASS' if not missing and not unexpected else 'FAIL'}")
 if wall >= 10 or rss >= 200 or missing or unexpected or len(hosts) != instances:
