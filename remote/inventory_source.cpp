@@ -1,11 +1,7 @@
 #include "remote/inventory_source.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,8 +15,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/text.hpp"
+#include "remote/child_process.hpp"
 
-extern char** environ;
 
 namespace netdiag {
 namespace {
@@ -111,89 +107,30 @@ Result<std::string> read_regular_file(const std::string& path, Budget& budget) {
 Result<std::string> run_script(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                                Budget& budget) {
     const std::string what = fmt::format("{} {}", printable(argv[0]), printable(argv[1]));
-    int out_pipe[2], err_pipe[2];
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0) return make_error(fmt::format("{}: pipe: {}", what, std::strerror(errno)));
-    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-        ::close(out_pipe[0]);
-        ::close(out_pipe[1]);
-        return make_error(fmt::format("{}: pipe: {}", what, std::strerror(errno)));
+    ChildLimits limits;
+    limits.timeout = timeout;
+    limits.max_stdout = budget.bytes;
+    limits.max_stderr = kMaxScriptStderr;
+    auto child = run_child(argv, limits);
+    if (!child) return make_error(fmt::format("{}: {}", what, child.error().message));
+    if (child->stop == ChildStop::timed_out) {
+        return make_error(fmt::format("{}: did not finish in {:g} s; stopped", what, static_cast<double>(timeout.count()) / 1000));
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    std::vector<char*> arguments;
-    for (const auto& argument : argv) arguments.push_back(const_cast<char*>(argument.c_str()));
-    arguments.push_back(nullptr);
-    pid_t pid = 0;
-    const int spawn_error = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, arguments.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
-    if (spawn_error != 0) {
-        ::close(out_pipe[0]);
-        ::close(err_pipe[0]);
-        return make_error(fmt::format("{}: {}", what, std::strerror(spawn_error)));
+    if (child->stop == ChildStop::too_much_output) {
+        return make_error(fmt::format("{}: printed more than {} MiB; stopped", what, budget.max_bytes >> 20));
     }
-    std::string out, err;
-    std::array<pollfd, 2> fds{{{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}}};
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::string failure;
-    int open_pipes = 2;
-    std::array<char, 65536> buffer{};
-    while (open_pipes > 0 && failure.empty()) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            failure = fmt::format("did not finish in {:g} s; stopped", static_cast<double>(timeout.count()) / 1000);
-            break;
-        }
-        if (::poll(fds.data(), fds.size(), static_cast<int>(left.count())) < 0 && errno != EINTR) {
-            failure = fmt::format("poll: {}", std::strerror(errno));
-            break;
-        }
-        for (std::size_t i = 0; i < fds.size() && failure.empty(); ++i) {
-            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-            const ssize_t n = ::read(fds[i].fd, buffer.data(), buffer.size());
-            if (n > 0) {
-                const auto size = static_cast<std::size_t>(n);
-                if (i == 0) {
-                    if (size > budget.bytes) {
-                        failure = fmt::format("printed more than {} MiB; stopped", budget.max_bytes >> 20);
-                    } else {
-                        budget.bytes -= size;
-                        out.append(buffer.data(), size);
-                    }
-                } else if (err.size() < kMaxScriptStderr) {
-                    err.append(buffer.data(), std::min(size, kMaxScriptStderr - err.size()));
-                }
-            } else if (n == 0 || errno != EINTR) {
-                ::close(fds[i].fd);
-                fds[i].fd = -1;
-                --open_pipes;
-            }
-        }
-    }
-    for (auto& fd : fds) {
-        if (fd.fd >= 0) ::close(fd.fd);
-    }
-    if (!failure.empty()) ::kill(pid, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!failure.empty()) return make_error(fmt::format("{}: {}", what, failure));
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (child->killed_by_signal || child->exit_status != 0) {
         std::string last_line;
-        for (const auto line : split(err, '\n')) {
+        for (const auto line : split(child->err, '\n')) {
             if (!trim(line).empty()) last_line = std::string(trim(line));
         }
-        const std::string how = WIFEXITED(status) ? fmt::format("exited with status {}", WEXITSTATUS(status))
-                                                  : fmt::format("killed by signal {}", WTERMSIG(status));
+        const std::string how = child->killed_by_signal ? fmt::format("killed by signal {}", child->exit_status - 128)
+                                                        : fmt::format("exited with status {}", child->exit_status);
         return make_error(last_line.empty() ? fmt::format("{}: {}", what, how)
                                             : fmt::format("{}: {}: {}", what, how, printable(last_line)));
     }
-    return out;
+    budget.bytes -= child->out.size();
+    return std::move(child->out);
 }
 
 // Ansible's script protocol answers with a JSON object; anything else (a usage text, an INI that

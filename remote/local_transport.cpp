@@ -7,15 +7,11 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/openat2.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,8 +27,8 @@
 
 #include "collect/linkstats.hpp"
 #include "common/text.hpp"
+#include "remote/child_process.hpp"
 
-extern char** environ;
 
 namespace netdiag {
 namespace {
@@ -474,73 +470,20 @@ Result<CommandOutput> LocalTransport::run(const std::string& command, std::chron
     if (!root_.empty()) {
         return make_error(fmt::format("{}: commands cannot run in a captured tree", root_));
     }
-    int out_pipe[2], err_pipe[2];
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0) return make_error(fmt::format("pipe: {}", std::strerror(errno)));
-    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-        ::close(out_pipe[0]);
-        ::close(out_pipe[1]);
-        return make_error(fmt::format("pipe: {}", std::strerror(errno)));
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);  // so a timeout kills the whole group
-    posix_spawnattr_setpgroup(&attributes, 0);
-    const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
-    pid_t pid = 0;
-    const int spawn_error =
-        ::posix_spawn(&pid, "/bin/sh", &actions, &attributes, const_cast<char* const*>(argv), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
-    if (spawn_error != 0) {
-        ::close(out_pipe[0]);
-        ::close(err_pipe[0]);
-        return make_error(fmt::format("/bin/sh: {}", std::strerror(spawn_error)));
-    }
-
-    CommandOutput output;
-    std::array<pollfd, 2> fds{{{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}}};
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    bool timed_out = false;
-    int open_pipes = 2;
-    std::array<char, 8192> buffer{};
-    while (open_pipes > 0) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            timed_out = true;
-            break;
-        }
-        if (::poll(fds.data(), fds.size(), static_cast<int>(left.count())) < 0 && errno != EINTR) break;
-        for (std::size_t i = 0; i < fds.size(); ++i) {
-            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-            const ssize_t n = ::read(fds[i].fd, buffer.data(), buffer.size());
-            if (n > 0) {
-                (i == 0 ? output.out : output.err).append(buffer.data(), static_cast<std::size_t>(n));
-            } else if (n == 0 || errno != EINTR) {
-                ::close(fds[i].fd);
-                fds[i].fd = -1;
-                --open_pipes;
-            }
-        }
-    }
-    for (auto& fd : fds) {
-        if (fd.fd >= 0) ::close(fd.fd);
-    }
-    if (timed_out) ::kill(-pid, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (timed_out) {
+    ChildLimits limits;
+    limits.timeout = timeout;
+    auto child = run_child({"/bin/sh", "-c", command}, limits);
+    if (!child) return make_error(fmt::format("/bin/sh: {}", child.error().message));
+    if (child->stop == ChildStop::timed_out) {
         return make_error(fmt::format("command timed out after {} ms: {}", timeout.count(), command));
     }
-    output.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (child->stop == ChildStop::too_much_output) {
+        return make_error(fmt::format("command printed more than {} MiB; stopped: {}", limits.max_stdout >> 20, command));
+    }
+    CommandOutput output;
+    output.exit_status = child->exit_status;
+    output.out = std::move(child->out);
+    output.err = std::move(child->err);
     return output;
 }
 
