@@ -383,7 +383,7 @@ std::optional<std::string> scalar_var(const YAML::Node& value, std::string_view 
 // ansible_host, then ansible_ssh_host, and keeps the last it finds).
 // The same goes for ansible_ssh_common_args and _extra_args, read once the layers are done.
 struct OlderNames {
-    std::optional<std::string> host, user;
+    std::optional<std::string> host, user, identity_file;
     std::optional<int> port;
     std::optional<std::string> common_args, extra_args;
 
@@ -391,6 +391,7 @@ struct OlderNames {
         if (host) target.address = *host;
         if (port) target.port = port;
         if (user) target.user = user;
+        if (identity_file) target.identity_file = identity_file;
         // Checked as each layer set them, so they parse; as in Ansible's ssh command line, the
         // inventory's port, user and key come first and win, then the common args, then the extra.
         SshArgs args;
@@ -446,7 +447,7 @@ std::optional<std::string> apply_vars(InventoryHost& host, const YAML::Node& var
             (older_name ? older->user : host.user) = text;
         } else if (key == "key" || key == "ansible_ssh_private_key_file" || key == "ansible_private_key_file") {
             if (auto error = scalar_var(value, file, key, text)) return error;
-            host.identity_file = text;
+            (older_name ? older->identity_file : host.identity_file) = text;
         } else if (key == "ansible_ssh_common_args" || key == "ansible_ssh_extra_args") {
             if (auto error = reject_template(value, file, key)) return error;
             if (!value.IsScalar()) return at(file, value.Mark()) + fmt::format("{} must be a string", key);

@@ -65,6 +65,12 @@ TEST_CASE("Ansible's older ansible_ssh_* names win where both are set, at any le
                                     default_settings());
     REQUIRE(parsed.ok());
     CHECK(host(*parsed, "web1").user == "old");
+    // The ssh plugin lists ansible_private_key_file, then ansible_ssh_private_key_file: the later wins.
+    auto keys = parse_inventories(
+        {{"hosts", "[web]\nweb1 ansible_private_key_file=/k/new\n[web:vars]\nansible_ssh_private_key_file=/k/old\n"}},
+        {}, default_settings());
+    REQUIRE(keys.ok());
+    CHECK(host(*keys, "web1").identity_file == "/k/old");
 }
 
 TEST_CASE("several sources make one inventory", "[inventory]") {
