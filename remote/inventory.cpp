@@ -25,7 +25,12 @@ constexpr std::size_t kMaxHostsPerPattern = 100000;
 constexpr std::size_t kMaxInventoryHosts = 100000;
 constexpr std::size_t kMaxHostEntries = 1000000;
 
-std::string at(std::string_view file, const YAML::Mark& mark) { return fmt::format("{}:{}: ", file, mark.line + 1); }
+// "file:line: "; a node made rather than read (an INI inventory's groups) has no line to name.
+std::string at(std::string_view file, const YAML::Mark& mark) {
+    return mark.is_null() ? fmt::format("{}: ", file) : fmt::format("{}:{}: ", file, mark.line + 1);
+}
+
+constexpr int kMaxGroupNesting = 64;
 
 // "01" -> 1 with width 2 (zero padding kept), "a" -> 'a' as a letter range.
 struct RangeBound {
@@ -174,7 +179,9 @@ public:
     // graph because a group can be named again, deeper, after its children were walked.
     std::optional<std::string> group(const std::string& name, const YAML::Node& node, const std::string& parent,
                                      const YAML::Mark& parent_mark, int nesting) {
-        if (nesting > 64) return at(file_, node.Mark()) + "groups nest deeper than 64 levels";
+        if (nesting > kMaxGroupNesting) {
+            return at(file_, node.Mark()) + fmt::format("groups nest deeper than {} levels", kMaxGroupNesting);
+        }
         auto& info = groups_[name];
         if (!parent.empty()) info.parents.emplace(parent, ParentLink{parent_mark, file_});
         if (node.IsNull()) return std::nullopt;
@@ -320,9 +327,14 @@ private:
         for (const auto& [parent, link] : groups_.at(name).parents) {
             if (in_progress_.count(parent)) return cycle_error(Edge{name, parent, link});
             path_.push_back(Edge{name, parent, link});
+            // Groups named as each other's children at the top level chain without nesting in the
+            // file: the cap holds here too, and bounds this recursion (200,000 groups in a chain
+            // would overflow the stack).
+            if (path_.size() > static_cast<std::size_t>(kMaxGroupNesting) + 1) return nesting_error(link);
             if (auto error = visit(parent)) return error;
             path_.pop_back();
             deepest = std::max(deepest, depth_.at(parent) + 1);
+            if (deepest > kMaxGroupNesting + 1) return nesting_error(link);
         }
         in_progress_.erase(name);
         depth_[name] = deepest;
@@ -333,6 +345,10 @@ private:
         std::string child, parent;
         ParentLink link;
     };
+
+    static std::string nesting_error(const ParentLink& link) {
+        return at(link.file, link.mark) + fmt::format("groups nest deeper than {} levels", kMaxGroupNesting);
+    }
 
     // Blames the edge of the cycle written last in the file: usually the one just added by mistake,
     // and the same answer whatever order the search took.

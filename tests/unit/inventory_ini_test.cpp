@@ -1,5 +1,6 @@
 // Ansible INI inventories, read as ansible-core's ini plugin reads them.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <string>
@@ -229,6 +230,21 @@ TEST_CASE("an INI range of the whole host cap loads in linear time", "[inventory
     CHECK(inventory->hosts.back().name == "h99999");
     CHECK(inventory->hosts.front().settings == inventory->hosts.back().settings);
     CHECK(error_of("[web]\nh[0:99999]\n[db]\ndb1\n") == "hosts:4: the inventory holds more than 100000 hosts");
+}
+
+TEST_CASE("INI groups chained past the nesting cap are refused, not recursed into", "[inventory][ini]") {
+    // Groups each the child of the one before (200,000 overflowed the stack once): the 64-level cap.
+    const auto chain = [](int length) {
+        std::string text;
+        for (int i = 0; i < length; ++i) text += fmt::format("[g{}:children]\ng{}\n", i, i + 1);
+        return text + fmt::format("[g{}]\nh1\n", length);
+    };
+    CHECK(error_of(chain(5000)) == "hosts: groups nest deeper than 64 levels");
+    CHECK(error_of(chain(70)) == "hosts: groups nest deeper than 64 levels");
+    const auto deepest = parse_inventory(chain(64), "hosts", default_settings());
+    REQUIRE(deepest.ok());
+    CHECK(deepest->hosts.front().groups.size() == 66);  // all, g0 .. g64
+    CHECK(error_of("[a:children]\nb\n[b:children]\na\n[a]\nh1\n") == "hosts: group \"b\" under \"a\" makes a cycle of groups");
 }
 
 TEST_CASE("INI lines may use tabs and CRLF", "[inventory][ini]") {

@@ -379,6 +379,13 @@ TEST_CASE("inventories that grow the work are bounded", "[inventory]") {
     CHECK(std::count(groups.begin(), groups.end(), "a1") == 1);
     CHECK(std::count(groups.begin(), groups.end(), "b40") == 1);
 
+    // Top-level groups naming each other as children chain without nesting in the file: the
+    // 64-level cap holds there too (a chain of 100,000 overflowed the stack).
+    std::string chained;
+    for (int k = 0; k < 5000; ++k) chained += "g" + std::to_string(k) + ": {children: {g" + std::to_string(k + 1) + ": }}\n";
+    chained += "g5000: {hosts: {h1: }}\n";
+    CHECK(error_of(chained).ends_with(": groups nest deeper than 64 levels"));
+
     // Ten ranges of 99,999: each within the per-pattern cap, together over the inventory's.
     std::string ranges = "all:\n  hosts:\n";
     for (int k = 0; k < 10; ++k) ranges += "    g" + std::to_string(k) + "n[00001:99999]:\n";
