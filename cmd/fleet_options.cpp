@@ -66,6 +66,17 @@ void add_fleet_flags(CLI::App& command, FleetFlags& flags) {
         ->capture_default_str();
 }
 
+namespace {
+
+// "strict", "accept-new", "off": the flag's words, and the inventory's (remote/ssh_args.hpp).
+HostKeyChecking host_key_checking_named(std::string_view name) {
+    if (name == "off") return HostKeyChecking::off;
+    if (name == "accept-new") return HostKeyChecking::accept_new;
+    return HostKeyChecking::strict;
+}
+
+}  // namespace
+
 Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base, int* exit_code_on_error) {
     *exit_code_on_error = exit_code::kDataError;
     Inventory inventory;
@@ -115,11 +126,7 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
         ssh.user = host.user ? host.user : flags.user;
         ssh.identity_file = host.identity_file ? host.identity_file : flags.identity;
         ssh.proxy_jump = host.proxy_jump;
-        if (host.host_key_checking) {
-            ssh.host_key_checking = *host.host_key_checking == "off"          ? HostKeyChecking::off
-                                    : *host.host_key_checking == "accept-new" ? HostKeyChecking::accept_new
-                                                                              : HostKeyChecking::strict;
-        }
+        if (host.host_key_checking) ssh.host_key_checking = host_key_checking_named(*host.host_key_checking);
         ssh.become = host.become;
         ssh.become_user = host.become_user;
         ssh.become_method = host.become_method;
@@ -137,9 +144,7 @@ Result<FleetPlan> build_fleet_plan(const FleetFlags& flags, const Settings& base
                    "-p/Port, -l/User, -i/IdentityFile and StrictHostKeyChecking from them)\n",
                    list);
     }
-    plan.ssh.host_key_checking = flags.host_key_checking == "off"          ? HostKeyChecking::off
-                                 : flags.host_key_checking == "accept-new" ? HostKeyChecking::accept_new
-                                                                           : HostKeyChecking::strict;
+    plan.ssh.host_key_checking = host_key_checking_named(flags.host_key_checking);
     plan.ssh.use_ssh_config = !flags.no_ssh_config;
     plan.ssh.ssh_config_file = flags.ssh_config;
     plan.ssh.known_hosts_file = flags.known_hosts;

@@ -24,6 +24,9 @@ bool starts_with(std::string_view text, std::string_view prefix);
 // Shell-style wildcard match ('*' and '?') used for interface patterns.
 bool wildcard_match(std::string_view pattern, std::string_view text);
 
+// ASCII letters in lower case, other bytes as they are (keywords of ssh_config, HTTP headers).
+std::string ascii_lowercase(std::string_view text);
+
 // Text from a host or a file made safe to print on a terminal: control characters (C0, DEL and
 // C1), bytes that are not UTF-8 and the backslash itself become \xNN (\\ for the backslash), so a
 // name can neither move the cursor, hide lines nor pass for another name. Printable UTF-8 is kept.

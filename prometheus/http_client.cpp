@@ -113,11 +113,6 @@ std::string base64(std::string_view bytes) {
 
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
 
 Result<std::string> decode_chunked(std::string_view body, std::size_t limit) {
     std::string out;
@@ -164,16 +159,16 @@ Result<HttpResponse> parse_http_response(std::string raw, std::size_t limit) {
         const auto line = trim(lines[i]);
         const auto colon = line.find(':');
         if (colon == std::string_view::npos) return make_error("a response header has no colon");
-        const auto name = lower(trim(line.substr(0, colon)));
+        const auto name = ascii_lowercase(trim(line.substr(0, colon)));
         const auto value = trim(line.substr(colon + 1));
         if (name == "content-length") {
             content_length = parse_u64(value);
             if (!content_length) return make_error("Content-Length is not a number");
         } else if (name == "transfer-encoding") {
-            chunked = lower(value).find("chunked") != std::string::npos;
+            chunked = ascii_lowercase(value).find("chunked") != std::string::npos;
         } else if (name == "content-type") {
             response.content_type = std::string(value);
-        } else if (name == "content-encoding" && lower(value) != "identity") {
+        } else if (name == "content-encoding" && ascii_lowercase(value) != "identity") {
             return make_error(fmt::format("the response is {}-encoded (identity was asked for)", printable(value)));
         }
     }

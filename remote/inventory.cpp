@@ -426,8 +426,7 @@ struct OlderNames {
 
 // Ansible's booleans: yes/no, true/false, on/off, 1/0, any case.
 std::optional<bool> ansible_bool(std::string_view text) {
-    std::string word(trim(text));
-    std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string word = ascii_lowercase(trim(text));
     if (word == "yes" || word == "true" || word == "on" || word == "1" || word == "y" || word == "t") return true;
     if (word == "no" || word == "false" || word == "off" || word == "0" || word == "n" || word == "f") return false;
     return std::nullopt;

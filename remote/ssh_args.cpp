@@ -50,15 +50,9 @@ Result<std::vector<std::string>> split_shell_words(std::string_view text) {
 
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 // One option by its ssh_config name, as -o gives it or a short flag stands for it.
 Status take_option(const std::string& name, const std::string& value, const std::string& as_written, SshArgs& args) {
-    const auto key = lower(name);
+    const auto key = ascii_lowercase(name);
     if (key == "proxyjump") {
         if (!args.proxy_jump) args.proxy_jump = value;
     } else if (key == "port") {
@@ -70,7 +64,7 @@ Status take_option(const std::string& name, const std::string& value, const std:
     } else if (key == "identityfile") {
         if (!args.identity_file) args.identity_file = value;
     } else if (key == "stricthostkeychecking") {
-        const auto setting = lower(value);
+        const auto setting = ascii_lowercase(value);
         std::string policy;
         if (setting == "yes" || setting == "ask") {
             policy = "strict";  // netdiag never prompts: ask is refused like yes

@@ -11,11 +11,6 @@
 namespace netdiag {
 namespace {
 
-std::string lowercase(std::string_view text) {
-    std::string lower(text);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    return lower;
-}
 
 // A config line: its keyword (lower case) and arguments; "Keyword=value" and quoted arguments as
 // OpenSSH reads them. An empty keyword is a blank line or a comment.
@@ -29,7 +24,7 @@ ConfigLine tokenize(std::string_view line) {
     std::size_t at = line.find_first_not_of(" \t\r");
     if (at == std::string_view::npos || line[at] == '#') return parsed;
     const std::size_t keyword_end = line.find_first_of(" \t\r=", at);
-    parsed.keyword = lowercase(line.substr(at, keyword_end - at));
+    parsed.keyword = ascii_lowercase(line.substr(at, keyword_end - at));
     at = keyword_end;
     if (at != std::string_view::npos) {
         at = line.find_first_not_of(" \t\r", at);
@@ -160,7 +155,7 @@ private:
     void match(const ConfigLine& line, std::string_view raw) {
         bool result = true;
         for (std::size_t i = 0; i < line.arguments.size(); ++i) {
-            std::string criterion = lowercase(line.arguments[i]);
+            std::string criterion = ascii_lowercase(line.arguments[i]);
             const bool negate = criterion.starts_with("!");
             if (negate) criterion.erase(0, 1);
             if (criterion == "all" || criterion == "canonical" || criterion == "final") {
@@ -195,11 +190,11 @@ private:
 }  // namespace
 
 bool ssh_host_matches(std::string_view host, const std::vector<std::string>& patterns) {
-    const std::string lower = lowercase(host);
+    const std::string lower = ascii_lowercase(host);
     bool matched = false;
     for (const auto& pattern : patterns) {
         const bool negate = pattern.starts_with("!");
-        const std::string lower_pattern = lowercase(negate ? std::string_view(pattern).substr(1) : pattern);
+        const std::string lower_pattern = ascii_lowercase(negate ? std::string_view(pattern).substr(1) : pattern);
         if (wildcard_match(lower_pattern, lower)) {  // OpenSSH's match_pattern: * and ?
             if (negate) return false;
             matched = true;

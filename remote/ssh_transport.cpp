@@ -298,8 +298,7 @@ Result<SocketOptions> socket_options(std::string_view config) {
             }
         } else if (keyword == "addressfamily" && applies && !family_seen) {
             family_seen = true;
-            std::string lower = value;
-            std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+            const std::string lower = ascii_lowercase(value);
             if (lower == "inet") {
                 options.family = AF_INET;
             } else if (lower == "inet6") {
@@ -654,8 +653,7 @@ std::variant<std::unique_ptr<SshTransport>, SshError> SshTransport::connect(cons
     if (target.proxy_jump) {
         // The inventory's ProxyJump, over ssh_config's as -J on ssh's command line: given to libssh
         // in the form its own ProxyJump takes, so that every hop gets netdiag's options below.
-        std::string jump(trim(*target.proxy_jump));
-        std::transform(jump.begin(), jump.end(), jump.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const std::string jump = ascii_lowercase(trim(*target.proxy_jump));
         const auto command = jump == "none" ? std::optional<std::string>("none") : libssh_jump_command(*target.proxy_jump);
         if (!command) {
             return SshError{SshFailure::error,
