@@ -27,6 +27,8 @@ struct InterfaceRates {
     // The root qdisc's drops per second, where both samples have qdisc statistics.
     std::optional<double> qdisc_drops;
     std::string qdisc_kind;
+
+    bool operator==(const InterfaceRates&) const = default;
 };
 
 struct CpuRates {
@@ -35,6 +37,8 @@ struct CpuRates {
     std::optional<double> softirq_share, idle_share;
     double net_rx_softirqs = 0;  // NET_RX softirqs run per second
     double softnet_processed = 0, softnet_dropped = 0, softnet_time_squeeze = 0;
+
+    bool operator==(const CpuRates&) const = default;
 };
 
 struct Rates {
@@ -52,6 +56,8 @@ struct Rates {
 
     double snmp_value(const std::string& section, const std::string& field) const;
     double netstat_value(const std::string& section, const std::string& field) const;
+
+    bool operator==(const Rates&) const = default;
 };
 
 // The interval is the target's uptime difference (immune to clock steps), else the wall clock.

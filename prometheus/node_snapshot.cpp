@@ -4,19 +4,44 @@
 #include <cmath>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "common/text.hpp"
 
 namespace netdiag {
 
-std::string_view node_metric_regex() {
-    return "node_network_(receive|transmit)_[a-z]+_total|node_network_(speed_bytes|carrier|carrier_changes_total|"
-           "mtu_bytes|info|flags)|node_netstat_.+|node_sockstat_.+|node_softnet_(processed|dropped|times_squeezed)_total|"
-           "node_cpu_seconds_total|node_nf_conntrack_.+|node_memory_MemTotal_bytes|node_boot_time_seconds|"
-           "node_time_seconds|node_uname_info|node_softirqs_functions_total|node_interrupts_total|"
-           "node_tcp_connection_states|"
-           // netdiag's own textfile (scan --format prometheus), for what node_exporter lacks.
-           "netdiag_host_up|netdiag_scan_timestamp_seconds|netdiag_finding_(severity|value|threshold)";
-}
+namespace {
+
+// node_exporter's netdev counters that the rates read (checks/rates.cpp, interface_rates); the
+// others (frame, fifo on transmit, colls, carrier, compressed, multicast) are not fetched.
+constexpr std::string_view kNetworkCounters[] = {
+    "node_network_receive_bytes_total",  "node_network_receive_packets_total", "node_network_receive_errs_total",
+    "node_network_receive_drop_total",   "node_network_receive_fifo_total",    "node_network_transmit_bytes_total",
+    "node_network_transmit_packets_total", "node_network_transmit_errs_total", "node_network_transmit_drop_total",
+};
+
+// Counters the rates come from, read at both ends of the window.
+constexpr std::string_view kCounterNames =
+    "node_network_receive_(bytes|packets|errs|drop|fifo)_total|node_network_transmit_(bytes|packets|errs|drop)_total|"
+    "node_network_carrier_changes_total|node_netstat_.+|node_softnet_(processed|dropped|times_squeezed)_total|"
+    "node_cpu_seconds_total|node_nf_conntrack_stat_.+|node_softirqs_functions_total|node_interrupts_total|"
+    // The uptime at each end, which tells a reboot inside the window.
+    "node_boot_time_seconds|node_time_seconds";
+
+// Levels and labels, read at the verdict's instant only.
+constexpr std::string_view kLevelNames =
+    "node_network_(speed_bytes|carrier|mtu_bytes|info|flags)|node_sockstat_.+|node_nf_conntrack_entries(_limit)?|"
+    "node_memory_MemTotal_bytes|node_uname_info|node_tcp_connection_states|"
+    // netdiag's own textfile (scan --format prometheus), for what node_exporter lacks.
+    "netdiag_host_up|netdiag_scan_timestamp_seconds|netdiag_finding_(severity|value|threshold)";
+
+}  // namespace
+
+std::span<const std::string_view> node_network_counters() { return kNetworkCounters; }
+
+std::string node_metric_regex() { return fmt::format("{}|{}", kCounterNames, kLevelNames); }
+
+std::string_view node_counter_regex() { return kCounterNames; }
 
 namespace {
 

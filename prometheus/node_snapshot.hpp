@@ -2,6 +2,7 @@
 // /sys, under the names node_exporter gives them, so the catalogue's checks run on them unchanged.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,8 +13,17 @@
 
 namespace netdiag {
 
-// The metric names a scan reads, as one regular expression for __name__.
-std::string_view node_metric_regex();
+// The metric names a scan reads at the verdict's instant, as one regular expression for __name__.
+std::string node_metric_regex();
+
+// Those of them read at the window's start too: the counters rates come from, and the uptime.
+// Levels (speed, carrier, sockstat, conntrack entries, ...) are judged at the instant alone, and
+// fetching them twice cost Prometheus a quarter more work (bench/prometheus).
+std::string_view node_counter_regex();
+
+// The netdev counters fetched, whose resets inside the window are looked for: those the rates
+// read. tests/unit/prometheus_test.cpp holds that every counter the rates read is among them.
+std::span<const std::string_view> node_network_counters();
 
 // Pure: one instance's series at one instant to a Snapshot taken then. Interfaces are virtual
 // where `settings` says so (node_exporter does not say which have a device). Parts with no series

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <future>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -119,16 +122,6 @@ std::string names_regex(const std::vector<std::string>& names) {
 
 namespace {
 
-// node_exporter's netdev counters, whose resets inside the window are looked for.
-constexpr std::string_view kNetworkCounters[] = {
-    "node_network_receive_bytes_total",    "node_network_receive_packets_total", "node_network_receive_errs_total",
-    "node_network_receive_drop_total",     "node_network_receive_fifo_total",    "node_network_receive_frame_total",
-    "node_network_receive_compressed_total", "node_network_receive_multicast_total",
-    "node_network_transmit_bytes_total",   "node_network_transmit_packets_total", "node_network_transmit_errs_total",
-    "node_network_transmit_drop_total",    "node_network_transmit_fifo_total",   "node_network_transmit_colls_total",
-    "node_network_transmit_carrier_total", "node_network_transmit_compressed_total",
-};
-
 bool selected(const Settings& settings, std::string_view check) {
     return settings.only_checks.empty() || settings.only_checks.count(std::string(check)) > 0;
 }
@@ -189,6 +182,29 @@ std::optional<TextfileScan> textfile_findings(const std::string& instance, const
     return scan;
 }
 
+struct BatchQueries {
+    std::string now, before, resets;
+};
+
+struct BatchAnswers {
+    std::vector<Series> now, before, resets;
+};
+
+// A batch's three queries sent at once: Prometheus evaluates a query on one core, so three in
+// flight let it use more than one, and netdiag parses one answer while the next is computed.
+Result<BatchAnswers> fetch_batch(const PrometheusClient& client, const BatchQueries& queries, double at,
+                                 double window_seconds) {
+    auto before = std::async(std::launch::async, [&] { return client.query(queries.before, at - window_seconds); });
+    auto resets = std::async(std::launch::async, [&] { return client.query(queries.resets, at); });
+    auto now = client.query(queries.now, at);
+    auto before_answer = before.get();
+    auto resets_answer = resets.get();
+    if (!now) return now.error();
+    if (!before_answer) return before_answer.error();
+    if (!resets_answer) return resets_answer.error();
+    return BatchAnswers{std::move(now).value(), std::move(before_answer).value(), std::move(resets_answer).value()};
+}
+
 }  // namespace
 
 HostResult evaluate_instance(const std::string& instance, const std::vector<const Series*>& before,
@@ -229,7 +245,7 @@ HostResult evaluate_instance(const std::string& instance, const std::vector<cons
         result.unavailable["prometheus: " + device] = "its counters reset inside the window: no rates for it";
     }
 
-    std::set<std::string_view> names;
+    std::unordered_set<std::string_view> names;
     for (const Series* s : now) {
         if (const auto* name = s->label("__name__")) names.insert(*name);
     }
@@ -358,40 +374,59 @@ Result<std::vector<HostResult>> scan_prometheus(const PrometheusClient& client, 
     }
 
     const auto metrics = fmt::format("__name__=~\"{}\"", node_metric_regex());
+    const auto counters = fmt::format("__name__=~\"{}\"", node_counter_regex());
     const auto window = seconds_text(options.window_seconds);
     const std::size_t batch = std::max<std::size_t>(1, options.batch_size);
     const bool filter = instances.size() != up_by_instance.size() || instances.size() > batch;
-    std::size_t done = 0;
-    for (std::size_t first = 0; first < instances.size(); first += batch) {
-        if (stop.load()) break;
-        const std::vector<std::string> part(instances.begin() + static_cast<std::ptrdiff_t>(first),
-                                            instances.begin() + static_cast<std::ptrdiff_t>(std::min(instances.size(), first + batch)));
+    const auto queries_for = [&](const std::vector<std::string>& part) {
         const std::string only = filter ? fmt::format("instance=~\"{}\"", names_regex(part)) : "";
-        const auto where = selector(only.empty() ? metrics : fmt::format("{},{}", metrics, only));
-        auto now = client.query(fmt::format("{}", where), at);
-        if (!now) return now.error();
-        auto before = client.query(fmt::format("{}", where), at - options.window_seconds);
-        if (!before) return before.error();
+        const auto with_only = [&](const std::string& names) {
+            return selector(only.empty() ? names : fmt::format("{},{}", names, only));
+        };
         // Which devices' counters restarted inside the window. resets() drops the metric name, so
         // one resets() over a name regex would give receive and transmit of a device the same
         // labels, which Prometheus refuses; one per counter, joined, gives the (instance, device)s.
         std::string reset_query;
-        for (const auto counter : kNetworkCounters) {
+        for (const auto counter : node_network_counters()) {
             if (!reset_query.empty()) reset_query += " or ";
             reset_query += fmt::format("(resets({}{}[{}]) > 0)", counter, selector(only), window);
         }
-        auto resets = client.query(reset_query, at);
-        if (!resets) return resets.error();
+        return BatchQueries{with_only(metrics), with_only(counters), std::move(reset_query)};
+    };
+    const auto batch_of = [&](std::size_t first) {
+        return std::vector<std::string>(instances.begin() + static_cast<std::ptrdiff_t>(first),
+                                        instances.begin() + static_cast<std::ptrdiff_t>(std::min(instances.size(), first + batch)));
+    };
+    // The next batch's answers are on their way while this one is judged.
+    const auto send = [&](std::size_t first) {
+        return std::async(std::launch::async, [&client, queries = queries_for(batch_of(first)), at,
+                                               window_seconds = options.window_seconds] {
+            return fetch_batch(client, queries, at, window_seconds);
+        });
+    };
+    std::future<Result<BatchAnswers>> next;
+    if (!instances.empty()) next = send(0);
+    std::size_t done = 0;
+    for (std::size_t first = 0; first < instances.size(); first += batch) {
+        auto answers = next.get();
+        if (!answers) return answers.error();
+        if (stop.load()) break;
+        if (first + batch < instances.size()) next = send(first + batch);
+        const auto part = batch_of(first);
+        const auto& now = answers->now;
+        const auto& before = answers->before;
+        const auto& resets = answers->resets;
 
-        std::map<std::string_view, std::vector<const Series*>> now_of, before_of;
-        std::map<std::string_view, std::vector<std::string>> reset_of;
-        for (const auto& s : *now) {
+        // Hashed: a batch is ~150,000 series, and instance names share long prefixes.
+        std::unordered_map<std::string_view, std::vector<const Series*>> now_of, before_of;
+        std::unordered_map<std::string_view, std::vector<std::string>> reset_of;
+        for (const auto& s : now) {
             if (const auto* instance = s.label("instance")) now_of[*instance].push_back(&s);
         }
-        for (const auto& s : *before) {
+        for (const auto& s : before) {
             if (const auto* instance = s.label("instance")) before_of[*instance].push_back(&s);
         }
-        for (const auto& s : *resets) {
+        for (const auto& s : resets) {
             const auto* instance = s.label("instance");
             const auto* device = s.label("device");
             if (instance && device) {
