@@ -152,6 +152,7 @@ for file in "$work"/batch.*; do
     names=$(paste -sd '|' "$file")
     n=$(wc -l <"$file")
     only="instance=~\"$names\""
+    pids=
     for which in now before resets; do
         case $which in
             now) q="{__name__=~\"$counter_names|$levels\",$only}" t=$at ;;
@@ -161,8 +162,10 @@ for file in "$work"/batch.*; do
         printf '%s' "$q" >"$work/query.$which.promql"
         curl -s --max-time 120 -o "$work/answer.$which" -w '%{time_total} %{size_download}\n' "$url/api/v1/query" \
             --data-urlencode "query@$work/query.$which.promql" --data "time=$t" >"$work/took.$which" &
+        pids="$pids $!"
     done
-    wait
+    # shellcheck disable=SC2086 # the curls' pids; a bare wait would wait for Prometheus too
+    wait $pids
     for which in now before resets; do
         read -r s b <"$work/took.$which"
         printf '%-28s %7.3f s %10d bytes\n' "$which, $n instances" "$s" "$b"
