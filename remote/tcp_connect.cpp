@@ -80,6 +80,14 @@ struct Resolved {
 // at most `timeout`, seeing Ctrl-C within kCancelPoll, and a late answer is freed by that thread.
 Resolved resolve(const std::string& name, const std::string& service, const addrinfo& hints,
                  std::chrono::milliseconds timeout, const TcpConnectOptions& options) {
+    // An address literal asks no resolver: answered here, without a thread (a fleet's
+    // inventory is often addresses).
+    addrinfo numeric = hints;
+    numeric.ai_flags |= AI_NUMERICHOST;
+    if (addrinfo* found = nullptr;
+        ::getaddrinfo(name.c_str(), service.empty() ? nullptr : service.c_str(), &numeric, &found) == 0) {
+        return Resolved{AddrInfoList(found), {}, false};
+    }
     auto lookup = std::make_shared<Lookup>();
     lookup->name = name;
     lookup->service = service;
