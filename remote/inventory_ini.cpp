@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "common/shlex.hpp"
 #include "common/text.hpp"
 #include "remote/inventory.hpp"
 
@@ -29,48 +30,6 @@ void set_var(Vars& vars, const std::string& key, const std::string& value) {
         }
     }
     vars.emplace_back(key, value);
-}
-
-// ansible.utils.shlex_split(line, comments=True): POSIX shlex, '#' starting a comment where a
-// token may end. Returns nullopt on an unclosed quote or a trailing backslash.
-std::optional<std::vector<std::string>> shlex_split(std::string_view line) {
-    std::vector<std::string> tokens;
-    std::string token;
-    bool in_token = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (std::isspace(static_cast<unsigned char>(c))) {
-            if (in_token) tokens.push_back(std::move(token));
-            token.clear();
-            in_token = false;
-        } else if (c == '#') {
-            break;
-        } else if (c == '\\') {
-            if (i + 1 >= line.size()) return std::nullopt;
-            token += line[++i];
-            in_token = true;
-        } else if (c == '\'') {
-            const auto close = line.find('\'', i + 1);
-            if (close == std::string_view::npos) return std::nullopt;
-            token += line.substr(i + 1, close - i - 1);
-            i = close;
-            in_token = true;
-        } else if (c == '"') {
-            ++i;
-            for (;; ++i) {
-                if (i >= line.size()) return std::nullopt;
-                if (line[i] == '"') break;
-                if (line[i] == '\\' && i + 1 < line.size() && (line[i + 1] == '"' || line[i + 1] == '\\')) ++i;
-                token += line[i];
-            }
-            in_token = true;
-        } else {
-            token += c;
-            in_token = true;
-        }
-    }
-    if (in_token) tokens.push_back(std::move(token));
-    return tokens;
 }
 
 // Ansible passes values through ast.literal_eval: a quoted string loses its quotes; numbers and
@@ -293,8 +252,9 @@ private:
     }
 
     std::optional<std::string> host_line(const std::string& group_name_, std::string_view line) {
-        const auto tokens = shlex_split(line);
-        if (!tokens) return fmt::format("cannot split host line \"{}\" (unclosed quote?)", line);
+        // ansible.utils.shlex_split(line, comments=True).
+        const auto tokens = shlex_split(line, true);
+        if (!tokens) return fmt::format("cannot split host line \"{}\": {}", line, tokens.error().message);
         if (tokens->empty()) return std::nullopt;  // only a comment
         auto pattern = host_pattern((*tokens)[0]);
         if (!pattern) return pattern.error().message;

@@ -5,48 +5,10 @@
 
 #include <fmt/format.h>
 
+#include "common/shlex.hpp"
 #include "common/text.hpp"
 
 namespace netdiag {
-
-Result<std::vector<std::string>> split_shell_words(std::string_view text) {
-    std::vector<std::string> words;
-    std::string word;
-    bool in_word = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == ' ' || c == '\t' || c == '\n') {
-            if (in_word) words.push_back(std::move(word));
-            word.clear();
-            in_word = false;
-        } else if (c == '\'') {
-            const auto close = text.find('\'', i + 1);
-            if (close == std::string_view::npos) return make_error("unbalanced ' quote");
-            word.append(text.substr(i + 1, close - i - 1));
-            i = close;
-            in_word = true;
-        } else if (c == '"') {
-            std::size_t j = i + 1;
-            for (; j < text.size() && text[j] != '"'; ++j) {
-                // Inside double quotes a backslash escapes only $ ` " \ and newline.
-                if (text[j] == '\\' && j + 1 < text.size() && std::string_view("$`\"\\\n").find(text[j + 1]) != std::string_view::npos) ++j;
-                word.push_back(text[j]);
-            }
-            if (j >= text.size()) return make_error("unbalanced \" quote");
-            i = j;
-            in_word = true;
-        } else if (c == '\\') {
-            if (i + 1 >= text.size()) return make_error("a backslash at the end");
-            word.push_back(text[++i]);
-            in_word = true;
-        } else {
-            word.push_back(c);
-            in_word = true;
-        }
-    }
-    if (in_word) words.push_back(std::move(word));
-    return words;
-}
 
 namespace {
 
@@ -85,7 +47,7 @@ Status take_option(const std::string& name, const std::string& value, const std:
 }  // namespace
 
 Result<SshArgs> parse_ssh_args(std::string_view text, SshArgs base) {
-    auto words = split_shell_words(text);
+    auto words = shlex_split(text, false);  // as Ansible's ssh plugin splits them
     if (!words) return words.error();
     SshArgs& args = base;
     const auto& list = *words;

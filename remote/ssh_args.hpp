@@ -20,13 +20,10 @@ struct SshArgs {
     std::vector<std::string> ignored;                     // every other option, as written ("-o ControlMaster=auto")
 };
 
-// Splits `text` as a POSIX shell would (quotes, backslashes; no expansion), as Ansible does with
-// shlex, then reads the options in order; as in OpenSSH, the first value of each one wins, so
-// `base` (the common args) is read before the extra args. Errors: unbalanced quotes, an option
-// without its value, a port that is not 1-65535, an unknown StrictHostKeyChecking value.
+// Splits `text` as Ansible does, with Python's shlex (common/shlex.hpp), then reads the options
+// in order; as in OpenSSH, the first value of each one wins, so `base` (the common args) is read
+// before the extra args. Errors: unbalanced quotes, an option without its value, a port that is
+// not 1-65535, an unknown StrictHostKeyChecking value.
 Result<SshArgs> parse_ssh_args(std::string_view text, SshArgs base = {});
-
-// POSIX shell word splitting without expansion: 'a b' "c \"d\"" e\ f -> [a b] [c "d"] [e f].
-Result<std::vector<std::string>> split_shell_words(std::string_view text);
 
 }  // namespace netdiag

@@ -6,13 +6,6 @@
 
 using namespace netdiag;
 
-TEST_CASE("shell words as shlex splits them", "[ssh-args]") {
-    CHECK(*split_shell_words(R"(-o 'ProxyCommand=ssh -W %h:%p bastion' "a \"b\"" c\ d)") ==
-          std::vector<std::string>{"-o", "ProxyCommand=ssh -W %h:%p bastion", "a \"b\"", "c d"});
-    CHECK(split_shell_words("-o 'open").error().message == "unbalanced ' quote");
-    CHECK(split_shell_words("-o \"open").error().message == "unbalanced \" quote");
-}
-
 TEST_CASE("the options netdiag takes, the first value winning as in OpenSSH", "[ssh-args]") {
     auto args = parse_ssh_args("-o ProxyJump=jump@bastion:2222 -o Port=2200 -o 'User ops' -o StrictHostKeyChecking=no "
                                "-o ControlMaster=auto -o ControlPersist=60s -C -o Port=9");
