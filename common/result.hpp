@@ -9,6 +9,9 @@ namespace netdiag {
 
 struct Error {
     std::string message;  // already says where: "file:line: what", or "host: what"
+    // An answer larger than its reader takes: the same question about less (fewer instances) may
+    // fit. Kept when the message is wrapped with more context.
+    bool too_large = false;
 };
 
 template <class T>
@@ -38,5 +41,6 @@ struct Ok {};
 using Status = Result<Ok>;
 
 inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_too_large_error(std::string message) { return Error{std::move(message), true}; }
 
 }  // namespace netdiag

@@ -127,7 +127,7 @@ Result<std::string> decode_chunked(std::string_view body, std::size_t limit) {
         if (!size || trim(size_text).size() > 15) return make_error("a chunk size is not hexadecimal");
         body.remove_prefix(end + 2);
         if (*size == 0) return out;  // trailers, if any, are ignored
-        if (*size > limit - out.size()) return make_error(fmt::format("the body is larger than {} bytes", limit));
+        if (*size > limit - out.size()) return make_too_large_error(fmt::format("the body is larger than {} bytes", limit));
         if (body.size() < *size + 2) return make_error("a chunk is cut off");
         out.append(body.substr(0, *size));
         if (body.substr(*size, 2) != "\r\n") return make_error("a chunk does not end in CRLF");
@@ -180,10 +180,10 @@ Result<HttpResponse> parse_http_response(std::string raw, std::size_t limit) {
         return response;
     }
     if (content_length) {
-        if (*content_length > limit) return make_error(fmt::format("the body is larger than {} bytes", limit));
+        if (*content_length > limit) return make_too_large_error(fmt::format("the body is larger than {} bytes", limit));
         if (body_size < *content_length) return make_error("the body is shorter than its Content-Length (cut off)");
     } else if (body_size > limit) {
-        return make_error(fmt::format("the body is larger than {} bytes", limit));
+        return make_too_large_error(fmt::format("the body is larger than {} bytes", limit));
     }
     raw.erase(0, head_end + 4);
     if (content_length) raw.resize(*content_length);
@@ -340,7 +340,7 @@ public:
                 }
             }
             if (raw.size() + static_cast<std::size_t>(got) > limit) {
-                return make_error(fmt::format("the response is larger than {} bytes (--prometheus-max-response)", limit));
+                return make_too_large_error(fmt::format("the response is larger than {} bytes", limit));
             }
             raw.append(buffer, static_cast<std::size_t>(got));
         }
@@ -374,8 +374,8 @@ private:
 
 Result<HttpResponse> http_post_form(const HttpClientConfig& config, std::string_view path, std::string_view form) {
     const auto& endpoint = config.endpoint;
-    const auto fail = [&](const std::string& why) {
-        return make_error(fmt::format("{}{}: {}", endpoint.url(), path, why));
+    const auto fail = [&](const Error& why) {
+        return Error{fmt::format("{}{}: {}", endpoint.url(), path, why.message), why.too_large};
     };
     TcpConnectOptions connect;
     connect.host = endpoint.host;
@@ -383,12 +383,12 @@ Result<HttpResponse> http_post_form(const HttpClientConfig& config, std::string_
     connect.timeout = config.timeout;
     connect.cancelled = config.cancelled;
     auto fd = connect_tcp(connect);
-    if (!fd) return fail(fd.error().message);
+    if (!fd) return fail(fd.error());
     // Non-blocking from here: every wait goes through poll with the deadline.
     if (const int flags = ::fcntl(*fd, F_GETFL); flags >= 0) ::fcntl(*fd, F_SETFL, flags | O_NONBLOCK);
     Connection connection(config, *fd);
     if (endpoint.tls) {
-        if (auto started = connection.start_tls(); !started) return fail(started.error().message);
+        if (auto started = connection.start_tls(); !started) return fail(started.error());
     }
     const bool v6 = endpoint.host.find(':') != std::string::npos;
     std::string request = fmt::format(
@@ -399,13 +399,13 @@ Result<HttpResponse> http_post_form(const HttpClientConfig& config, std::string_
     if (config.authorization) request += fmt::format("Authorization: {}\r\n", *config.authorization);
     request += "\r\n";
     request += form;
-    if (auto sent = connection.send_all(request); !sent) return fail(sent.error().message);
+    if (auto sent = connection.send_all(request); !sent) return fail(sent.error());
     // Headers, and chunk framing of at most a few bytes per chunk, on top of the body.
     const std::size_t raw_limit = config.max_body + config.max_body / 16 + 65536;
     auto raw = connection.receive_all(raw_limit);
-    if (!raw) return fail(raw.error().message);
+    if (!raw) return fail(raw.error());
     auto response = parse_http_response(std::move(raw).value(), config.max_body);
-    if (!response) return fail(response.error().message);
+    if (!response) return fail(response.error());
     return response;
 }
 

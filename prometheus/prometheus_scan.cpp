@@ -376,10 +376,35 @@ Result<std::vector<HostResult>> scan_prometheus(const PrometheusClient& client, 
     const auto metrics = fmt::format("__name__=~\"{}\"", node_metric_regex());
     const auto counters = fmt::format("__name__=~\"{}\"", node_counter_regex());
     const auto window = seconds_text(options.window_seconds);
-    const std::size_t batch = std::max<std::size_t>(1, options.batch_size);
-    const bool filter = instances.size() != up_by_instance.size() || instances.size() > batch;
-    const auto queries_for = [&](const std::vector<std::string>& part) {
-        const std::string only = filter ? fmt::format("instance=~\"{}\"", names_regex(part)) : "";
+    // A batch is a range of `instances`. One whose answer is larger than the client takes is asked
+    // again in halves, and the batches after it are halved too (a fleet of many-CPU hosts has
+    // several times the series of the 500 a batch is sized for); an instance that alone does not
+    // fit is its own error, never the fleet's.
+    struct Range {
+        std::size_t first = 0, count = 0;
+    };
+    std::size_t batch = std::max<std::size_t>(1, options.batch_size);
+    std::size_t next_first = 0;
+    std::vector<Range> again;  // halves to ask for before going on
+    const auto take_range = [&]() -> std::optional<Range> {
+        if (!again.empty()) {
+            const auto range = again.back();
+            again.pop_back();
+            return range;
+        }
+        if (next_first >= instances.size()) return std::nullopt;
+        const Range range{next_first, std::min(batch, instances.size() - next_first)};
+        next_first += range.count;
+        return range;
+    };
+    const auto names_in = [&](Range range) {
+        return std::vector<std::string>(instances.begin() + static_cast<std::ptrdiff_t>(range.first),
+                                        instances.begin() + static_cast<std::ptrdiff_t>(range.first + range.count));
+    };
+    const auto queries_for = [&](Range range) {
+        // Every instance there is, at once: no need to name them.
+        const bool all = range.count == up_by_instance.size();
+        const std::string only = all ? "" : fmt::format("instance=~\"{}\"", names_regex(names_in(range)));
         const auto with_only = [&](const std::string& names) {
             return selector(only.empty() ? names : fmt::format("{},{}", names, only));
         };
@@ -393,26 +418,50 @@ Result<std::vector<HostResult>> scan_prometheus(const PrometheusClient& client, 
         }
         return BatchQueries{with_only(metrics), with_only(counters), std::move(reset_query)};
     };
-    const auto batch_of = [&](std::size_t first) {
-        return std::vector<std::string>(instances.begin() + static_cast<std::ptrdiff_t>(first),
-                                        instances.begin() + static_cast<std::ptrdiff_t>(std::min(instances.size(), first + batch)));
-    };
     // The next batch's answers are on their way while this one is judged.
-    const auto send = [&](std::size_t first) {
-        return std::async(std::launch::async, [&client, queries = queries_for(batch_of(first)), at,
+    const auto send = [&](Range range) {
+        return std::async(std::launch::async, [&client, queries = queries_for(range), at,
                                                window_seconds = options.window_seconds] {
             return fetch_batch(client, queries, at, window_seconds);
         });
     };
+    std::optional<Range> current = take_range();
     std::future<Result<BatchAnswers>> next;
-    if (!instances.empty()) next = send(0);
+    if (current) next = send(*current);
     std::size_t done = 0;
-    for (std::size_t first = 0; first < instances.size(); first += batch) {
+    while (current) {
         auto answers = next.get();
-        if (!answers) return answers.error();
+        const Range range = *current;
+        if (!answers && answers.error().too_large && range.count > 1) {
+            batch = std::max<std::size_t>(1, std::min(batch, range.count / 2));
+            again.push_back(Range{range.first + range.count / 2, range.count - range.count / 2});
+            again.push_back(Range{range.first, range.count / 2});
+            if (stop.load()) break;
+            current = take_range();  // the first half
+            next = send(*current);
+            continue;
+        }
+        if (!answers && answers.error().too_large) {
+            const auto& instance = instances[range.first];
+            HostResult alone;
+            alone.host = instance;
+            alone.source = "prometheus";
+            alone.status = "error";
+            alone.error = fmt::format("its series alone are more than netdiag takes in one answer ({} MiB, {} series)",
+                                      client.http.max_body >> 20, client.limits.max_series);
+            results.push_back(std::move(alone));
+        } else if (!answers) {
+            return answers.error();
+        }
         if (stop.load()) break;
-        if (first + batch < instances.size()) next = send(first + batch);
-        const auto part = batch_of(first);
+        current = take_range();
+        if (current) next = send(*current);
+        if (!answers) {
+            done += 1;
+            if (progress) progress(done, instances.size());
+            continue;
+        }
+        const auto part = names_in(range);
         const auto& now = answers->now;
         const auto& before = answers->before;
         const auto& resets = answers->resets;

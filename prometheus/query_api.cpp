@@ -39,6 +39,7 @@ public:
     std::string status, error_type, error, result_type;
     std::optional<std::string> scalar_value;
     std::string problem;
+    bool too_large = false;
 
     bool null() override { return scalar(""); }
     bool boolean(bool) override { return scalar(""); }
@@ -58,6 +59,7 @@ public:
             if (!series_ || !value_seen_) return fail("a series without a value");
             std::sort(series_->labels.begin(), series_->labels.end());
             if (series.size() >= limits_.max_series) {
+                too_large = true;
                 return fail(fmt::format("more than {} series in one answer", limits_.max_series));
             }
             series.push_back(std::move(*series_));
@@ -148,7 +150,7 @@ Result<std::vector<Series>> parse_query_response(std::string_view body, const Qu
         return make_error(fmt::format("Prometheus refused the query: {}{}{}", reader.error_type,
                                       reader.error_type.empty() ? "" : ": ", printable(reader.error)));
     }
-    if (!parsed) return make_error(reader.problem.empty() ? "the answer is not JSON" : reader.problem);
+    if (!parsed) return Error{reader.problem.empty() ? "the answer is not JSON" : reader.problem, reader.too_large};
     if (reader.status != "success") return make_error("the answer is not a Prometheus API response (no \"status\")");
     if (reader.result_type == "scalar") {
         const auto value = reader.scalar_value ? sample_value(*reader.scalar_value) : std::nullopt;
@@ -163,9 +165,10 @@ Result<std::vector<Series>> parse_query_response(std::string_view body, const Qu
 
 Result<std::vector<Series>> PrometheusClient::query(const std::string& promql, double at_unix_seconds) const {
     const auto form = fmt::format("query={}&time={:.3f}", form_escape(promql), at_unix_seconds);
-    const auto named = [&](const std::string& why) {
-        return make_error(fmt::format("{}: query {}{}: {}", http.endpoint.url(), printable(promql.substr(0, 200)),
-                                      promql.size() > 200 ? "..." : "", why));
+    const auto named = [&](const std::string& why, bool too_large = false) {
+        return Error{fmt::format("{}: query {}{}: {}", http.endpoint.url(), printable(promql.substr(0, 200)),
+                                 promql.size() > 200 ? "..." : "", why),
+                     too_large};
     };
     auto response = http_post_form(http, "/api/v1/query", form);
     if (!response) return response.error();
@@ -178,7 +181,7 @@ Result<std::vector<Series>> PrometheusClient::query(const std::string& promql, d
                                      ? " (check the credentials in --prometheus-config)"
                                      : ""));
     }
-    if (!parsed) return named(parsed.error().message);
+    if (!parsed) return named(parsed.error().message, parsed.error().too_large);
     return parsed;
 }
 

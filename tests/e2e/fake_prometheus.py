@@ -7,10 +7,15 @@ The first path segment picks the behaviour (netdiag's URL http://127.0.0.1:PORT/
   error500 500 with text              badquery  400 with a PromQL error, as Prometheus answers
   slow     no answer for 30 s         auth   the ok fleet behind Basic auth (netdiag:s3cret)
   reset    200 then the connection cut in the middle of the body
+  split    the ok fleet, but a query about more than one instance is answered with a body larger
+           than netdiag takes (a batch too big for one answer)
+  bigweb1  the ok fleet, but any query about web1 is answered too large (an instance that alone
+           does not fit)
 Serves HTTPS instead with --tls CERT KEY. Prints its port on stdout, then serves until killed.
 """
 import base64
 import json
+import re
 import socket
 import ssl
 import sys
@@ -104,6 +109,19 @@ class Handler(BaseHTTPRequestHandler):
             expected = "Basic " + base64.b64encode(b"netdiag:s3cret").decode()
             if self.headers.get("Authorization") != expected:
                 return self.send(401, "Unauthorized\n", "text/plain")
+        if mode in ("split", "bigweb1") and not query.startswith("max by (instance, job) (up"):
+            named = re.search(r'instance=~"([^"]*)"', query)
+            instances = named.group(1).split("|") if named else None  # None: every instance
+            if (mode == "split" and (instances is None or len(instances) > 1)) or \
+                    (mode == "bigweb1" and (instances is None or "web1:9100" in instances)):
+                # A Content-Length past netdiag's 64 MiB: refused before the body is read.
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(100 << 20))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(b'{"status":"success"')
+                return
         global AT
         if query.startswith("max by (instance, job) (up"):
             AT = at

@@ -19,6 +19,8 @@ trap cleanup EXIT
 
 # start_fake [--tls CERT KEY]: the server's port in $port.
 start_fake() {
+    # Gone before the new server starts: else the previous server's port may be read first.
+    rm -f "$work/port"
     /usr/bin/python3 "$here/fake_prometheus.py" "$@" >"$work/port" 2>"$work/fake.log" &
     pids+=($!)
     for _ in $(seq 50); do
@@ -122,6 +124,21 @@ expect_contains "$err" "connection refused" "refused is named"
 expect_exit 64 "a URL without a scheme is misuse" -- "$netdiag" scan --prometheus "127.0.0.1:$port" --no-progress
 expect_exit 64 "credentials in the URL are refused" -- \
     "$netdiag" scan --prometheus "http://netdiag:s3cret@127.0.0.1:$port" --no-progress
+# --- answers larger than netdiag takes: asked again about fewer instances, never the fleet's error ---
+expect_exit 3 "a batch too big for one answer is asked again in halves" -- \
+    "$netdiag" scan --prometheus "$url/split" --json --no-progress
+printf '%s' "$out" >"$work/split.json"
+expect_equal "$(json_get "$work/split.json" "sorted((h['host'], h['status'], sorted({f['check'] for f in h['findings'] if f['severity'] in ('warning','critical')})) for h in d['hosts'])")" \
+    "[('web1:9100', 'ok', ['rx-drops']), ('web2:9100', 'ok', []), ('web3:9100', 'unreachable', [])]" \
+    "the same verdicts as one answer would give"
+expect_exit 3 "an instance whose series alone do not fit is its own error" -- \
+    "$netdiag" scan --prometheus "$url/bigweb1" --json --no-progress
+printf '%s' "$out" >"$work/bigweb1.json"
+expect_equal "$(json_get "$work/bigweb1.json" "sorted((h['host'], h['status']) for h in d['hosts'])")" \
+    "[('web1:9100', 'error'), ('web2:9100', 'ok'), ('web3:9100', 'unreachable')]" "web2 and web3 are judged"
+expect_contains "$(json_get "$work/bigweb1.json" "[h for h in d['hosts'] if h['host']=='web1:9100'][0]['error']")" \
+    "its series alone are more than netdiag takes in one answer" "web1's error says why"
+
 expect_exit 64 "a bad --window" -- "$netdiag" scan --prometheus "$url/ok" --window 5 --no-progress
 expect_exit 64 "--match must be a selector" -- "$netdiag" scan --prometheus "$url/ok" --match 'job=node' --no-progress
 
