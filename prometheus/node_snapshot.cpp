@@ -60,8 +60,8 @@ std::int64_t signed_value(double value) {
 }
 
 std::string label_or(const Series& series, std::string_view name) {
-    const auto* value = series.label(name);
-    return value ? *value : std::string();
+    const auto value = series.label(name);
+    return value ? std::string(*value) : std::string();
 }
 
 std::uint64_t* interface_field(InterfaceCounters& c, std::string_view direction, std::string_view field) {
@@ -101,7 +101,7 @@ std::uint64_t* cpu_field(CpuTimes& cpu, std::string_view mode) {
 
 // A label that names a CPU by number ("3"), or nothing.
 std::optional<int> cpu_number(const Series& series) {
-    const auto* cpu = series.label("cpu");
+    const auto cpu = series.label("cpu");
     if (!cpu) return std::nullopt;
     const auto number = parse_u64(*cpu);
     if (!number || *number > 8191) return std::nullopt;  // the /proc/stat parser's bound
@@ -137,7 +137,7 @@ Snapshot snapshot_from_node_series(const std::string& instance, const std::vecto
     };
 
     for (const Series* s : series) {
-        const auto* name_label = s->label("__name__");
+        const auto name_label = s->label("__name__");
         if (!name_label) continue;
         const std::string_view name = *name_label;
         const double value = s->value;
@@ -165,8 +165,8 @@ Snapshot snapshot_from_node_series(const std::string& instance, const std::vecto
         } else if (name == "node_network_info") {
             if (device.empty()) continue;
             auto& info = info_of(device);
-            if (const auto* operstate = s->label("operstate")) info.operstate = *operstate;
-            if (const auto* duplex = s->label("duplex"); duplex && !duplex->empty()) info.duplex = *duplex;
+            if (const auto operstate = s->label("operstate")) info.operstate = *operstate;
+            if (const auto duplex = s->label("duplex"); duplex && !duplex->empty()) info.duplex = *duplex;
         } else if (starts_with(name, "node_netstat_")) {
             const auto rest = name.substr(std::string_view("node_netstat_").size());
             const auto underscore = rest.find('_');
@@ -209,13 +209,13 @@ Snapshot snapshot_from_node_series(const std::string& instance, const std::vecto
             if (auto* slot = cpu_field(entry, label_or(*s, "mode"))) *slot = counter(value * 100);
         } else if (name == "node_softirqs_functions_total") {
             const auto cpu = cpu_number(*s);
-            const auto* type = s->label("type");
+            const auto type = s->label("type");
             if (!cpu || !type) continue;
             if (!snapshot.softirqs) snapshot.softirqs.emplace();
-            (*snapshot.softirqs)[*type]["CPU" + std::to_string(*cpu)] = counter(value);
+            (*snapshot.softirqs)[std::string(*type)]["CPU" + std::to_string(*cpu)] = counter(value);
         } else if (name == "node_interrupts_total") {
             const auto cpu = cpu_number(*s);
-            const auto* type = s->label("type");
+            const auto type = s->label("type");
             if (!cpu || !type) continue;
             const auto irq = parse_u64(*type);
             if (!irq || *irq > 1'000'000) continue;  // NMI, LOC, ...: not a device's queue
@@ -241,10 +241,10 @@ Snapshot snapshot_from_node_series(const std::string& instance, const std::vecto
         } else if (name == "node_time_seconds") {
             node_time = value;
         } else if (name == "node_uname_info") {
-            if (const auto* nodename = s->label("nodename")) snapshot.hostname = *nodename;
-            if (const auto* release = s->label("release")) snapshot.kernel_release = *release;
+            if (const auto nodename = s->label("nodename")) snapshot.hostname = *nodename;
+            if (const auto release = s->label("release")) snapshot.kernel_release = *release;
         } else if (name == "node_tcp_connection_states") {
-            const auto* state = s->label("state");
+            const auto state = s->label("state");
             if (!state) continue;
             if (!snapshot.tcp) snapshot.tcp.emplace();
             snapshot.tcp->states[upper(*state)] = counter(value);

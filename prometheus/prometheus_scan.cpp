@@ -141,12 +141,12 @@ std::optional<TextfileScan> textfile_findings(const std::string& instance, const
     using Key = std::pair<std::string, std::string>;  // check, subject
     std::map<Key, const Series*> severity, value, threshold;
     for (const Series* s : now) {
-        const auto* name = s->label("__name__");
+        const auto name = s->label("__name__");
         if (!name || !starts_with(*name, "netdiag_")) continue;
         if (*name == "netdiag_host_up") up = std::max(up.value_or(0), s->value);
         if (*name == "netdiag_scan_timestamp_seconds") scanned_at = std::max(scanned_at.value_or(0), s->value);
-        const auto* check = s->label("check");
-        const auto* subject = s->label("subject");
+        const auto check = s->label("check");
+        const auto subject = s->label("subject");
         if (!check || !subject) continue;
         const Key key{*check, *subject};
         if (*name == "netdiag_finding_severity") severity[key] = s;
@@ -164,9 +164,8 @@ std::optional<TextfileScan> textfile_findings(const std::string& instance, const
         const auto found_value = value.find(key);
         const auto found_threshold = threshold.find(key);
         Finding f = make_finding(parsed, key.second, found_value == value.end() ? 0 : found_value->second->value,
-                                 found_value == value.end() || !found_value->second->label("unit")
-                                     ? std::string()
-                                     : *found_value->second->label("unit"),
+                                 found_value == value.end() ? std::string()
+                                                            : std::string(found_value->second->label("unit").value_or("")),
                                  found_threshold == threshold.end() ? std::nullopt
                                                                     : std::optional<double>(found_threshold->second->value));
         f.check = key.first;
@@ -247,7 +246,7 @@ HostResult evaluate_instance(const std::string& instance, const std::vector<cons
 
     std::unordered_set<std::string_view> names;
     for (const Series* s : now) {
-        if (const auto* name = s->label("__name__")) names.insert(*name);
+        if (const auto name = s->label("__name__")) names.insert(*name);
     }
     const auto textfile = textfile_findings(instance, now, at_unix_seconds, window_seconds);
     for (const auto& check : catalogue()) {
@@ -308,11 +307,11 @@ Result<std::vector<HostResult>> scan_prometheus(const PrometheusClient& client, 
     std::map<std::string, double> up_by_instance;
     std::map<std::string, std::set<std::string>> jobs;
     for (const auto& series : *up) {
-        const auto* instance = series.label("instance");
+        const auto instance = series.label("instance");
         if (!instance) continue;
         auto [slot, added] = up_by_instance.emplace(*instance, series.value);
         if (!added) slot->second = std::max(slot->second, series.value);
-        if (const auto* job = series.label("job")) jobs[*instance].insert(*job);
+        if (const auto job = series.label("job")) jobs[std::string(*instance)].emplace(*job);
     }
     if (up_by_instance.empty()) {
         return make_error(fmt::format("{}: no node_exporter instance matches {} (no node_boot_time_seconds series)",
@@ -470,17 +469,17 @@ Result<std::vector<HostResult>> scan_prometheus(const PrometheusClient& client, 
         std::unordered_map<std::string_view, std::vector<const Series*>> now_of, before_of;
         std::unordered_map<std::string_view, std::vector<std::string>> reset_of;
         for (const auto& s : now) {
-            if (const auto* instance = s.label("instance")) now_of[*instance].push_back(&s);
+            if (const auto instance = s.label("instance")) now_of[*instance].push_back(&s);
         }
         for (const auto& s : before) {
-            if (const auto* instance = s.label("instance")) before_of[*instance].push_back(&s);
+            if (const auto instance = s.label("instance")) before_of[*instance].push_back(&s);
         }
         for (const auto& s : resets) {
-            const auto* instance = s.label("instance");
-            const auto* device = s.label("device");
+            const auto instance = s.label("instance");
+            const auto device = s.label("device");
             if (instance && device) {
                 auto& devices = reset_of[*instance];
-                if (std::find(devices.begin(), devices.end(), *device) == devices.end()) devices.push_back(*device);
+                if (std::find(devices.begin(), devices.end(), *device) == devices.end()) devices.emplace_back(*device);
             }
         }
         static const std::vector<const Series*> kNone;

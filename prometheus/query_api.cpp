@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -10,12 +11,69 @@
 
 namespace netdiag {
 
-const std::string* Series::label(std::string_view name) const {
-    // A handful of labels: a scan beats a binary search's calls (a fleet's answer is ~10^6 lookups).
-    for (const auto& [key, text] : labels) {
-        if (key.size() == name.size() && key == name) return &text;
+namespace {
+
+void append_length(std::string& out, std::size_t length) {
+    out.push_back(static_cast<char>(length & 0xff));
+    out.push_back(static_cast<char>((length >> 8) & 0xff));
+}
+
+// Labels sorted by name into one string; names and values of at most 65535 bytes (QueryLimits).
+std::string pack_labels(std::span<std::pair<std::string, std::string>> labels) {
+    std::sort(labels.begin(), labels.end());
+    std::size_t size = 0;
+    for (const auto& [name, text] : labels) size += 4 + name.size() + text.size();
+    std::string packed;
+    packed.reserve(size);
+    for (const auto& [name, text] : labels) {
+        append_length(packed, std::min<std::size_t>(name.size(), 0xffff));
+        packed.append(name, 0, 0xffff);
+        append_length(packed, std::min<std::size_t>(text.size(), 0xffff));
+        packed.append(text, 0, 0xffff);
     }
-    return nullptr;
+    return packed;
+}
+
+// Walks the packed labels: f(name, value) for each until it returns true.
+template <class F>
+void for_each_label(std::string_view packed, F&& f) {
+    std::size_t at = 0;
+    const auto field = [&]() -> std::optional<std::string_view> {
+        if (packed.size() - at < 2) return std::nullopt;
+        const std::size_t length = static_cast<unsigned char>(packed[at]) | (static_cast<unsigned char>(packed[at + 1]) << 8);
+        if (packed.size() - at - 2 < length) return std::nullopt;
+        const auto text = packed.substr(at + 2, length);
+        at += 2 + length;
+        return text;
+    };
+    while (at < packed.size()) {
+        const auto name = field();
+        const auto text = name ? field() : std::nullopt;
+        if (!name || !text || f(*name, *text)) return;
+    }
+}
+
+}  // namespace
+
+Series::Series(std::vector<std::pair<std::string, std::string>> labels, double sample)
+    : packed_labels(pack_labels(labels)), value(sample) {}
+
+std::optional<std::string_view> Series::label(std::string_view name) const {
+    std::optional<std::string_view> found;
+    for_each_label(packed_labels, [&](std::string_view key, std::string_view text) {
+        if (key == name) found = text;
+        return found.has_value();
+    });
+    return found;
+}
+
+std::vector<std::pair<std::string_view, std::string_view>> Series::labels() const {
+    std::vector<std::pair<std::string_view, std::string_view>> out;
+    for_each_label(packed_labels, [&](std::string_view key, std::string_view text) {
+        out.emplace_back(key, text);
+        return false;
+    });
+    return out;
 }
 
 namespace {
@@ -51,13 +109,16 @@ public:
 
     bool start_object(std::size_t) override {
         path_.push_back(Frame{Frame::object, key_});
-        if (in_result_item() && path_.size() == 4) series_.emplace();
+        if (in_result_item() && path_.size() == 4) {
+            series_.emplace();
+            label_count_ = 0;
+        }
         return true;
     }
     bool end_object() override {
         if (in_result_item() && path_.size() == 4) {
             if (!series_ || !value_seen_) return fail("a series without a value");
-            std::sort(series_->labels.begin(), series_->labels.end());
+            series_->packed_labels = pack_labels(std::span(labels_).first(label_count_));
             if (series.size() >= limits_.max_series) {
                 too_large = true;
                 return fail(fmt::format("more than {} series in one answer", limits_.max_series));
@@ -116,11 +177,19 @@ private:
             if (array_index_++ == 1) scalar_value = text;
         } else if (depth == 5 && in_result_item() && series_ && path_[4].key == "metric" &&
                    path_[4].kind == Frame::object) {
-            if (series_->labels.size() >= limits_.max_labels_per_series) return fail("a series has too many labels");
-            if (key_.size() > limits_.max_label_bytes || text.size() > limits_.max_label_bytes) {
-                return fail("a label is longer than " + std::to_string(limits_.max_label_bytes) + " bytes");
+            if (label_count_ >= limits_.max_labels_per_series) return fail("a series has too many labels");
+            const auto max_bytes = std::min<std::size_t>(limits_.max_label_bytes, 0xffff);
+            if (key_.size() > max_bytes || text.size() > max_bytes) {
+                return fail("a label is longer than " + std::to_string(max_bytes) + " bytes");
             }
-            series_->labels.emplace_back(key_, text);
+            // The slots of earlier series are reused: their strings keep their capacity.
+            if (label_count_ < labels_.size()) {
+                labels_[label_count_].first.assign(key_);
+                labels_[label_count_].second.assign(text);
+            } else {
+                labels_.emplace_back(key_, text);
+            }
+            ++label_count_;
         } else if (depth == 5 && in_result_item() && series_ && path_[4].key == "value" &&
                    path_[4].kind == Frame::array) {
             if (array_index_++ == 1) {
@@ -138,6 +207,8 @@ private:
     std::string key_;
     std::size_t array_index_ = 0;
     std::optional<Series> series_;
+    std::vector<std::pair<std::string, std::string>> labels_;  // the series being read: the first label_count_
+    std::size_t label_count_ = 0;
     bool value_seen_ = false;
 };
 

@@ -14,18 +14,25 @@
 
 namespace netdiag {
 
-// One series of an instant vector. Labels are kept sorted by name.
+// One series of an instant vector. Its labels, sorted by name, are packed in one string (each
+// name and value after its 2-byte length): a fleet's answer is ~10^5 series, and a vector of
+// string pairs cost five allocations and ~400 bytes a series against one and ~150.
 struct Series {
-    std::vector<std::pair<std::string, std::string>> labels;
+    Series() = default;
+    Series(std::vector<std::pair<std::string, std::string>> labels, double sample);
+
+    std::string packed_labels;
     double value = 0;
 
-    const std::string* label(std::string_view name) const;
+    // The label's value (a view into this series), or nothing.
+    std::optional<std::string_view> label(std::string_view name) const;
+    std::vector<std::pair<std::string_view, std::string_view>> labels() const;
 };
 
 struct QueryLimits {
     std::size_t max_series = 4'000'000;
     std::size_t max_labels_per_series = 64;
-    std::size_t max_label_bytes = 4096;
+    std::size_t max_label_bytes = 4096;  // at most 65535: a packed label's length is 2 bytes
 };
 
 // Pure: a /api/v1/query answer. An API error ("status":"error") comes back as an Error carrying

@@ -91,7 +91,7 @@ TEST_CASE("prometheus: instant-vector answers parse without a document tree", "[
     REQUIRE(parsed->size() == 2);
     CHECK(*(*parsed)[0].label("instance") == "a:9100");
     CHECK(*(*parsed)[0].label("__name__") == "up");
-    CHECK((*parsed)[0].label("device") == nullptr);
+    CHECK_FALSE((*parsed)[0].label("device"));
     CHECK((*parsed)[0].value == 1);
     CHECK(std::isnan((*parsed)[1].value));
 
@@ -118,6 +118,35 @@ TEST_CASE("prometheus: instant-vector answers parse without a document tree", "[
         tight);
     REQUIRE_FALSE(many);
     CHECK(many.error().message == "more than 1 series in one answer");
+    CHECK(many.error().too_large);  // the same question about fewer instances may fit
+    CHECK_FALSE(word.error().too_large);
+}
+
+TEST_CASE("prometheus: a series' labels, packed, come back as they were sent", "[prometheus]") {
+    // Any bytes a server sends: a NUL inside a value, empty values, a label at the length limit.
+    const std::string long_value(4096, 'x');
+    const auto parsed = parse_query_response(
+        R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"z":"last","a":"nul\u0000inside",)"
+        R"("empty":"","long":")" + long_value + R"("},"value":[1,"7"]},{"metric":{"b":"second"},"value":[1,"8"]}]}})");
+    REQUIRE(parsed);
+    REQUIRE(parsed->size() == 2);
+    const auto& first = (*parsed)[0];
+    CHECK(*first.label("a") == std::string_view("nul\0inside", 10));
+    CHECK(first.label("empty") == std::string_view());
+    CHECK(*first.label("long") == long_value);
+    CHECK(*first.label("z") == "last");
+    CHECK_FALSE(first.label("nul"));
+    const auto labels = first.labels();
+    REQUIRE(labels.size() == 4);
+    CHECK(labels.front().first == "a");  // sorted by name
+    CHECK(labels.back().first == "z");
+    CHECK((*parsed)[1].labels().size() == 1);  // the reader's reused slots leave nothing behind
+    CHECK(*(*parsed)[1].label("b") == "second");
+
+    QueryLimits tight;
+    tight.max_label_bytes = 4095;
+    CHECK_FALSE(parse_query_response(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"long":")" +
+                                     long_value + R"("},"value":[1,"7"]}]}})", tight));
 }
 
 TEST_CASE("prometheus: HTTP responses are framed and bounded", "[prometheus]") {
@@ -376,7 +405,7 @@ TEST_CASE("prometheus: levels read at the verdict's instant alone give the same 
     const auto before = with_levels(node(1700, 0, 950.0)), now = with_levels(node(2000, 30000, 950.0));
     std::vector<Series> before_fetched;
     for (const auto& s : before) {
-        const auto& name = *s.label("__name__");
+        const std::string name(*s.label("__name__"));
         INFO(name);
         CHECK(std::regex_match(name, at_instant));
         if (std::regex_match(name, at_start)) before_fetched.push_back(s);
