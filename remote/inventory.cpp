@@ -170,8 +170,9 @@ struct HostInfo {
 class InventoryWalk {
 public:
     // Each source in turn; groups and hosts of the same name merge across them.
-    void start_document(std::string_view file) {
+    void start_document(std::string_view file, const std::map<std::pair<std::string, std::string>, YAML::Mark>& child_marks) {
         file_ = file;
+        child_marks_ = &child_marks;
         walked_.clear();
     }
 
@@ -210,7 +211,7 @@ public:
                     if (!seen.insert(child_name).second) {
                         return at(file_, child.first.Mark()) + fmt::format("group \"{}\" appears twice", child_name);
                     }
-                    if (auto error = group(child_name, child.second, name, child.first.Mark(), nesting + 1)) {
+                    if (auto error = group(child_name, child.second, name, child_mark(name, child), nesting + 1)) {
                         return error;
                     }
                 }
@@ -231,6 +232,13 @@ public:
     const std::vector<HostInfo>& host_list() const { return hosts_; }
 
 private:
+    YAML::Mark child_mark(const std::string& parent, const std::pair<YAML::Node, YAML::Node>& child) const {
+        const auto mark = child.first.Mark();
+        if (!mark.is_null() || child_marks_ == nullptr) return mark;
+        const auto found = child_marks_->find(std::pair(parent, child.first.Scalar()));
+        return found == child_marks_->end() ? mark : found->second;
+    }
+
     std::optional<std::string> group_priority(const YAML::Node& vars, GroupInfo& info) const {
         const auto value = vars["ansible_group_priority"];
         if (!value) return std::nullopt;
@@ -290,6 +298,7 @@ private:
     }
 
     std::string_view file_;
+    const std::map<std::pair<std::string, std::string>, YAML::Mark>* child_marks_ = nullptr;
     std::map<std::string, GroupInfo> groups_;
     std::vector<HostInfo> hosts_;
     std::map<std::string, std::size_t> index_;
@@ -325,6 +334,7 @@ private:
         in_progress_.insert(name);
         int deepest = 1;  // every group is at least a child of "all"
         for (const auto& [parent, link] : groups_.at(name).parents) {
+            if (parent == "all") continue;  // depth 1, which `deepest` starts at; no link to blame
             if (in_progress_.count(parent)) return cycle_error(Edge{name, parent, link});
             path_.push_back(Edge{name, parent, link});
             // Groups named as each other's children at the top level chain without nesting in the
@@ -622,6 +632,8 @@ private:
 struct ParsedDocument {
     YAML::Node root;  // a mapping of groups, or null for a source with none
     std::string_view file;
+    // INI's nodes are built, not read: where its [parent:children] sections name each child.
+    std::map<std::pair<std::string, std::string>, YAML::Mark> child_marks;
 };
 
 std::string source_names(const std::vector<ParsedDocument>& documents) {
@@ -637,7 +649,7 @@ Result<Inventory> resolve_inventory(const std::vector<ParsedDocument>& documents
     for (const auto& document : documents) {
         if (!document.root || document.root.IsNull()) continue;
         const std::string_view file = document.file;
-        walk.start_document(file);
+        walk.start_document(file, document.child_marks);
         std::set<std::string> top_level;
         for (const auto& entry : document.root) {
             const std::string name = entry.first.Scalar();
@@ -808,19 +820,27 @@ Result<YAML::Node> ansible_json_root(const YAML::Node& json, std::string_view fi
 }
 
 // One source's text as a mapping of groups, whatever its format.
-Result<YAML::Node> document_root(const InventoryDocument& document) {
+Result<ParsedDocument> document_root(const InventoryDocument& document) {
     const std::string_view file = document.file;
-    if (looks_like_ini(document.text)) return ini_inventory_root(document.text, file);
+    if (looks_like_ini(document.text)) {
+        auto ini = ini_inventory_root(document.text, file);
+        if (!ini) return ini.error();
+        return ParsedDocument{std::move(ini->root), file, std::move(ini->child_marks)};
+    }
     YAML::Node root;
     try {
         root = YAML::Load(document.text);
     } catch (const YAML::Exception& error) {
         return make_error(fmt::format("{}:{}: {}", file, error.mark.line + 1, error.msg));
     }
-    if (root.IsNull()) return root;
+    if (root.IsNull()) return ParsedDocument{root, file, {}};
     if (!root.IsMap()) return make_error(at(file, root.Mark()) + "the inventory must be a mapping of groups (e.g. all:)");
-    if (is_ansible_json(root)) return ansible_json_root(root, file);
-    return root;
+    if (is_ansible_json(root)) {
+        auto groups = ansible_json_root(root, file);
+        if (!groups) return groups.error();
+        return ParsedDocument{std::move(*groups), file, {}};
+    }
+    return ParsedDocument{root, file, {}};
 }
 
 }  // namespace
@@ -832,7 +852,7 @@ Result<Inventory> parse_inventories(const std::vector<InventoryDocument>& docume
     for (const auto& document : documents) {
         auto root = document_root(document);
         if (!root) return root.error();
-        parsed.push_back(ParsedDocument{*root, document.file});
+        parsed.push_back(std::move(*root));
     }
     return resolve_inventory(parsed, vars, base);
 }

@@ -164,7 +164,7 @@ class IniReader {
 public:
     explicit IniReader(std::string_view file) : file_(file) {}
 
-    Result<YAML::Node> read(std::string_view text) {
+    Result<IniInventory> read(std::string_view text) {
         std::string group = "ungrouped";
         std::string state = "hosts";
         std::size_t line_number = 0;
@@ -227,11 +227,11 @@ public:
             }
         }
         if (hosts_.empty()) return make_error(fmt::format("{}: the inventory has no hosts", file_));
-        return root();
+        return IniInventory{root(), std::move(child_marks_)};
     }
 
 private:
-    Result<YAML::Node> fail(const std::string& what) const {
+    Result<IniInventory> fail(const std::string& what) const {
         return make_error(fmt::format("{}:{}: {}", file_, line_, what));
     }
 
@@ -313,7 +313,12 @@ private:
         if (!declared_.count(*child) && !child_first_line_.count(*child)) child_first_line_[*child] = line_;
         declare(*child);
         auto& group = declare(parent);
-        if (group.child_set.insert(*child).second) group.children.push_back(*child);
+        if (group.child_set.insert(*child).second) {
+            group.children.push_back(*child);
+            YAML::Mark mark;
+            mark.line = static_cast<int>(line_) - 1;  // a Mark counts lines from 0
+            child_marks_.emplace(std::pair(parent, *child), mark);
+        }
         return std::nullopt;
     }
 
@@ -360,6 +365,7 @@ private:
     std::set<std::string> declared_{"all", "ungrouped"};
     std::map<std::string, std::size_t> vars_first_line_;
     std::map<std::string, std::size_t> child_first_line_;
+    std::map<std::pair<std::string, std::string>, YAML::Mark> child_marks_;
     std::size_t memberships_ = 0;
 };
 
@@ -383,7 +389,7 @@ bool looks_like_ini(std::string_view text) {
     return false;
 }
 
-Result<YAML::Node> ini_inventory_root(std::string_view text, std::string_view file) {
+Result<IniInventory> ini_inventory_root(std::string_view text, std::string_view file) {
     return IniReader(file).read(text);
 }
 

@@ -3,9 +3,11 @@
 // resolves both the same way. parse_inventory picks the format; these are its parts.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <yaml-cpp/yaml.h>
 
@@ -19,8 +21,14 @@ namespace netdiag {
 bool looks_like_ini(std::string_view text);
 
 // The INI inventory as a YAML mapping of groups: {group: {hosts: {name: vars|null}, children:
-// {child: null}, vars: {...}}}, values kept as strings. Errors are "file:line: what".
-Result<YAML::Node> ini_inventory_root(std::string_view text, std::string_view file);
+// {child: null}, vars: {...}}}, values kept as strings, and where each [parent:children] section
+// first names a child (the built nodes have no marks; an error that spans groups, a cycle or a
+// chain too deep, still names its line). Errors are "file:line: what".
+struct IniInventory {
+    YAML::Node root;
+    std::map<std::pair<std::string, std::string>, YAML::Mark> child_marks;  // (parent, child)
+};
+Result<IniInventory> ini_inventory_root(std::string_view text, std::string_view file);
 
 // Checks one variable as a host would take it (ports, templates, empty connection values);
 // the message has no location. Defined in inventory.cpp beside the code that applies variables.

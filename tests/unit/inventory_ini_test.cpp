@@ -239,12 +239,17 @@ TEST_CASE("INI groups chained past the nesting cap are refused, not recursed int
         for (int i = 0; i < length; ++i) text += fmt::format("[g{}:children]\ng{}\n", i, i + 1);
         return text + fmt::format("[g{}]\nh1\n", length);
     };
-    CHECK(error_of(chain(5000)) == "hosts: groups nest deeper than 64 levels");
-    CHECK(error_of(chain(70)) == "hosts: groups nest deeper than 64 levels");
+    // The line named is a link of the chain that is too deep: g65 under g64 when the groups are
+    // reached from the top; from g100 down, the link 65 below it (g35 under g34).
+    CHECK(error_of(chain(5000)) == "hosts:70: groups nest deeper than 64 levels");
+    CHECK(error_of(chain(70)) == "hosts:130: groups nest deeper than 64 levels");
     const auto deepest = parse_inventory(chain(64), "hosts", default_settings());
     REQUIRE(deepest.ok());
     CHECK(deepest->hosts.front().groups.size() == 66);  // all, g0 .. g64
-    CHECK(error_of("[a:children]\nb\n[b:children]\na\n[a]\nh1\n") == "hosts: group \"b\" under \"a\" makes a cycle of groups");
+    // As in YAML, the link of the cycle written last is blamed, on its line.
+    CHECK(error_of("[a:children]\nb\n[b:children]\na\n[a]\nh1\n") == "hosts:4: group \"a\" under \"b\" makes a cycle of groups");
+    CHECK(error_of("[a]\nh1\n[b:children]\nc\n[c:children]\na\n[a:children]\nb\n") ==
+          "hosts:8: group \"b\" under \"a\" makes a cycle of groups");
 }
 
 TEST_CASE("INI lines may use tabs and CRLF", "[inventory][ini]") {
