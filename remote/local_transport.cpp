@@ -27,7 +27,6 @@
 
 #include "collect/linkstats.hpp"
 #include "common/text.hpp"
-#include "remote/child_process.hpp"
 
 
 namespace netdiag {
@@ -464,27 +463,6 @@ std::optional<Result<LinkStats>> LocalTransport::read_link_stats(const std::vect
 std::optional<Result<std::vector<LinkState>>> LocalTransport::read_link_states() {
     if (!root_.empty()) return std::nullopt;
     return read_local_link_states();
-}
-
-Result<CommandOutput> LocalTransport::run(const std::string& command, std::chrono::milliseconds timeout) {
-    if (!root_.empty()) {
-        return make_error(fmt::format("{}: commands cannot run in a captured tree", root_));
-    }
-    ChildLimits limits;
-    limits.timeout = timeout;
-    auto child = run_child({"/bin/sh", "-c", command}, limits);
-    if (!child) return make_error(fmt::format("/bin/sh: {}", child.error().message));
-    if (child->stop == ChildStop::timed_out) {
-        return make_error(fmt::format("command timed out after {} ms: {}", timeout.count(), command));
-    }
-    if (child->stop == ChildStop::too_much_output) {
-        return make_error(fmt::format("command printed more than {} MiB; stopped: {}", limits.max_stdout >> 20, command));
-    }
-    CommandOutput output;
-    output.exit_status = child->exit_status;
-    output.out = std::move(child->out);
-    output.err = std::move(child->err);
-    return output;
 }
 
 Status LocalTransport::write_file(const std::string& path, const std::string& content, FileAccess access) {

@@ -20,7 +20,6 @@ public:
     // The live host only: rtnetlink and the ethtool ioctl (collect/linkstats.hpp).
     std::optional<Result<LinkStats>> read_link_stats(const std::vector<std::string>& interfaces) override;
     std::optional<Result<std::vector<LinkState>>> read_link_states() override;
-    Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
     Status write_file(const std::string& path, const std::string& content, FileAccess access) override;
     Status remove_file(const std::string& path) override;
     Status remove_directory(const std::string& path) override;

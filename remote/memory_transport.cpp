@@ -62,11 +62,6 @@ Result<std::vector<FileRead>> MemoryTransport::read(const ReadRequest& request) 
     return reads;
 }
 
-Result<CommandOutput> MemoryTransport::run(const std::string& command, std::chrono::milliseconds) {
-    if (!on_run) return make_error("memory host: no command runner set for: " + command);
-    return on_run(command);
-}
-
 Status MemoryTransport::write_file(const std::string& path, const std::string& content, FileAccess how) {
     if (const auto error = write_errors.find(path); error != write_errors.end()) return make_error(error->second);
     // As the real transports: a ring takes a well-formed path and one size, nothing else.

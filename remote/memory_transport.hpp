@@ -16,7 +16,6 @@ class MemoryTransport final : public Transport {
 public:
     std::map<std::string, std::string> files;
     std::map<std::string, std::string> links;  // symlink path -> target
-    std::function<Result<CommandOutput>(const std::string&)> on_run;
     std::vector<std::string> writes;  // paths in the order they were written
     std::map<std::string, FileAccess> access;  // how each path was last written
     // What inspect() reports for a path; others: a regular 0644 file or directory owned by root
@@ -40,7 +39,6 @@ public:
     std::optional<Result<LinkStats>> read_link_stats(const std::vector<std::string>& interfaces) override;
     std::optional<Status> stream_tcp_sockets(
         const std::function<Result<bool>(std::string_view datagram)>& consume) override;
-    Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override;
     Status write_file(const std::string& path, const std::string& content, FileAccess access) override;
     Status remove_file(const std::string& path) override;
     Status remove_directory(const std::string& path) override;

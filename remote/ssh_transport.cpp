@@ -749,10 +749,6 @@ std::string last_line(std::string_view text) {
 
 }  // namespace
 
-Result<CommandOutput> SshTransport::run(const std::string& command, std::chrono::milliseconds timeout) {
-    return execute(script_command(whole_seconds(timeout), false), wrap_stdin_script(command), timeout);
-}
-
 Result<CommandOutput> SshTransport::execute(const std::string& command, const std::string& input,
                                             std::chrono::milliseconds timeout, std::size_t max_output) {
     ssh_session s = session_->handle;

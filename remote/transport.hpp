@@ -173,9 +173,6 @@ public:
         return std::nullopt;
     }
 
-    // Runs a POSIX shell command on the host, killed after `timeout`.
-    virtual Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) = 0;
-
     // Replaces a file's content; files are written to a temporary created exclusively beside it,
     // synced and renamed into place, while /proc and /sys entries are written in place, as the
     // kernel requires, and a ring path (is_ring_path) sets that ring's size, the others the NIC

@@ -28,9 +28,6 @@ public:
         if (++reads_ == fail_on_read_) return make_error(name_ + ": command timed out after 30 s");
         return host_.read(request);
     }
-    Result<CommandOutput> run(const std::string& command, std::chrono::milliseconds timeout) override {
-        return host_.run(command, timeout);
-    }
     Status write_file(const std::string& path, const std::string& content, FileAccess access) override {
         return host_.write_file(path, content, access);
     }
