@@ -24,7 +24,9 @@ constexpr std::string_view kNetworkCounters[] = {
 constexpr std::string_view kCounterNames =
     "node_network_receive_(bytes|packets|errs|drop|fifo)_total|node_network_transmit_(bytes|packets|errs|drop)_total|"
     "node_network_carrier_changes_total|node_netstat_.+|node_softnet_(processed|dropped|times_squeezed)_total|"
-    "node_cpu_seconds_total|node_nf_conntrack_stat_.+|node_softirqs_functions_total|node_interrupts_total|"
+    // Not node_interrupts_total: it cannot say which IRQs are a NIC's (msi_irqs), so no check would
+    // read it, and on a host of 100+ CPUs it is tens of thousands of series.
+    "node_cpu_seconds_total|node_nf_conntrack_stat_.+|node_softirqs_functions_total|"
     // The uptime at each end, which tells a reboot inside the window.
     "node_boot_time_seconds|node_time_seconds";
 
@@ -127,7 +129,6 @@ Snapshot snapshot_from_node_series(const std::string& instance, const std::vecto
     std::map<std::string, InterfaceInfo> interfaces;
     std::map<int, SoftnetCpu> softnet;
     std::map<int, CpuTimes> cpus;
-    std::map<int, InterruptLine> interrupts;
     std::optional<double> boot_time, node_time;
     const auto info_of = [&](const std::string& device) -> InterfaceInfo& {
         auto& info = interfaces[device];
@@ -213,17 +214,6 @@ Snapshot snapshot_from_node_series(const std::string& instance, const std::vecto
             if (!cpu || !type) continue;
             if (!snapshot.softirqs) snapshot.softirqs.emplace();
             (*snapshot.softirqs)[std::string(*type)]["CPU" + std::to_string(*cpu)] = counter(value);
-        } else if (name == "node_interrupts_total") {
-            const auto cpu = cpu_number(*s);
-            const auto type = s->label("type");
-            if (!cpu || !type) continue;
-            const auto irq = parse_u64(*type);
-            if (!irq || *irq > 1'000'000) continue;  // NMI, LOC, ...: not a device's queue
-            auto& line = interrupts[static_cast<int>(*irq)];
-            line.irq = static_cast<int>(*irq);
-            line.per_cpu["CPU" + std::to_string(*cpu)] = counter(value);
-            line.description = label_or(*s, "info");
-            line.action = label_or(*s, "devices");
         } else if (starts_with(name, "node_nf_conntrack_")) {
             if (!snapshot.conntrack) snapshot.conntrack.emplace();
             auto& conntrack = *snapshot.conntrack;
@@ -272,10 +262,6 @@ Snapshot snapshot_from_node_series(const std::string& instance, const std::vecto
         snapshot.cpu_times.emplace();
         for (const auto& [cpu, entry] : cpus) snapshot.cpu_times->push_back(entry);
         snapshot.online_cpus = static_cast<int>(cpus.size());
-    }
-    if (!interrupts.empty()) {
-        snapshot.interrupts.emplace();
-        for (auto& [irq, line] : interrupts) snapshot.interrupts->push_back(std::move(line));
     }
     if (boot_time && node_time && *node_time >= *boot_time) snapshot.uptime_seconds = *node_time - *boot_time;
     return snapshot;

@@ -125,7 +125,7 @@ echo "== floor: netdiag's queries sent by curl (batches of $batch instances, a b
 # counters alone at the window's start, and one resets() per netdev counter the rates read, joined
 # with "or" (resets() drops the name, so one over a name regex would give receive and transmit of a
 # device the same labels, which Prometheus refuses).
-counter_names='node_network_receive_(bytes|packets|errs|drop|fifo)_total|node_network_transmit_(bytes|packets|errs|drop)_total|node_network_carrier_changes_total|node_netstat_.+|node_softnet_(processed|dropped|times_squeezed)_total|node_cpu_seconds_total|node_nf_conntrack_stat_.+|node_softirqs_functions_total|node_interrupts_total|node_boot_time_seconds|node_time_seconds'
+counter_names='node_network_receive_(bytes|packets|errs|drop|fifo)_total|node_network_transmit_(bytes|packets|errs|drop)_total|node_network_carrier_changes_total|node_netstat_.+|node_softnet_(processed|dropped|times_squeezed)_total|node_cpu_seconds_total|node_nf_conntrack_stat_.+|node_softirqs_functions_total|node_boot_time_seconds|node_time_seconds'
 levels='node_network_(speed_bytes|carrier|mtu_bytes|info|flags)|node_sockstat_.+|node_nf_conntrack_entries(_limit)?|node_memory_MemTotal_bytes|node_uname_info|node_tcp_connection_states|netdiag_host_up|netdiag_scan_timestamp_seconds|netdiag_finding_(severity|value|threshold)'
 counters="node_network_receive_bytes_total node_network_receive_packets_total node_network_receive_errs_total
 node_network_receive_drop_total node_network_receive_fifo_total node_network_transmit_bytes_total
