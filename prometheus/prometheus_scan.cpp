@@ -181,6 +181,16 @@ std::optional<TextfileScan> textfile_findings(const std::string& instance, const
     return scan;
 }
 
+// An instance (or an inventory host) that gets no verdict, and why.
+HostResult not_judged(std::string host, std::string status, std::string why) {
+    HostResult result;
+    result.host = std::move(host);
+    result.source = "prometheus";
+    result.status = std::move(status);
+    result.error = std::move(why);
+    return result;
+}
+
 struct BatchQueries {
     std::string now, before, resets;
 };
@@ -209,14 +219,12 @@ Result<BatchAnswers> fetch_batch(const PrometheusClient& client, const BatchQuer
 HostResult evaluate_instance(const std::string& instance, const std::vector<const Series*>& before,
                              const std::vector<const Series*>& now, const std::vector<std::string>& reset_devices,
                              double at_unix_seconds, double window_seconds, const Settings& settings) {
+    if (now.empty()) {
+        return not_judged(instance, "error", "no node_exporter series for this instance (stale, or not a node_exporter)");
+    }
     HostResult result;
     result.host = instance;
     result.source = "prometheus";
-    if (now.empty()) {
-        result.status = "error";
-        result.error = "no node_exporter series for this instance (stale, or not a node_exporter)";
-        return result;
-    }
     Snapshot after = snapshot_from_node_series(instance, now, at_unix_seconds, settings);
     std::vector<Snapshot> samples;
     std::string single_reason;
@@ -360,13 +368,9 @@ Result<std::vector<HostResult>> scan_prometheus(const PrometheusClient& client, 
                 chosen.push_back(*match);
                 if (want.settings) settings_of.emplace(*match, want.settings.get());
             } else {
-                HostResult missing;
-                missing.host = want.name;
-                missing.source = "prometheus";
-                missing.status = "error";
-                missing.error = fmt::format("no node_exporter instance \"{}\" (or \"{}:PORT\") matches {}", want.name,
-                                            want.name, selector(""));
-                results.push_back(std::move(missing));
+                results.push_back(not_judged(want.name, "error",
+                                             fmt::format("no node_exporter instance \"{}\" (or \"{}:PORT\") matches {}",
+                                                         want.name, want.name, selector(""))));
             }
         }
         instances = std::move(chosen);
@@ -431,26 +435,20 @@ Result<std::vector<HostResult>> scan_prometheus(const PrometheusClient& client, 
     while (current) {
         auto answers = next.get();
         const Range range = *current;
-        if (!answers && answers.error().too_large && range.count > 1) {
-            batch = std::max<std::size_t>(1, std::min(batch, range.count / 2));
-            again.push_back(Range{range.first + range.count / 2, range.count - range.count / 2});
-            again.push_back(Range{range.first, range.count / 2});
-            if (stop.load()) break;
-            current = take_range();  // the first half
-            next = send(*current);
-            continue;
-        }
-        if (!answers && answers.error().too_large) {
-            const auto& instance = instances[range.first];
-            HostResult alone;
-            alone.host = instance;
-            alone.source = "prometheus";
-            alone.status = "error";
-            alone.error = fmt::format("its series alone are more than netdiag takes in one answer ({} MiB, {} series)",
-                                      client.http.max_body >> 20, client.limits.max_series);
-            results.push_back(std::move(alone));
-        } else if (!answers) {
-            return answers.error();
+        if (!answers) {
+            if (!answers.error().too_large) return answers.error();
+            if (range.count > 1) {
+                batch = std::max<std::size_t>(1, std::min(batch, range.count / 2));
+                again.push_back(Range{range.first + range.count / 2, range.count - range.count / 2});
+                again.push_back(Range{range.first, range.count / 2});
+                if (stop.load()) break;
+                current = take_range();  // the first half
+                next = send(*current);
+                continue;
+            }
+            const auto why = fmt::format("its series alone are more than netdiag takes in one answer ({} MiB, {} series)",
+                                         client.http.max_body >> 20, client.limits.max_series);
+            results.push_back(not_judged(instances[range.first], "error", why));
         }
         if (stop.load()) break;
         current = take_range();
@@ -486,12 +484,8 @@ Result<std::vector<HostResult>> scan_prometheus(const PrometheusClient& client, 
         static const std::vector<std::string> kNoResets;
         for (const auto& instance : part) {
             if (up_by_instance[instance] < 1) {
-                HostResult down;
-                down.host = instance;
-                down.source = "prometheus";
-                down.status = "unreachable";
-                down.error = "Prometheus' last scrape of its node_exporter failed (up == 0)";
-                results.push_back(std::move(down));
+                results.push_back(not_judged(instance, "unreachable",
+                                             "Prometheus' last scrape of its node_exporter failed (up == 0)"));
                 continue;
             }
             const auto found_now = now_of.find(instance);
@@ -506,7 +500,6 @@ Result<std::vector<HostResult>> scan_prometheus(const PrometheusClient& client, 
         done += part.size();
         if (progress) progress(done, instances.size());
     }
-    for (auto& result : results) result.source = "prometheus";
     std::stable_sort(results.begin(), results.end(), [](const HostResult& a, const HostResult& b) { return a.host < b.host; });
     return results;
 }
